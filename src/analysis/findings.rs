@@ -1,0 +1,327 @@
+//! The finding rules: each finding names one step, a stable rule id and a severity, and the
+//! delay rules carry the challenge question a consultant asks of the step.
+
+use super::graph::FlowGraph;
+use crate::model::{Step, StepId, StepKind, Touchpoint, Value};
+use crate::units::format_duration;
+use serde::Serialize;
+use std::fmt;
+
+/// The question asked of every delay step.
+pub const CHALLENGE_QUESTION: &str = "What does this step do for the customer? Does it slow the process? \
+Is there a benefit the customer would expect to offset the delay? Could that benefit be delivered without the step?";
+
+/// How much a finding matters; sorts high first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The stable rule ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    NoValueDelay,
+    UnassessedDelay,
+    NoCustomerOutcome,
+    ReworkLoop,
+    EndlessLoop,
+    Bottleneck,
+    Unreachable,
+    DeadEnd,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 8] = [
+        Rule::NoValueDelay,
+        Rule::UnassessedDelay,
+        Rule::NoCustomerOutcome,
+        Rule::ReworkLoop,
+        Rule::EndlessLoop,
+        Rule::Bottleneck,
+        Rule::Unreachable,
+        Rule::DeadEnd,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::NoValueDelay => "no-value-delay",
+            Rule::UnassessedDelay => "unassessed-delay",
+            Rule::NoCustomerOutcome => "no-customer-outcome",
+            Rule::ReworkLoop => "rework-loop",
+            Rule::EndlessLoop => "endless-loop",
+            Rule::Bottleneck => "bottleneck",
+            Rule::Unreachable => "unreachable",
+            Rule::DeadEnd => "dead-end",
+        }
+    }
+
+    /// A short human title for lists and reports.
+    pub fn title(self) -> &'static str {
+        match self {
+            Rule::NoValueDelay => "Delay with no customer value",
+            Rule::UnassessedDelay => "Delay not yet assessed",
+            Rule::NoCustomerOutcome => "No customer outcome",
+            Rule::ReworkLoop => "Rework loop",
+            Rule::EndlessLoop => "Endless loop",
+            Rule::Bottleneck => "Bottleneck",
+            Rule::Unreachable => "Unreachable step",
+            Rule::DeadEnd => "Dead end",
+        }
+    }
+
+    /// Whether this rule is about a delay (and so carries the challenge question).
+    pub fn is_delay_rule(self) -> bool {
+        matches!(self, Rule::NoValueDelay | Rule::UnassessedDelay)
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding about one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub rule: Rule,
+    pub step: StepId,
+    pub step_name: String,
+    pub severity: Severity,
+    /// The step's queue time, plus its work time for a wait step.
+    pub delay_mins: f64,
+    /// Plain-language explanation.
+    pub message: String,
+    /// The challenge question, for delay rules.
+    pub question: Option<&'static str>,
+}
+
+pub(super) struct Input<'a> {
+    pub g: &'a FlowGraph<'a>,
+    pub steps: &'a [&'a Step],
+    pub entries: &'a [usize],
+    pub reachable: &'a [bool],
+    /// (component index, steps) of every loop.
+    pub loops: &'a [(usize, Vec<usize>)],
+    pub comp_has_trap: &'a [bool],
+    pub critical: &'a [usize],
+}
+
+fn quoted(step: &Step) -> String {
+    if step.name.trim().is_empty() {
+        format!("step \"{}\"", step.id)
+    } else {
+        format!("\"{}\"", step.name)
+    }
+}
+
+pub(super) fn collect(input: Input) -> Vec<Finding> {
+    let Input {
+        g,
+        steps,
+        entries,
+        reachable,
+        loops,
+        comp_has_trap,
+        critical,
+    } = input;
+    let n = steps.len();
+    let mut out = Vec::new();
+    let mut push = |v: usize, rule: Rule, severity: Severity, message: String| {
+        let s = steps[v];
+        out.push(Finding {
+            rule,
+            step: s.id.clone(),
+            step_name: s.name.clone(),
+            severity,
+            delay_mins: s.delay_mins(),
+            message,
+            question: rule.is_delay_rule().then_some(CHALLENGE_QUESTION),
+        });
+    };
+
+    // Delay rules.
+    for (v, s) in steps.iter().enumerate() {
+        if !s.is_delay() {
+            continue;
+        }
+        let wait = format_duration(s.delay_mins());
+        match s.value {
+            Value::None => push(
+                v,
+                Rule::NoValueDelay,
+                Severity::High,
+                format!(
+                    "{} makes the case wait {wait} and adds no value to the customer",
+                    quoted(s)
+                ),
+            ),
+            Value::Business => push(
+                v,
+                Rule::NoValueDelay,
+                Severity::Medium,
+                format!(
+                    "{} makes the case wait {wait} for value to the business only, not to the customer",
+                    quoted(s)
+                ),
+            ),
+            Value::Unassessed => push(
+                v,
+                Rule::UnassessedDelay,
+                Severity::Low,
+                format!(
+                    "{} makes the case wait {wait} and its value to the customer has not been assessed",
+                    quoted(s)
+                ),
+            ),
+            Value::Customer => {}
+        }
+    }
+
+    // No customer outcome: internal steps from which no flow path reaches the customer or an end.
+    let targets: Vec<usize> = (0..n)
+        .filter(|&v| steps[v].touchpoint == Touchpoint::Customer || steps[v].kind == StepKind::End)
+        .collect();
+    let reaches_outcome = FlowGraph::reach(&g.all_rev, n, &targets);
+    for v in 0..n {
+        if !reaches_outcome[v] && steps[v].touchpoint == Touchpoint::Internal {
+            push(
+                v,
+                Rule::NoCustomerOutcome,
+                Severity::Medium,
+                format!(
+                    "{} is internal and no flow from it reaches a customer-facing step or an end",
+                    quoted(steps[v])
+                ),
+            );
+        }
+    }
+
+    // Loops.
+    for (comp, members) in loops {
+        let smallest = |filter: &dyn Fn(usize) -> bool| {
+            members
+                .iter()
+                .copied()
+                .filter(|&v| filter(v))
+                .min_by(|&a, &b| g.ids[a].cmp(g.ids[b]))
+        };
+        let named = smallest(&|v| g.is_decision(v)).or_else(|| smallest(&|_| true));
+        let Some(named) = named else { continue };
+        let others = members.len() - 1;
+        let size = if others == 0 {
+            "flows back into itself".to_owned()
+        } else {
+            format!("and {others} other step(s) form a loop")
+        };
+        push(
+            named,
+            Rule::ReworkLoop,
+            Severity::Medium,
+            format!(
+                "{} {size}: every pass around it repeats work and adds time",
+                quoted(steps[named])
+            ),
+        );
+        if comp_has_trap[*comp]
+            && let Some(first) = smallest(&|_| true)
+        {
+            push(
+                first,
+                Rule::EndlessLoop,
+                Severity::High,
+                format!(
+                    "the loop through {} can never be left, so the process never ends: give its decisions a way out",
+                    quoted(steps[first])
+                ),
+            );
+        }
+    }
+
+    // Bottleneck: the largest queue + work on the most likely critical path.
+    if !entries.is_empty()
+        && let Some(&b) = critical.iter().reduce(|best, v| {
+            let (cb, cv) = (g.cost[*best], g.cost[*v]);
+            if cv > cb || (cv == cb && g.ids[*v] < g.ids[*best]) {
+                v
+            } else {
+                best
+            }
+        })
+    {
+        push(
+            b,
+            Rule::Bottleneck,
+            Severity::Info,
+            format!(
+                "{} is the bottleneck: at {} (wait + work) it is the longest step on the most likely critical path",
+                quoted(steps[b]),
+                format_duration(g.cost[b])
+            ),
+        );
+    }
+
+    for v in 0..n {
+        if !reachable[v] {
+            push(
+                v,
+                Rule::Unreachable,
+                Severity::Low,
+                format!("no start reaches {} by work flows", quoted(steps[v])),
+            );
+        }
+        if g.work.degree(v) == 0 && steps[v].kind != StepKind::End {
+            push(
+                v,
+                Rule::DeadEnd,
+                Severity::Low,
+                format!(
+                    "the work stops at {}: it has no outgoing work flow and is not an end step",
+                    quoted(steps[v])
+                ),
+            );
+        }
+    }
+
+    out.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| b.delay_mins.total_cmp(&a.delay_mins))
+            .then_with(|| a.step.cmp(&b.step))
+            .then_with(|| a.rule.as_str().cmp(b.rule.as_str()))
+    });
+    out
+}

@@ -1,0 +1,254 @@
+//! A compact, index-based view of a map's flows for the analysis: steps are numbered in map
+//! order, adjacency is stored in CSR arrays (fast and small at 100k steps).
+
+use crate::model::{FlowKind, Map, StepId, StepKind};
+use petgraph::visit::NodeIndexable;
+
+/// Adjacency lists in compressed-sparse-row form.
+#[derive(Debug, Clone, Default)]
+pub struct Csr {
+    offsets: Vec<u32>,
+    targets: Vec<u32>,
+    weights: Vec<f64>,
+}
+
+impl Csr {
+    /// Builds from (from, to, weight) triples over `n` nodes; each row keeps the given order.
+    fn build(n: usize, edges: &[(u32, u32, f64)]) -> Self {
+        let mut offsets = vec![0u32; n + 1];
+        for &(a, _, _) in edges {
+            offsets[a as usize + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut targets = vec![0u32; edges.len()];
+        let mut weights = vec![0f64; edges.len()];
+        for &(a, b, w) in edges {
+            let slot = fill[a as usize] as usize;
+            targets[slot] = b;
+            weights[slot] = w;
+            fill[a as usize] += 1;
+        }
+        Self {
+            offsets,
+            targets,
+            weights,
+        }
+    }
+
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        self.offsets[i] as usize..self.offsets[i + 1] as usize
+    }
+
+    /// Targets of node `i`.
+    pub fn targets(&self, i: usize) -> &[u32] {
+        &self.targets[self.range(i)]
+    }
+
+    /// (target, weight) pairs of node `i`.
+    pub fn edges(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let r = self.range(i);
+        self.targets[r.clone()]
+            .iter()
+            .zip(&self.weights[r])
+            .map(|(&t, &w)| (t as usize, w))
+    }
+
+    pub fn degree(&self, i: usize) -> usize {
+        self.range(i).len()
+    }
+}
+
+/// The map reduced to what the analysis needs.
+pub struct FlowGraph<'m> {
+    pub ids: Vec<&'m StepId>,
+    pub kinds: Vec<StepKind>,
+    /// Queue + work time of each step.
+    pub cost: Vec<f64>,
+    /// Work flows; the weight is the effective branch probability for decisions, else 1.
+    /// Each row is sorted by target id, so "smallest id" tie-breaks are first-wins.
+    pub work: Csr,
+    /// Reversed work flows.
+    pub work_rev: Csr,
+    /// Reversed flows of every kind.
+    pub all_rev: Csr,
+}
+
+impl<'m> FlowGraph<'m> {
+    pub fn new(map: &'m Map) -> Self {
+        let n = map.step_count();
+        let graph = map.graph();
+        let mut dense = vec![u32::MAX; graph.node_bound()];
+        for (k, &i) in map.step_indices().iter().enumerate() {
+            dense[i.index()] = k as u32;
+        }
+        let mut ids = Vec::with_capacity(n);
+        let mut kinds = Vec::with_capacity(n);
+        let mut cost = Vec::with_capacity(n);
+        for s in map.steps() {
+            ids.push(&s.id);
+            kinds.push(s.kind);
+            cost.push(s.wait_mins + s.work_mins);
+        }
+        let mut work = Vec::with_capacity(map.flow_count());
+        let mut all = Vec::with_capacity(map.flow_count());
+        for (k, &i) in map.step_indices().iter().enumerate() {
+            let a = k as u32;
+            if kinds[k] == StepKind::Decision {
+                for (e, p) in map.branch_probabilities(i) {
+                    if let Some((_, b)) = graph.edge_endpoints(e) {
+                        work.push((a, dense[b.index()], p));
+                    }
+                }
+            } else {
+                for (_, b, _) in map.outgoing_work(i) {
+                    work.push((a, dense[b.index()], 1.0));
+                }
+            }
+        }
+        for f in map.flows() {
+            if let (Some(a), Some(b)) = (map.index_of(f.from), map.index_of(f.to)) {
+                all.push((dense[b.index()], dense[a.index()], 1.0));
+            }
+            debug_assert!(f.flow.kind == FlowKind::Work || f.flow.probability.is_none());
+        }
+        // Sort each row by target id (stable tie-breaks), then by source for the reverse.
+        work.sort_by(|x, y| {
+            x.0.cmp(&y.0)
+                .then_with(|| ids[x.1 as usize].cmp(ids[y.1 as usize]))
+        });
+        let rev: Vec<(u32, u32, f64)> = work.iter().map(|&(a, b, w)| (b, a, w)).collect();
+        Self {
+            work: Csr::build(n, &work),
+            work_rev: Csr::build(n, &rev),
+            all_rev: Csr::build(n, &all),
+            ids,
+            kinds,
+            cost,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_decision(&self, i: usize) -> bool {
+        self.kinds[i] == StepKind::Decision
+    }
+
+    /// Entry steps: starts, or if there are none, steps with no incoming work flow.
+    pub fn entries(&self) -> Vec<usize> {
+        let starts: Vec<usize> = (0..self.len())
+            .filter(|&i| self.kinds[i] == StepKind::Start)
+            .collect();
+        if !starts.is_empty() {
+            return starts;
+        }
+        (0..self.len())
+            .filter(|&i| self.work_rev.degree(i) == 0)
+            .collect()
+    }
+
+    /// Steps reachable from `from` along a CSR (iterative, no recursion).
+    pub fn reach(csr: &Csr, n: usize, from: &[usize]) -> Vec<bool> {
+        let mut seen = vec![false; n];
+        let mut stack: Vec<usize> = Vec::new();
+        for &s in from {
+            if !seen[s] {
+                seen[s] = true;
+                stack.push(s);
+            }
+        }
+        while let Some(i) = stack.pop() {
+            for &t in csr.targets(i) {
+                let t = t as usize;
+                if !seen[t] {
+                    seen[t] = true;
+                    stack.push(t);
+                }
+            }
+        }
+        seen
+    }
+}
+
+/// Strongly connected components of the subgraph on `nodes` whose edges pass `keep`,
+/// in reverse topological order (a component comes before every component that reaches it).
+/// Iterative Tarjan, so deep chains cannot overflow the stack.
+pub fn sccs(
+    n: usize,
+    csr: &Csr,
+    nodes: impl Iterator<Item = usize>,
+    member: &dyn Fn(usize) -> bool,
+    keep: &dyn Fn(usize, usize, f64) -> bool,
+) -> Vec<Vec<usize>> {
+    const UNSEEN: u32 = u32::MAX;
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0u32; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut out = Vec::new();
+    let mut next = 0u32;
+    // Call stack of (node, position in its edge list).
+    let mut calls: Vec<(usize, usize)> = Vec::new();
+    for root in nodes {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        calls.push((root, 0));
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&(v, pos)) = calls.last() {
+            let row = csr.range(v);
+            let mut p = pos;
+            let mut child = None;
+            while row.start + p < row.end {
+                let slot = row.start + p;
+                p += 1;
+                let w = csr.targets[slot] as usize;
+                if !member(w) || !keep(v, w, csr.weights[slot]) {
+                    continue;
+                }
+                if index[w] == UNSEEN {
+                    child = Some(w);
+                    break;
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            }
+            if let Some(last) = calls.last_mut() {
+                last.1 = p;
+            }
+            if let Some(w) = child {
+                index[w] = next;
+                low[w] = next;
+                next += 1;
+                stack.push(w);
+                on_stack[w] = true;
+                calls.push((w, 0));
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut comp = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                out.push(comp);
+            }
+        }
+    }
+    out
+}

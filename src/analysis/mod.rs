@@ -1,0 +1,227 @@
+//! The analysis engine: pure functions from a `Map` to its metrics and findings, exactly as
+//! defined in docs/format.md (lead time, value-added time, PCE, handoffs, and the rules that
+//! flag delays without customer value, loops, the bottleneck and broken flows).
+
+mod findings;
+mod graph;
+mod solve;
+
+pub use findings::{CHALLENGE_QUESTION, Finding, Rule, Severity};
+
+use crate::model::{FlowKind, Map, StepId, Touchpoint, Value};
+use graph::FlowGraph;
+use serde::Serialize;
+use solve::{Recursion, find_traps, infinite_steps, is_cyclic, nearly_equal};
+
+/// The headline numbers of a map (names as in the file format spec).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Expected time from entry to finish; `None` when the map has an endless loop.
+    pub lead_time_mins: Option<f64>,
+    /// Expected work time of customer-value steps along the same path; `None` if endless.
+    pub value_added_mins: Option<f64>,
+    /// Process cycle efficiency, value-added / lead time; `None` if endless or lead time 0.
+    pub pce: Option<f64>,
+    pub steps: usize,
+    pub flows: usize,
+    pub handoffs: usize,
+    pub info_handoffs: usize,
+    pub customer_touchpoints: usize,
+}
+
+/// Everything the analysis finds in a map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    pub metrics: Metrics,
+    /// Sorted by severity, delay (largest first), step id, rule.
+    pub findings: Vec<Finding>,
+    /// The most likely critical path from the lead-time entry (for highlighting).
+    pub critical_path: Vec<StepId>,
+    /// The steps of each loop (rework or endless), each sorted by id.
+    pub loops: Vec<Vec<StepId>>,
+    /// Expected remaining time T of each step in map order (`None` = infinite).
+    pub step_time_mins: Vec<Option<f64>>,
+}
+
+impl Analysis {
+    /// Findings about one step.
+    pub fn findings_for<'a>(&'a self, step: &'a StepId) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.iter().filter(move |f| &f.step == step)
+    }
+
+    /// The highest severity among the findings (none → `None`).
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).min()
+    }
+}
+
+/// Analyzes a map. Pure: the same map always gives the same analysis.
+pub fn analyze(map: &Map) -> Analysis {
+    let g = FlowGraph::new(map);
+    let n = g.len();
+
+    // Loops: strongly connected components of the work graph, sinks first.
+    let comps = graph::sccs(n, &g.work, 0..n, &|_| true, &|_, _, _| true);
+    let (trap, comp_has_trap) = find_traps(&g, &comps);
+    let inf = infinite_steps(&g, &trap);
+
+    // T and V, component by component, downstream first.
+    let mut time = vec![f64::INFINITY; n];
+    let mut value = vec![0.0; n];
+    let mut local = vec![u32::MAX; n];
+    let steps: Vec<_> = map.steps().collect();
+    let cost = |v: usize| g.cost[v];
+    let va = |v: usize| {
+        if steps[v].value == Value::Customer {
+            steps[v].work_mins
+        } else {
+            0.0
+        }
+    };
+    let any_branch = |_: usize, _: usize| true;
+    for comp in &comps {
+        let finite: Vec<usize> = comp.iter().copied().filter(|&v| !inf[v]).collect();
+        if finite.is_empty() {
+            continue;
+        }
+        Recursion {
+            g: &g,
+            cost: &cost,
+            allowed: &any_branch,
+        }
+        .solve(&finite, &mut time, &mut local);
+        let time_ref = &time;
+        // V follows, at a parallel split, the branches with the largest T.
+        let slowest = |v: usize, t: usize| {
+            let max = g
+                .work
+                .targets(v)
+                .iter()
+                .map(|&u| time_ref[u as usize])
+                .fold(0.0, f64::max);
+            nearly_equal(time_ref[t], max)
+        };
+        Recursion {
+            g: &g,
+            cost: &va,
+            allowed: &slowest,
+        }
+        .solve(&finite, &mut value, &mut local);
+    }
+
+    // Entries and the lead-time entry: largest T, then larger V, then smaller id.
+    let entries = g.entries();
+    let reachable = FlowGraph::reach(&g.work, n, &entries);
+    let endless = (0..n).any(|v| reachable[v] && inf[v]);
+    let lead_entry = entries.iter().copied().reduce(|best, e| {
+        let (tb, te) = (time[best], time[e]);
+        let better = if nearly_equal(tb, te) {
+            let (vb, ve) = (value[best], value[e]);
+            if nearly_equal(vb, ve) || tb.is_infinite() {
+                g.ids[e] < g.ids[best]
+            } else {
+                ve > vb
+            }
+        } else {
+            te > tb
+        };
+        if better { e } else { best }
+    });
+    let (lead_time_mins, value_added_mins) = match lead_entry {
+        _ if endless => (None, None),
+        None => (Some(0.0), Some(0.0)),
+        Some(e) => (Some(time[e]), Some(value[e])),
+    };
+    let pce = match (lead_time_mins, value_added_mins) {
+        (Some(l), Some(v)) if l > 0.0 => Some(v / l),
+        _ => None,
+    };
+
+    let critical = lead_entry
+        .map(|e| critical_path(&g, &time, e))
+        .unwrap_or_default();
+
+    let lane_of = |id: &StepId| map.step(id).and_then(|s| s.lane.as_ref());
+    let (mut handoffs, mut info_handoffs) = (0, 0);
+    for f in map.flows() {
+        if lane_of(f.from) != lane_of(f.to) {
+            match f.flow.kind {
+                FlowKind::Work => handoffs += 1,
+                FlowKind::Information => info_handoffs += 1,
+            }
+        }
+    }
+    let metrics = Metrics {
+        lead_time_mins,
+        value_added_mins,
+        pce,
+        steps: n,
+        flows: map.flow_count(),
+        handoffs,
+        info_handoffs,
+        customer_touchpoints: steps
+            .iter()
+            .filter(|s| s.touchpoint == Touchpoint::Customer)
+            .count(),
+    };
+
+    let loops: Vec<(usize, Vec<usize>)> = comps
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| is_cyclic(&g.work, c))
+        .map(|(k, c)| (k, c.clone()))
+        .collect();
+    let findings = findings::collect(findings::Input {
+        g: &g,
+        steps: &steps,
+        entries: &entries,
+        reachable: &reachable,
+        loops: &loops,
+        comp_has_trap: &comp_has_trap,
+        critical: &critical,
+    });
+
+    Analysis {
+        metrics,
+        findings,
+        critical_path: critical.iter().map(|&v| g.ids[v].clone()).collect(),
+        loops: loops
+            .iter()
+            .map(|(_, c)| {
+                let mut ids: Vec<StepId> = c.iter().map(|&v| g.ids[v].clone()).collect();
+                ids.sort();
+                ids
+            })
+            .collect(),
+        step_time_mins: time.iter().map(|&t| t.is_finite().then_some(t)).collect(),
+    }
+}
+
+/// The most likely critical path: from `entry`, at a parallel split the branch with the
+/// largest T, at a decision the most probable branch (ties: smallest id, which is first in
+/// each row), stopping at a step already visited.
+fn critical_path(g: &FlowGraph, time: &[f64], entry: usize) -> Vec<usize> {
+    let mut seen = vec![false; g.len()];
+    let mut path = Vec::new();
+    let mut at = Some(entry);
+    while let Some(v) = at {
+        if seen[v] {
+            break;
+        }
+        seen[v] = true;
+        path.push(v);
+        let key = |t: usize, p: f64| if g.is_decision(v) { p } else { time[t] };
+        at = g
+            .work
+            .edges(v)
+            .fold(None, |best: Option<(usize, f64)>, (t, p)| match best {
+                Some((_, kb)) if kb >= key(t, p) || nearly_equal(kb, key(t, p)) => best,
+                _ => Some((t, key(t, p))),
+            })
+            .map(|(t, _)| t);
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,663 @@
+//! Hand-computed analysis cases: each expected number is worked out in the comment above it.
+
+use super::*;
+use crate::model::{Flow, Step, StepKind, Touchpoint, Value};
+
+/// Builds a map from compact step and flow lists (no lanes).
+/// Steps: (id, kind, work, wait, value, customer-facing). Flows: (from, to, probability).
+fn build(
+    steps: &[(&str, StepKind, f64, f64, Value, bool)],
+    flows: &[(&str, &str, Option<f64>)],
+) -> Map {
+    let mut m = Map::new("test");
+    for &(id, kind, work, wait, value, customer) in steps {
+        let tp = if customer {
+            Touchpoint::Customer
+        } else {
+            Touchpoint::Internal
+        };
+        m.add_step(
+            Step::new(id, format!("Step {id}"), kind)
+                .with_times(work, wait)
+                .with_value(value)
+                .with_touchpoint(tp),
+        )
+        .unwrap();
+    }
+    for &(a, b, p) in flows {
+        let mut f = Flow::work();
+        f.probability = p;
+        m.connect_unchecked_sum(&a.into(), &b.into(), f).unwrap();
+    }
+    m.check_decisions().unwrap();
+    m
+}
+
+use StepKind::{Activity as Act, Decision as Dec, End, Start, Wait};
+use Value::{Business, Customer as Cust, None as NoValue, Unassessed};
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9 * b.abs().max(1.0)
+}
+
+fn rules(a: &Analysis) -> Vec<(&'static str, &str)> {
+    a.findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.step.as_str()))
+        .collect()
+}
+
+#[test]
+fn worked_example_from_the_spec() {
+    let text = include_str!("../../../shared/spec/example-rework.vfmap.json");
+    let m = crate::format::load_str("example", text).unwrap();
+    let a = analyze(&m);
+    // T(D) = 0.2 T(A) + 0.8*55, T(A) = 40 + T(D) => T(A) = 105; V(A) = 17.5.
+    assert!(close(a.metrics.lead_time_mins.unwrap(), 105.0));
+    assert!(close(a.metrics.value_added_mins.unwrap(), 17.5));
+    assert!(close(a.metrics.pce.unwrap(), 17.5 / 105.0));
+    assert_eq!(a.metrics.handoffs, 2);
+    assert_eq!(a.metrics.info_handoffs, 1);
+    assert_eq!(a.metrics.customer_touchpoints, 2);
+    assert_eq!(a.metrics.steps, 7);
+    assert_eq!(a.metrics.flows, 9);
+    assert_eq!(
+        rules(&a),
+        vec![
+            ("no-value-delay", "Y"),
+            ("rework-loop", "D"),
+            ("bottleneck", "Y")
+        ]
+    );
+    assert_eq!(a.findings[0].severity, Severity::High);
+    assert_eq!(a.findings[0].delay_mins, 40.0);
+    assert_eq!(a.findings[0].question, Some(CHALLENGE_QUESTION));
+    assert_eq!(a.findings[1].question, None);
+    let path: Vec<&str> = a.critical_path.iter().map(|s| s.as_str()).collect();
+    assert_eq!(path, ["S", "A", "D", "P", "Y", "E"]);
+}
+
+#[test]
+fn linear_flow() {
+    // T = 5+10 + 60+20 = 95; V = 10 (only A has customer value); PCE = 10/95.
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("A", Act, 10.0, 5.0, Cust, true),
+            ("B", Act, 20.0, 60.0, NoValue, false),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[("S", "A", None), ("A", "B", None), ("B", "E", None)],
+    );
+    let a = analyze(&m);
+    assert!(close(a.metrics.lead_time_mins.unwrap(), 95.0));
+    assert!(close(a.metrics.value_added_mins.unwrap(), 10.0));
+    assert!(close(a.metrics.pce.unwrap(), 10.0 / 95.0));
+    // A's wait has customer value: not flagged. B: high. Bottleneck B (80 > 15).
+    assert_eq!(
+        rules(&a),
+        vec![("no-value-delay", "B"), ("bottleneck", "B")]
+    );
+}
+
+#[test]
+fn decision_weights_branches() {
+    // T(D) = 0.25*40 + 0.75*8 = 16; V = 0.25*40 (A has customer value) = 10.
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("D", Dec, 0.0, 0.0, Business, false),
+            ("A", Act, 40.0, 0.0, Cust, true),
+            ("B", Act, 8.0, 0.0, Business, false),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[
+            ("S", "D", None),
+            ("D", "A", Some(0.25)),
+            ("D", "B", None),
+            ("A", "E", None),
+            ("B", "E", None),
+        ],
+    );
+    let a = analyze(&m);
+    assert!(close(a.metrics.lead_time_mins.unwrap(), 16.0));
+    assert!(close(a.metrics.value_added_mins.unwrap(), 10.0));
+    // Most likely branch is B (0.75): the critical path is S, D, B, E and B is the bottleneck.
+    let path: Vec<&str> = a.critical_path.iter().map(|s| s.as_str()).collect();
+    assert_eq!(path, ["S", "D", "B", "E"]);
+    assert_eq!(rules(&a), vec![("bottleneck", "B")]);
+}
+
+#[test]
+fn parallel_split_takes_the_slowest_branch_and_ties_take_larger_value() {
+    // X: 20 work + 30 wait = 50 (customer value 20); Y: 50 work (no value). T(P) = 50 either
+    // way; the tie goes to the branch with the larger V, so V = 20.
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("P", Act, 0.0, 0.0, Business, false),
+            ("X", Act, 20.0, 30.0, Cust, true),
+            ("Y", Act, 50.0, 0.0, NoValue, false),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[
+            ("S", "P", None),
+            ("P", "X", None),
+            ("P", "Y", None),
+            ("X", "E", None),
+            ("Y", "E", None),
+        ],
+    );
+    let a = analyze(&m);
+    assert!(close(a.metrics.lead_time_mins.unwrap(), 50.0));
+    assert!(close(a.metrics.value_added_mins.unwrap(), 20.0));
+    // The critical path breaks the T tie by smallest id: X. Bottleneck X (50 = 50, but X < Y
+    // and Y is not on the path anyway).
+    let path: Vec<&str> = a.critical_path.iter().map(|s| s.as_str()).collect();
+    assert_eq!(path, ["S", "P", "X", "E"]);
+}
+
+#[test]
+fn parallel_split_value_follows_the_slower_branch() {
+    // X = 30 (customer value), Y = 10 + 40 = 50 (none): T(P) = 5 + 50; V = 5 + 0 (Y is slower).
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("P", Act, 5.0, 0.0, Cust, true),
+            ("X", Act, 30.0, 0.0, Cust, true),
+            ("Y", Act, 10.0, 40.0, NoValue, false),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[
+            ("S", "P", None),
+            ("P", "X", None),
+            ("P", "Y", None),
+            ("X", "E", None),
+            ("Y", "E", None),
+        ],
+    );
+    let a = analyze(&m);
+    assert!(close(a.metrics.lead_time_mins.unwrap(), 55.0));
+    assert!(close(a.metrics.value_added_mins.unwrap(), 5.0));
+}
+
+#[test]
+fn loop_with_probability_099_is_solved_exactly() {
+    // T(A) = 1 + T(D), T(D) = 0.99 T(A) + 0.01*0 => T(A) = 100; V(A) = 100 too.
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("A", Act, 1.0, 0.0, Cust, true),
+            ("D", Dec, 0.0, 0.0, Business, false),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[
+            ("S", "A", None),
+            ("A", "D", None),
+            ("D", "A", Some(0.99)),
+            ("D", "E", Some(0.01)),
+        ],
+    );
+    let a = analyze(&m);
+    assert!((a.metrics.lead_time_mins.unwrap() - 100.0).abs() < 1e-9);
+    assert!((a.metrics.value_added_mins.unwrap() - 100.0).abs() < 1e-9);
+    assert_eq!(rules(&a), vec![("rework-loop", "D"), ("bottleneck", "A")]);
+}
+
+#[test]
+fn nested_loops_with_high_probabilities() {
+    // Inner: T(B) = 1 + T(D2), T(D2) = 0.999 T(B) + 0.001 T(D1) => T(B) = 1000 + T(D1).
+    // Outer: T(D1) = 0.99 T(A) + 0.01*0, T(A) = 2 + T(B) = 1002 + T(D1)
+    //   => T(A) = 1002 + 0.99 T(A) => T(A) = 100200.
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("A", Act, 2.0, 0.0, Cust, true),
+            ("B", Act, 1.0, 0.0, Cust, true),
+            ("D1", Dec, 0.0, 0.0, Business, false),
+            ("D2", Dec, 0.0, 0.0, Business, false),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[
+            ("S", "A", None),
+            ("A", "B", None),
+            ("B", "D2", None),
+            ("D2", "B", Some(0.999)),
+            ("D2", "D1", Some(0.001)),
+            ("D1", "A", Some(0.99)),
+            ("D1", "E", Some(0.01)),
+        ],
+    );
+    let a = analyze(&m);
+    assert!((a.metrics.lead_time_mins.unwrap() - 100_200.0).abs() < 1e-6);
+}
+
+#[test]
+fn parallel_split_inside_a_loop_takes_the_slower_fixed_point() {
+    // P (10) splits to D and X (5); D loops back to P with 0.5, else ends.
+    // Taking D: T(P) = 10 + 0.5 T(P) => 20, T(D) = 10 > T(X) = 5: consistent, and it is
+    // the least fixed point (taking X would give T(P) = 15 but then T(D) = 7.5 > 5).
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("P", Act, 10.0, 0.0, Cust, true),
+            ("X", Act, 5.0, 0.0, Business, false),
+            ("D", Dec, 0.0, 0.0, Business, false),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[
+            ("S", "P", None),
+            ("P", "D", None),
+            ("P", "X", None),
+            ("X", "E", None),
+            ("D", "P", Some(0.5)),
+            ("D", "E", Some(0.5)),
+        ],
+    );
+    let a = analyze(&m);
+    assert!(close(a.metrics.lead_time_mins.unwrap(), 20.0));
+    assert!(close(a.metrics.value_added_mins.unwrap(), 20.0));
+}
+
+#[test]
+fn cycle_without_decision_is_endless() {
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("B", Act, 5.0, 0.0, Cust, true),
+            ("A", Act, 5.0, 0.0, Cust, true),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[("S", "B", None), ("B", "A", None), ("A", "B", None)],
+    );
+    let a = analyze(&m);
+    assert_eq!(a.metrics.lead_time_mins, None);
+    assert_eq!(a.metrics.value_added_mins, None);
+    assert_eq!(a.metrics.pce, None);
+    // Endless (high) and rework (medium) both name A, the smallest id; E is unreachable.
+    let r = rules(&a);
+    assert_eq!(r[0], ("endless-loop", "A"));
+    assert!(r.contains(&("rework-loop", "A")));
+    assert!(r.contains(&("unreachable", "E")));
+    assert!(r.contains(&("bottleneck", "A")) || r.contains(&("bottleneck", "B")));
+}
+
+#[test]
+fn decision_that_stays_inside_with_probability_one_is_endless() {
+    // D's exit has probability 0: the case can never leave {A, D}.
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("A", Act, 3.0, 0.0, Cust, true),
+            ("D", Dec, 0.0, 0.0, Business, false),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[
+            ("S", "A", None),
+            ("A", "D", None),
+            ("D", "A", Some(1.0)),
+            ("D", "E", Some(0.0)),
+        ],
+    );
+    let a = analyze(&m);
+    assert_eq!(a.metrics.lead_time_mins, None);
+    assert_eq!(rules(&a)[0], ("endless-loop", "A"));
+}
+
+#[test]
+fn parallel_branch_leaving_does_not_free_a_loop() {
+    // P runs both X (leaving) and Q; Q goes back to P: the case cycles through {P, Q} forever.
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("P", Act, 1.0, 0.0, Cust, true),
+            ("Q", Act, 1.0, 0.0, Cust, true),
+            ("X", Act, 1.0, 0.0, Cust, true),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[
+            ("S", "P", None),
+            ("P", "Q", None),
+            ("P", "X", None),
+            ("Q", "P", None),
+            ("X", "E", None),
+        ],
+    );
+    let a = analyze(&m);
+    assert_eq!(a.metrics.lead_time_mins, None);
+    assert!(rules(&a).contains(&("endless-loop", "P")));
+}
+
+#[test]
+fn zero_time_loop_is_not_endless() {
+    // A and B take no time and loop forever: T = 0, a rework loop but not endless.
+    let m = build(
+        &[
+            ("S", Start, 2.0, 0.0, Cust, true),
+            ("A", Act, 0.0, 0.0, Cust, true),
+            ("B", Act, 0.0, 0.0, Cust, true),
+        ],
+        &[("S", "A", None), ("A", "B", None), ("B", "A", None)],
+    );
+    let a = analyze(&m);
+    assert!(close(a.metrics.lead_time_mins.unwrap(), 2.0));
+    let r = rules(&a);
+    assert!(r.contains(&("rework-loop", "A")));
+    assert!(!r.iter().any(|(rule, _)| *rule == "endless-loop"));
+}
+
+#[test]
+fn probability_zero_branch_adds_no_time_but_a_reachable_trap_is_still_endless() {
+    // D goes to E with 1 and to L with 0; L loops on itself (a trap). T(D) = 0 + 1*T(E),
+    // but L is reachable from S, so the headline metrics are null.
+    let m = build(
+        &[
+            ("S", Start, 1.0, 0.0, Cust, true),
+            ("D", Dec, 0.0, 0.0, Business, false),
+            ("L", Act, 5.0, 0.0, Business, false),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[
+            ("S", "D", None),
+            ("D", "E", Some(1.0)),
+            ("D", "L", Some(0.0)),
+            ("L", "L", None),
+        ],
+    );
+    let a = analyze(&m);
+    assert_eq!(a.metrics.lead_time_mins, None);
+    let t: Vec<Option<f64>> = a.step_time_mins.clone();
+    assert_eq!(t[0], Some(1.0)); // S: 0 x infinity = 0
+    assert_eq!(t[2], None); // L
+    let r = rules(&a);
+    assert!(r.contains(&("endless-loop", "L")));
+    assert!(r.contains(&("rework-loop", "L")));
+}
+
+#[test]
+fn information_flows_add_no_time() {
+    let steps = [
+        ("S", Start, 0.0, 0.0, Cust, true),
+        ("A", Act, 10.0, 30.0, Cust, true),
+        ("B", Act, 5.0, 0.0, Business, false),
+        ("E", End, 0.0, 0.0, Business, false),
+    ];
+    let flows = [("S", "A", None), ("A", "B", None), ("B", "E", None)];
+    let plain = analyze(&build(&steps, &flows));
+    let mut with_info = build(&steps, &flows);
+    for (a, b) in [("B", "A"), ("A", "E"), ("E", "S"), ("S", "B")] {
+        with_info
+            .connect(&a.into(), &b.into(), Flow::information())
+            .unwrap();
+    }
+    let informed = analyze(&with_info);
+    assert_eq!(
+        plain.metrics.lead_time_mins,
+        informed.metrics.lead_time_mins
+    );
+    assert_eq!(
+        plain.metrics.value_added_mins,
+        informed.metrics.value_added_mins
+    );
+    assert_eq!(plain.findings, informed.findings);
+    assert_eq!(informed.metrics.flows, 7);
+    assert!(informed.loops.is_empty(), "information flows make no loops");
+}
+
+#[test]
+fn no_entry_means_lead_time_zero_and_no_bottleneck() {
+    let m = build(
+        &[
+            ("A", Act, 1.0, 0.0, Cust, true),
+            ("B", Act, 0.0, 0.0, Cust, true),
+        ],
+        &[("A", "B", None), ("B", "A", None)],
+    );
+    let a = analyze(&m);
+    assert_eq!(a.metrics.lead_time_mins, Some(0.0));
+    assert_eq!(a.metrics.pce, None);
+    let r = rules(&a);
+    assert!(!r.iter().any(|(rule, _)| *rule == "bottleneck"));
+    assert!(r.contains(&("unreachable", "A")) && r.contains(&("unreachable", "B")));
+    assert!(r.contains(&("endless-loop", "A")));
+}
+
+#[test]
+fn entries_are_steps_without_incoming_work_when_there_is_no_start() {
+    // No start: A and X have no incoming work flow. T(A) = 10, T(X) = 30 => lead 30 from X.
+    let m = build(
+        &[
+            ("A", Act, 10.0, 0.0, Cust, true),
+            ("X", Act, 30.0, 0.0, Business, true),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[("A", "E", None), ("X", "E", None)],
+    );
+    let a = analyze(&m);
+    assert_eq!(a.metrics.lead_time_mins, Some(30.0));
+    assert_eq!(a.metrics.value_added_mins, Some(0.0));
+    assert_eq!(a.critical_path[0].as_str(), "X");
+    assert!(!rules(&a).iter().any(|(r, _)| *r == "unreachable"));
+}
+
+#[test]
+fn every_rule_with_its_severity_and_the_sort_order() {
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            // business-value delay: medium, delay 30
+            ("b", Act, 5.0, 30.0, Business, false),
+            // unassessed delay: low, delay 20
+            ("u", Act, 5.0, 20.0, Unassessed, false),
+            // a wait step with no value: high, delay = wait + work = 15 + 45
+            ("w", Wait, 45.0, 15.0, NoValue, false),
+            ("E", End, 0.0, 0.0, Business, false),
+            // internal dead end that reaches no customer step and no end; unreachable too
+            ("z", Act, 1.0, 0.0, Business, false),
+        ],
+        &[
+            ("S", "b", None),
+            ("b", "u", None),
+            ("u", "w", None),
+            ("w", "E", None),
+        ],
+    );
+    let a = analyze(&m);
+    let got: Vec<(&str, &str, Severity, f64)> = a
+        .findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.step.as_str(), f.severity, f.delay_mins))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("no-value-delay", "w", Severity::High, 60.0),
+            ("no-value-delay", "b", Severity::Medium, 30.0),
+            ("no-customer-outcome", "z", Severity::Medium, 0.0),
+            ("unassessed-delay", "u", Severity::Low, 20.0),
+            ("dead-end", "z", Severity::Low, 0.0),
+            ("unreachable", "z", Severity::Low, 0.0),
+            ("bottleneck", "w", Severity::Info, 60.0),
+        ]
+    );
+    // Lead time: 35 + 25 + 60 = 120.
+    assert_eq!(a.metrics.lead_time_mins, Some(120.0));
+}
+
+#[test]
+fn no_customer_outcome_follows_information_flows_too() {
+    // R is internal with no work flow out, but it informs the customer-facing step C.
+    let mut m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("C", Act, 1.0, 0.0, Cust, true),
+            ("R", Act, 1.0, 0.0, Business, false),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[("S", "C", None), ("C", "E", None), ("S", "R", None)],
+    );
+    assert!(rules(&analyze(&m)).contains(&("no-customer-outcome", "R")));
+    m.connect(&"R".into(), &"C".into(), Flow::information())
+        .unwrap();
+    assert!(!rules(&analyze(&m)).contains(&("no-customer-outcome", "R")));
+}
+
+#[test]
+fn rework_loop_names_the_smallest_decision_else_the_smallest_id() {
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("a", Act, 1.0, 0.0, Cust, true),
+            ("z2", Dec, 0.0, 0.0, Business, false),
+            ("z1", Dec, 0.0, 0.0, Business, false),
+            ("E", End, 0.0, 0.0, Business, false),
+            ("q", Act, 1.0, 0.0, Cust, true),
+        ],
+        &[
+            ("S", "a", None),
+            ("a", "z2", None),
+            ("z2", "z1", Some(0.5)),
+            ("z2", "a", Some(0.5)),
+            ("z1", "a", Some(0.5)),
+            ("z1", "q", Some(0.5)),
+            ("q", "q", None),
+            ("q", "E", None),
+        ],
+    );
+    let a = analyze(&m);
+    let r = rules(&a);
+    assert!(r.contains(&("rework-loop", "z1")));
+    // q loops on itself and is a parallel split whose other branch leaves: endless.
+    assert!(r.contains(&("rework-loop", "q")));
+    assert!(r.contains(&("endless-loop", "q")));
+}
+
+#[test]
+fn smallest_id_is_code_point_order() {
+    // "s10" < "s9": the bottleneck tie goes to s10.
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Cust, true),
+            ("s9", Act, 5.0, 0.0, Cust, true),
+            ("s10", Act, 5.0, 0.0, Cust, true),
+            ("E", End, 0.0, 0.0, Business, false),
+        ],
+        &[("S", "s9", None), ("s9", "s10", None), ("s10", "E", None)],
+    );
+    let a = analyze(&m);
+    assert_eq!(rules(&a), vec![("bottleneck", "s10")]);
+}
+
+#[test]
+fn empty_map() {
+    let a = analyze(&Map::new("empty"));
+    assert_eq!(a.metrics.lead_time_mins, Some(0.0));
+    assert_eq!(a.metrics.pce, None);
+    assert!(a.findings.is_empty());
+}
+
+/// Value iteration (Gauss-Seidel) as an independent check of the exact solver.
+fn brute_force(m: &Map, rounds: usize) -> Vec<f64> {
+    let g = graph::FlowGraph::new(m);
+    let mut t = vec![0.0; g.len()];
+    for _ in 0..rounds {
+        for v in (0..g.len()).rev() {
+            let tail = if g.is_decision(v) {
+                g.work
+                    .edges(v)
+                    .filter(|&(_, p)| p > 0.0)
+                    .map(|(u, p)| p * t[u])
+                    .sum()
+            } else {
+                g.work
+                    .targets(v)
+                    .iter()
+                    .map(|&u| t[u as usize])
+                    .fold(0.0, f64::max)
+            };
+            t[v] = g.cost[v] + tail;
+        }
+    }
+    t
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Random small maps: kinds, integer times, flows, decision probabilities in quarters.
+    fn arb_map() -> impl Strategy<Value = Map> {
+        (2usize..8)
+            .prop_flat_map(|n| {
+                (
+                    proptest::collection::vec((0u8..4, 0u8..6), n),
+                    proptest::collection::vec((0..n, 0..n, 0u8..5), 0..(2 * n)),
+                )
+            })
+            .prop_map(|(steps, flows)| {
+                let mut m = Map::new("random");
+                for (k, &(kind, time)) in steps.iter().enumerate() {
+                    let kind = match kind {
+                        0 => StepKind::Decision,
+                        1 => StepKind::End,
+                        _ => StepKind::Activity,
+                    };
+                    let kind = if k == 0 { StepKind::Start } else { kind };
+                    let _ = m.add_step(
+                        Step::new(format!("s{k}"), "", kind).with_times(f64::from(time), 0.0),
+                    );
+                }
+                for &(a, b, q) in &flows {
+                    let _ = m.connect_unchecked_sum(
+                        &format!("s{a}").into(),
+                        &format!("s{b}").into(),
+                        Flow::work(),
+                    );
+                    let _ = q;
+                }
+                // Give decisions quarter probabilities that sum to 1.
+                let decisions: Vec<_> = m
+                    .step_indices()
+                    .iter()
+                    .copied()
+                    .filter(|&i| m.step_at(i).map(|s| s.kind) == Some(StepKind::Decision))
+                    .collect();
+                for (j, i) in decisions.into_iter().enumerate() {
+                    let out: Vec<(StepId, StepId)> = m
+                        .outgoing_work(i)
+                        .map(|(_, t, _)| {
+                            (
+                                m.step_at(i).unwrap().id.clone(),
+                                m.step_at(t).unwrap().id.clone(),
+                            )
+                        })
+                        .collect();
+                    if out.len() == 2 {
+                        let p = [0.0, 0.25, 0.5, 0.75, 1.0][j % 5];
+                        let _ = m.set_flow_field(
+                            &out[0].0,
+                            &out[0].1,
+                            FlowKind::Work,
+                            crate::model::FlowField::Probability(Some(p)),
+                        );
+                    }
+                }
+                m
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn exact_solver_agrees_with_value_iteration(m in arb_map()) {
+            let a = analyze(&m);
+            let slow = brute_force(&m, 4000);
+            for (k, t) in a.step_time_mins.iter().enumerate() {
+                match t {
+                    Some(t) => prop_assert!((t - slow[k]).abs() < 1e-6 * t.max(1.0), "step {k}: exact {t}, iterated {}", slow[k]),
+                    None => prop_assert!(slow[k] > 1000.0, "step {k}: exact infinite, iterated {}", slow[k]),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! The v1 map file format (`*.vfmap.json`): load (validate fully, then build) and save
+//! (stable, pretty, atomic). See docs/format.md.
+
+mod error;
+mod load;
+mod save;
+
+pub use error::{LoadError, LoadErrorKind};
+pub use load::{MAX_FILE_BYTES, load_bytes, load_file, load_str};
+pub use save::{SaveError, save_file, to_json_string};
+
+/// The `format` value every map file carries.
+pub const FORMAT_NAME: &str = "valueflow-map";
+/// The format version this build reads and writes.
+pub const FORMAT_VERSION: u64 = 1;
+/// The file name ending maps use.
+pub const FILE_EXTENSION: &str = ".vfmap.json";
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,622 @@
+//! Loading and saving: every validation rule gives an error naming where and what, and a
+//! save → load round-trip is the identity.
+
+use super::*;
+use crate::model::*;
+
+fn err(text: &str) -> LoadError {
+    match load_str("t.vfmap.json", text) {
+        Ok(_) => panic!("expected an error for {text}"),
+        Err(e) => e,
+    }
+}
+
+fn with(steps: &str, flows: &str) -> String {
+    format!(
+        r#"{{"format":"valueflow-map","version":1,"name":"n","lanes":[{{"id":"a","name":"A"}},{{"id":"b","name":"B"}}],
+"steps":[{steps}],
+"flows":[{flows}]}}"#
+    )
+}
+
+const TWO: &str = r#"{"id":"s","name":"S","lane":"a","kind":"start"},{"id":"d","name":"D","lane":"b","kind":"decision"},{"id":"x","lane":"a","kind":"end"},{"id":"y","lane":"a","kind":"end"}"#;
+
+#[test]
+fn loads_a_minimal_map_with_defaults() {
+    let m = load_str("t", &with(TWO, r#"{"from":"s","to":"d"}"#)).unwrap();
+    assert_eq!(m.name, "n");
+    assert_eq!(m.step_count(), 4);
+    let s = m.step(&"s".into()).unwrap();
+    assert_eq!(s.touchpoint, Touchpoint::Internal);
+    assert_eq!(s.value, Value::Unassessed);
+    assert_eq!(s.work_mins, 0.0);
+    assert_eq!(s.pos, None);
+    assert_eq!(m.step(&"x".into()).unwrap().name, "");
+    let f = m.flows().next().unwrap();
+    assert_eq!(f.flow.kind, FlowKind::Work);
+}
+
+#[test]
+fn not_json_reports_line_and_column() {
+    let e = err("{\n  \"format\": \"valueflow-map\",\n  \"version\": 1,\n  oops\n}");
+    assert!(matches!(*e.kind, LoadErrorKind::Syntax(_)), "{e}");
+    assert_eq!(e.position, Some((4, 3)));
+    assert!(
+        e.to_string()
+            .starts_with("t.vfmap.json:4:3: not valid JSON"),
+        "{e}"
+    );
+}
+
+#[test]
+fn empty_and_blank_files() {
+    assert_eq!(*err("").kind, LoadErrorKind::Empty);
+    assert_eq!(*err(" \n\t").kind, LoadErrorKind::Empty);
+}
+
+#[test]
+fn invalid_utf8_names_the_position() {
+    let e = load_bytes("bin", b"{\n  \"name\": \"caf\xe9\"}").unwrap_err();
+    assert_eq!(*e.kind, LoadErrorKind::NotUtf8);
+    assert_eq!(e.position, Some((2, 15)));
+}
+
+#[test]
+fn top_level_must_be_an_object() {
+    assert_eq!(*err("[1, 2]").kind, LoadErrorKind::NotAnObject);
+    assert_eq!(*err("42").kind, LoadErrorKind::NotAnObject);
+}
+
+#[test]
+fn format_and_version() {
+    assert!(matches!(
+        *err(r#"{"version":1}"#).kind,
+        LoadErrorKind::NotAMap { .. }
+    ));
+    assert!(matches!(
+        *err(r#"{"format":"other","version":1}"#).kind,
+        LoadErrorKind::NotAMap { .. }
+    ));
+    let e = err(r#"{"format":"valueflow-map","version":2,"future":true}"#);
+    assert_eq!(*e.kind, LoadErrorKind::NewerVersion(2));
+    assert!(
+        e.to_string().contains("written by a newer valueflow"),
+        "{e}"
+    );
+    assert!(matches!(
+        *err(r#"{"format":"valueflow-map","version":0}"#).kind,
+        LoadErrorKind::BadVersion { .. }
+    ));
+    assert!(matches!(
+        *err(r#"{"format":"valueflow-map","version":"1"}"#).kind,
+        LoadErrorKind::BadVersion { .. }
+    ));
+    assert!(matches!(
+        *err(r#"{"format":"valueflow-map"}"#).kind,
+        LoadErrorKind::BadVersion { .. }
+    ));
+}
+
+#[test]
+fn unknown_fields_are_named() {
+    let e = err(r#"{"format":"valueflow-map","version":1,"nmae":"x"}"#);
+    assert!(
+        matches!(&*e.kind, LoadErrorKind::UnknownField { field, .. } if field == "nmae"),
+        "{e}"
+    );
+    let e = err(&with(
+        r#"{"id":"s","lane":"a","kind":"start","wiat_mins":5}"#,
+        "",
+    ));
+    assert!(
+        matches!(&*e.kind, LoadErrorKind::UnknownField { field, .. } if field == "wiat_mins"),
+        "{e}"
+    );
+    assert_eq!(e.context.as_deref(), Some("steps[0]"));
+    let e = err(&with(TWO, r#"{"from":"s","to":"d","weight":2}"#));
+    assert!(
+        e.to_string().contains("flows[0]: unknown field \"weight\""),
+        "{e}"
+    );
+    let e = err(r#"{"format":"valueflow-map","version":1,"lanes":[{"id":"a","colour":"red"}]}"#);
+    assert!(
+        e.to_string().contains("lanes[0]: unknown field \"colour\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn wrong_types_name_the_field() {
+    let e = err(&with(
+        r#"{"id":"s","lane":"a","kind":"start","work_mins":"5"}"#,
+        "",
+    ));
+    assert!(
+        e.to_string()
+            .contains("field \"work_mins\" must be a number, found the string \"5\""),
+        "{e}"
+    );
+    let e = err(&with(
+        r#"{"id":"s","lane":"a","kind":"start","pos":[1]}"#,
+        "",
+    ));
+    assert!(
+        e.to_string()
+            .contains("\"pos\" must be an array of two numbers"),
+        "{e}"
+    );
+    let e = err(r#"{"format":"valueflow-map","version":1,"steps":{}}"#);
+    assert!(
+        e.to_string().contains("field \"steps\" must be an array"),
+        "{e}"
+    );
+    let e = err(&with("7", ""));
+    assert!(e.to_string().contains("steps[0]"), "{e}");
+}
+
+#[test]
+fn missing_required_fields() {
+    let e = err(&with(r#"{"id":"s","lane":"a"}"#, ""));
+    assert_eq!(*e.kind, LoadErrorKind::MissingField("kind"));
+    let e = err(&with(TWO, r#"{"from":"s"}"#));
+    assert_eq!(*e.kind, LoadErrorKind::MissingField("to"));
+}
+
+#[test]
+fn duplicate_and_empty_ids() {
+    let e = err(&with(
+        r#"{"id":"s","lane":"a","kind":"start"},{"id":"s","lane":"a","kind":"end"}"#,
+        "",
+    ));
+    assert_eq!(
+        *e.kind,
+        LoadErrorKind::Invalid(MapError::DuplicateStep("s".into()))
+    );
+    assert_eq!(
+        e.context.as_deref(),
+        Some("steps[1] (id \"s\"), field \"id\"")
+    );
+    assert_eq!(e.position, Some((2, 47)));
+    let e = err(&with(r#"{"id":"","lane":"a","kind":"start"}"#, ""));
+    assert_eq!(*e.kind, LoadErrorKind::Invalid(MapError::EmptyStepId));
+    let e = err(r#"{"format":"valueflow-map","version":1,"lanes":[{"id":"a"},{"id":"a"}]}"#);
+    assert_eq!(
+        *e.kind,
+        LoadErrorKind::Invalid(MapError::DuplicateLane("a".into()))
+    );
+}
+
+#[test]
+fn lanes_must_exist_and_are_required_when_declared() {
+    let e = err(&with(r#"{"id":"s","lane":"nope","kind":"start"}"#, ""));
+    assert_eq!(
+        *e.kind,
+        LoadErrorKind::Invalid(MapError::UnknownLane("nope".into()))
+    );
+    assert!(
+        e.to_string()
+            .contains("steps[0] (id \"s\"), field \"lane\": no lane with id \"nope\""),
+        "{e}"
+    );
+    let e = err(&with(r#"{"id":"s","kind":"start"}"#, ""));
+    assert_eq!(
+        *e.kind,
+        LoadErrorKind::Invalid(MapError::MissingLane("s".into()))
+    );
+    // Without lanes, no lane is needed, and naming one is an error.
+    assert!(
+        load_str(
+            "t",
+            r#"{"format":"valueflow-map","version":1,"steps":[{"id":"s","kind":"start"}]}"#
+        )
+        .is_ok()
+    );
+    let e = err(
+        r#"{"format":"valueflow-map","version":1,"steps":[{"id":"s","lane":"a","kind":"start"}]}"#,
+    );
+    assert_eq!(
+        *e.kind,
+        LoadErrorKind::Invalid(MapError::UnknownLane("a".into()))
+    );
+}
+
+#[test]
+fn keywords_are_checked() {
+    let e = err(&with(r#"{"id":"s","lane":"a","kind":"task"}"#, ""));
+    assert!(
+        e.to_string().contains(
+            "field \"kind\" must be one of start | activity | decision | wait | end, found \"task\""
+        ),
+        "{e}"
+    );
+    let e = err(&with(
+        r#"{"id":"s","lane":"a","kind":"start","value":"high"}"#,
+        "",
+    ));
+    assert!(matches!(
+        *e.kind,
+        LoadErrorKind::BadKeyword { field: "value", .. }
+    ));
+    let e = err(&with(
+        r#"{"id":"s","lane":"a","kind":"start","touchpoint":"external"}"#,
+        "",
+    ));
+    assert!(matches!(
+        *e.kind,
+        LoadErrorKind::BadKeyword {
+            field: "touchpoint",
+            ..
+        }
+    ));
+    let e = err(&with(TWO, r#"{"from":"s","to":"d","kind":"data"}"#));
+    assert!(matches!(
+        *e.kind,
+        LoadErrorKind::BadKeyword { field: "kind", .. }
+    ));
+}
+
+#[test]
+fn times_must_be_finite_and_not_negative() {
+    let e = err(&with(
+        r#"{"id":"s","lane":"a","kind":"start","wait_mins":-1}"#,
+        "",
+    ));
+    assert_eq!(
+        *e.kind,
+        LoadErrorKind::Invalid(MapError::InvalidTime {
+            field: "wait_mins",
+            value: -1.0
+        })
+    );
+    assert!(
+        e.to_string()
+            .contains("steps[0] (id \"s\"): wait_mins must be a finite number >= 0"),
+        "{e}"
+    );
+    // 1e400 is not a finite double: serde_json refuses it with a position.
+    let e = err(&with(
+        r#"{"id":"s","lane":"a","kind":"start","work_mins":1e400}"#,
+        "",
+    ));
+    assert!(e.position.is_some(), "{e}");
+}
+
+#[test]
+fn flows_must_name_existing_steps_and_be_unique() {
+    let e = err(&with(TWO, r#"{"from":"s","to":"ghost"}"#));
+    assert_eq!(
+        *e.kind,
+        LoadErrorKind::Invalid(MapError::UnknownStep("ghost".into()))
+    );
+    assert!(
+        e.to_string()
+            .contains("flows[0] (\"s\" → \"ghost\"), field \"to\""),
+        "{e}"
+    );
+    let e = err(&with(TWO, r#"{"from":"ghost","to":"s"}"#));
+    assert!(e.to_string().contains("field \"from\""), "{e}");
+    let e = err(&with(
+        TWO,
+        r#"{"from":"s","to":"d"},{"from":"s","to":"d","kind":"work"}"#,
+    ));
+    assert!(matches!(
+        *e.kind,
+        LoadErrorKind::Invalid(MapError::DuplicateFlow { .. })
+    ));
+    // The same pair with another kind is fine.
+    assert!(
+        load_str(
+            "t",
+            &with(
+                TWO,
+                r#"{"from":"s","to":"d"},{"from":"s","to":"d","kind":"information"}"#
+            )
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn probabilities_are_checked() {
+    // Only on work flows leaving a decision.
+    let e = err(&with(TWO, r#"{"from":"s","to":"d","probability":0.5}"#));
+    assert!(
+        matches!(
+            *e.kind,
+            LoadErrorKind::Invalid(MapError::ProbabilityNotAllowed { .. })
+        ),
+        "{e}"
+    );
+    let e = err(&with(
+        TWO,
+        r#"{"from":"d","to":"x","kind":"information","probability":0.5}"#,
+    ));
+    assert!(
+        matches!(
+            *e.kind,
+            LoadErrorKind::Invalid(MapError::ProbabilityNotAllowed { .. })
+        ),
+        "{e}"
+    );
+    // In [0, 1].
+    let e = err(&with(TWO, r#"{"from":"d","to":"x","probability":1.5}"#));
+    assert_eq!(
+        *e.kind,
+        LoadErrorKind::Invalid(MapError::ProbabilityOutOfRange(1.5))
+    );
+    // Must sum to 1 when all are given.
+    let e = err(&with(
+        TWO,
+        r#"{"from":"d","to":"x","probability":0.5},{"from":"d","to":"y","probability":0.4}"#,
+    ));
+    assert!(
+        matches!(
+            *e.kind,
+            LoadErrorKind::Invalid(MapError::ProbabilitySum { .. })
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("step \"d\""), "{e}");
+    // Explicit ones over 1 even with an unspecified one left.
+    let e = err(&with(
+        TWO,
+        r#"{"from":"d","to":"x","probability":0.7},{"from":"d","to":"y","probability":0.7},{"from":"d","to":"s"}"#,
+    ));
+    assert!(
+        matches!(
+            *e.kind,
+            LoadErrorKind::Invalid(MapError::ProbabilitySum { .. })
+        ),
+        "{e}"
+    );
+    // Unspecified ones share the remainder.
+    let m = load_str("t", &with(TWO, r#"{"from":"d","to":"x","probability":0.5},{"from":"d","to":"y"},{"from":"d","to":"s"}"#)).unwrap();
+    let d = m.index_of(&"d".into()).unwrap();
+    let ps: Vec<f64> = m
+        .branch_probabilities(d)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(ps.iter().sum::<f64>(), 1.0);
+    assert!(ps.contains(&0.25));
+    // Within the tolerance is fine.
+    assert!(load_str("t", &with(TWO, r#"{"from":"d","to":"x","probability":0.3333333},{"from":"d","to":"y","probability":0.6666667}"#)).is_ok());
+}
+
+#[test]
+fn deeply_nested_input_is_refused_without_a_crash() {
+    let deep = format!(
+        r#"{{"format":"valueflow-map","version":1,"name":{}1{}}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let e = err(&deep);
+    assert!(e.position.is_some(), "{e}");
+    let deep_top = "[".repeat(1_000_000);
+    let _ = err(&deep_top);
+    let deep_unknown = format!(
+        r#"{{"format":"valueflow-map","version":1,"x":{}}}"#,
+        "{\"a\":".repeat(50_000)
+    );
+    let _ = err(&deep_unknown);
+}
+
+#[test]
+fn huge_strings_load() {
+    let name = "x".repeat(5_000_000);
+    let m = load_str(
+        "t",
+        &format!(r#"{{"format":"valueflow-map","version":1,"name":"{name}"}}"#),
+    )
+    .unwrap();
+    assert_eq!(m.name.len(), 5_000_000);
+}
+
+#[test]
+fn a_bom_is_accepted() {
+    assert!(load_str("t", "\u{feff}{\"format\":\"valueflow-map\",\"version\":1}").is_ok());
+}
+
+#[test]
+fn saved_text_is_stable_and_diff_friendly() {
+    let mut m = Map::new("Demo");
+    m.add_lane(Lane {
+        id: "l".into(),
+        name: "Lane".into(),
+    })
+    .unwrap();
+    m.add_step(
+        Step::new("b", "B", StepKind::Start)
+            .in_lane("l")
+            .with_times(18.0, 1.5),
+    )
+    .unwrap();
+    m.add_step(Step::new("a", "A", StepKind::End).in_lane("l"))
+        .unwrap();
+    m.set_step_field(&"a".into(), StepField::Pos(Some([120.1, 40.0])))
+        .unwrap();
+    m.connect(&"b".into(), &"a".into(), Flow::work().with_label("go"))
+        .unwrap();
+    let text = to_json_string(&m).unwrap();
+    let expected = r#"{
+  "format": "valueflow-map",
+  "version": 1,
+  "name": "Demo",
+  "description": "",
+  "lanes": [
+    {
+      "id": "l",
+      "name": "Lane"
+    }
+  ],
+  "steps": [
+    {
+      "id": "b",
+      "name": "B",
+      "lane": "l",
+      "kind": "start",
+      "touchpoint": "internal",
+      "work_mins": 18,
+      "wait_mins": 1.5,
+      "value": "unassessed",
+      "benefit": "",
+      "system": "",
+      "notes": "",
+      "pos": [
+        120.1,
+        40
+      ]
+    },
+"#;
+    // Steps stay in map order (b before a), keys in the fixed order.
+    assert!(text.starts_with(
+        &expected.replace(
+            "\"pos\": [\n        120.1,\n        40\n      ]\n    },\n",
+            ""
+        )[..200]
+    ));
+    assert!(
+        text.contains("\"pos\": [\n        120.1,\n        40\n      ]"),
+        "{text}"
+    );
+    assert!(text.find("\"id\": \"b\"") < text.find("\"id\": \"a\""));
+    assert!(text.ends_with("}\n"));
+    assert_eq!(load_str("t", &text).unwrap(), m);
+    assert_eq!(
+        to_json_string(&load_str("t", &text).unwrap()).unwrap(),
+        text
+    );
+}
+
+#[test]
+fn save_is_atomic_and_leaves_no_temporary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.vfmap.json");
+    std::fs::write(&path, "old").unwrap();
+    let m = Map::new("new");
+    save_file(&m, &path).unwrap();
+    assert_eq!(load_file(&path).unwrap(), m);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    // Saving into a missing directory fails and creates nothing.
+    let bad = dir.path().join("missing").join("m.vfmap.json");
+    assert!(matches!(save_file(&m, &bad), Err(SaveError::Io { .. })));
+}
+
+#[test]
+fn load_file_errors_name_the_file() {
+    let e = load_file(std::path::Path::new("/definitely/not/here.vfmap.json")).unwrap_err();
+    assert!(matches!(*e.kind, LoadErrorKind::Io(_)));
+    assert!(
+        e.to_string()
+            .starts_with("/definitely/not/here.vfmap.json: cannot read the file"),
+        "{e}"
+    );
+}
+
+mod round_trip {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            "[a-zA-Z0-9 \"\\\\/\\n\u{e9}\u{1f600}-]{0,12}"
+        ]
+    }
+
+    fn time() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            Just(0.0),
+            (0u32..100_000u32).prop_map(f64::from),
+            0.0f64..1e7
+        ]
+    }
+
+    prop_compose! {
+        fn arb_step(lanes: usize)(
+            kind in 0usize..5, tp in 0usize..2, value in 0usize..4,
+            work in time(), wait in time(), lane in 0..lanes.max(1),
+            name in text(), benefit in text(), system in text(), notes in text(),
+            pos in proptest::option::of((-1e6f32..1e6, -1e6f32..1e6)),
+        ) -> (Step, usize) {
+            let mut s = Step::new("", name, StepKind::ALL[kind]);
+            s.touchpoint = Touchpoint::ALL[tp];
+            s.value = Value::ALL[value];
+            s.work_mins = work;
+            s.wait_mins = wait;
+            s.benefit = benefit;
+            s.system = system;
+            s.notes = notes;
+            s.pos = pos.map(|(x, y)| [x, y]);
+            (s, lane)
+        }
+    }
+
+    fn arb_map() -> impl Strategy<Value = Map> {
+        (0usize..4, 0usize..12)
+            .prop_flat_map(|(lanes, steps)| {
+                (
+                    Just(lanes),
+                    proptest::collection::vec(arb_step(lanes), steps),
+                    proptest::collection::vec(
+                        (
+                            0..steps.max(1),
+                            0..steps.max(1),
+                            any::<bool>(),
+                            text(),
+                            0u8..5,
+                        ),
+                        0..20,
+                    ),
+                    text(),
+                    text(),
+                )
+            })
+            .prop_map(|(lanes, steps, flows, name, description)| {
+                let mut m = Map::new(name);
+                m.description = description;
+                for l in 0..lanes {
+                    m.add_lane(Lane {
+                        id: format!("lane{l}").into(),
+                        name: format!("Lane {l}"),
+                    })
+                    .unwrap();
+                }
+                for (k, (mut s, lane)) in steps.into_iter().enumerate() {
+                    s.id = format!("id-{k}").into();
+                    s.lane = (lanes > 0).then(|| format!("lane{lane}").into());
+                    m.add_step(s).unwrap();
+                }
+                for (a, b, info, label, q) in flows {
+                    let mut f = if info {
+                        Flow::information()
+                    } else {
+                        Flow::work()
+                    };
+                    f.label = label;
+                    let from: StepId = format!("id-{a}").into();
+                    let is_decision = m.step(&from).is_some_and(|s| s.kind == StepKind::Decision);
+                    if is_decision && !info && q < 2 {
+                        f.probability = Some(f64::from(q) * 0.3);
+                    }
+                    let _ = m.connect(&from, &format!("id-{b}").into(), f);
+                }
+                m
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn save_then_load_is_the_identity(m in arb_map()) {
+            let text = to_json_string(&m).unwrap();
+            let back = load_str("t", &text).unwrap();
+            prop_assert_eq!(&back, &m);
+            prop_assert_eq!(to_json_string(&back).unwrap(), text);
+        }
+    }
+}

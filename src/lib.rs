@@ -1,0 +1,14 @@
+//! valueflow: map how work and information flow through a business and flag the steps that
+//! make the customer wait without giving the customer anything.
+//!
+//! Layers, data flowing one way: [`format`] (files) → [`model`] (the map) → [`analysis`]
+//! (metrics and findings) → views: [`report`] and [`cli`] for the terminal, [`app`] for the GUI.
+
+pub mod analysis;
+pub mod app;
+pub mod cli;
+pub mod format;
+pub mod model;
+pub mod report;
+pub mod samples;
+pub mod units;

@@ -1,0 +1,218 @@
+//! The process map: lanes, steps and flows, held in a petgraph `StableGraph`.
+//! Every edit goes through a method here that keeps the map valid (see `MapError`).
+//! No egui and no I/O: the GUI, the CLI and the file format are clients of this module.
+
+mod edit;
+mod types;
+
+pub use edit::{FlowField, MapError, RemovedStep, StepField, check_time};
+pub use types::*;
+
+use petgraph::Direction;
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use petgraph::visit::EdgeRef;
+use std::collections::HashMap;
+
+/// Probabilities of a decision's branches must sum to 1 within this tolerance.
+pub const PROBABILITY_TOLERANCE: f64 = 1e-6;
+
+/// A whole process map. The graph is the single source of truth for steps and flows;
+/// `step_order`/`flow_order` keep the user's order so saved files diff well.
+#[derive(Debug, Clone, Default)]
+pub struct Map {
+    pub name: String,
+    pub description: String,
+    lanes: Vec<Lane>,
+    graph: StableDiGraph<Step, Flow>,
+    step_index: HashMap<StepId, NodeIndex>,
+    step_order: Vec<NodeIndex>,
+    flow_order: Vec<EdgeIndex>,
+}
+
+impl PartialEq for Map {
+    /// Two maps are equal when they would save to the same file.
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.description == other.description
+            && self.lanes == other.lanes
+            && self.steps().eq(other.steps())
+            && self
+                .flows()
+                .map(|f| (f.from, f.to, f.flow))
+                .eq(other.flows().map(|f| (f.from, f.to, f.flow)))
+    }
+}
+
+impl Map {
+    /// An empty map with a name.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Reserves room for `steps` more steps (for loaders that know the count).
+    pub fn reserve(&mut self, steps: usize) {
+        self.step_index.reserve(steps);
+        self.step_order.reserve(steps);
+    }
+
+    /// The underlying graph (nodes are steps, edges are flows of both kinds).
+    pub fn graph(&self) -> &StableDiGraph<Step, Flow> {
+        &self.graph
+    }
+
+    pub fn lanes(&self) -> &[Lane] {
+        &self.lanes
+    }
+
+    pub fn lane(&self, id: &LaneId) -> Option<&Lane> {
+        self.lanes.iter().find(|l| &l.id == id)
+    }
+
+    /// Position of a lane in the lane order (top to bottom).
+    pub fn lane_position(&self, id: &LaneId) -> Option<usize> {
+        self.lanes.iter().position(|l| &l.id == id)
+    }
+
+    pub fn step_count(&self) -> usize {
+        self.step_order.len()
+    }
+
+    pub fn flow_count(&self) -> usize {
+        self.flow_order.len()
+    }
+
+    /// Node indices of the steps in map order.
+    pub fn step_indices(&self) -> &[NodeIndex] {
+        &self.step_order
+    }
+
+    /// Edge indices of the flows in map order.
+    pub fn flow_indices(&self) -> &[EdgeIndex] {
+        &self.flow_order
+    }
+
+    /// Steps in map order.
+    pub fn steps(&self) -> impl Iterator<Item = &Step> + '_ {
+        self.step_order.iter().map(|&i| &self.graph[i])
+    }
+
+    /// Flows in map order, with their endpoints.
+    pub fn flows(&self) -> impl Iterator<Item = FlowRef<'_>> + '_ {
+        self.flow_order.iter().map(|&e| self.flow_ref(e))
+    }
+
+    fn flow_ref(&self, e: EdgeIndex) -> FlowRef<'_> {
+        let (a, b) = self
+            .graph
+            .edge_endpoints(e)
+            .unwrap_or((NodeIndex::end(), NodeIndex::end()));
+        FlowRef {
+            index: e,
+            from: &self.graph[a].id,
+            to: &self.graph[b].id,
+            flow: &self.graph[e],
+        }
+    }
+
+    pub fn index_of(&self, id: &StepId) -> Option<NodeIndex> {
+        self.step_index.get(id).copied()
+    }
+
+    pub fn step(&self, id: &StepId) -> Option<&Step> {
+        self.index_of(id).map(|i| &self.graph[i])
+    }
+
+    pub fn step_at(&self, i: NodeIndex) -> Option<&Step> {
+        self.graph.node_weight(i)
+    }
+
+    pub fn contains_step(&self, id: &StepId) -> bool {
+        self.step_index.contains_key(id)
+    }
+
+    /// The flow (from, to, kind), if the map has it.
+    pub fn find_flow(&self, from: &StepId, to: &StepId, kind: FlowKind) -> Option<EdgeIndex> {
+        let a = self.index_of(from)?;
+        let b = self.index_of(to)?;
+        self.graph
+            .edges_connecting(a, b)
+            .find(|e| e.weight().kind == kind)
+            .map(|e| e.id())
+    }
+
+    /// Work flows leaving a step, in map order of their creation (edge index order is not map
+    /// order, so callers that need determinism sort by target id).
+    pub fn outgoing_work(
+        &self,
+        i: NodeIndex,
+    ) -> impl Iterator<Item = (EdgeIndex, NodeIndex, &Flow)> {
+        self.graph
+            .edges_directed(i, Direction::Outgoing)
+            .filter(|e| e.weight().kind == FlowKind::Work)
+            .map(|e| (e.id(), e.target(), e.weight()))
+    }
+
+    /// Effective probabilities of a decision's work flows: explicit ones as given, the
+    /// unspecified ones sharing the remainder equally. Empty for a step that is not a decision.
+    pub fn branch_probabilities(&self, i: NodeIndex) -> Vec<(EdgeIndex, f64)> {
+        let Some(step) = self.graph.node_weight(i) else {
+            return Vec::new();
+        };
+        if step.kind != StepKind::Decision {
+            return Vec::new();
+        }
+        let branches: Vec<_> = self
+            .outgoing_work(i)
+            .map(|(e, _, f)| (e, f.probability))
+            .collect();
+        effective_probabilities(&branches)
+    }
+
+    /// A fresh step id (`step-N`) not used in this map.
+    pub fn fresh_step_id(&self, stem: &str) -> StepId {
+        let stem = if stem.is_empty() { "step" } else { stem };
+        (1..)
+            .map(|n| StepId::new(format!("{stem}-{n}")))
+            .find(|id| !self.contains_step(id))
+            .unwrap_or_else(|| StepId::new(stem))
+    }
+
+    /// A fresh lane id (`lane-N`) not used in this map.
+    pub fn fresh_lane_id(&self) -> LaneId {
+        (1..)
+            .map(|n| LaneId::new(format!("lane-{n}")))
+            .find(|id| self.lane(id).is_none())
+            .unwrap_or_else(|| LaneId::new("lane"))
+    }
+}
+
+/// Given the branches of a decision (flow, explicit probability), returns the effective
+/// probability of each: unspecified ones share `1 - sum(explicit)` equally (never below 0).
+pub fn effective_probabilities<E: Copy>(branches: &[(E, Option<f64>)]) -> Vec<(E, f64)> {
+    let explicit: f64 = branches.iter().filter_map(|(_, p)| *p).sum();
+    let unspecified = branches.iter().filter(|(_, p)| p.is_none()).count();
+    let share = if unspecified == 0 {
+        0.0
+    } else {
+        ((1.0 - explicit) / unspecified as f64).max(0.0)
+    };
+    branches
+        .iter()
+        .map(|&(e, p)| (e, p.unwrap_or(share)))
+        .collect()
+}
+
+/// A flow seen with the ids of its endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct FlowRef<'a> {
+    pub index: EdgeIndex,
+    pub from: &'a StepId,
+    pub to: &'a StepId,
+    pub flow: &'a Flow,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,207 @@
+//! Renders a map's analysis for people and pipelines: plain text, JSON, Markdown and CSV.
+//! Text is produced from the structured `Analysis`, never parsed back.
+
+use crate::analysis::{Analysis, Finding, Metrics, Severity};
+use crate::model::Map;
+use crate::units::format_duration;
+use serde::Serialize;
+use std::fmt::Write;
+
+fn duration_or_endless(mins: Option<f64>) -> String {
+    mins.map_or_else(|| "endless (see endless-loop)".to_owned(), format_duration)
+}
+
+fn percent(pce: Option<f64>) -> String {
+    pce.map_or_else(|| "n/a".to_owned(), |p| format!("{:.1}%", p * 100.0))
+}
+
+/// The headline lines shared by text and Markdown.
+fn metric_rows(m: &Metrics) -> Vec<(&'static str, String)> {
+    vec![
+        ("Lead time", duration_or_endless(m.lead_time_mins)),
+        ("Value-added time", duration_or_endless(m.value_added_mins)),
+        ("Process cycle efficiency", percent(m.pce)),
+        ("Steps", m.steps.to_string()),
+        ("Flows", m.flows.to_string()),
+        ("Hand-offs between lanes", m.handoffs.to_string()),
+        ("Information hand-offs", m.info_handoffs.to_string()),
+        ("Customer touchpoints", m.customer_touchpoints.to_string()),
+    ]
+}
+
+fn delay_note(f: &Finding) -> String {
+    if f.delay_mins > 0.0 {
+        format!(", delay {}", format_duration(f.delay_mins))
+    } else {
+        String::new()
+    }
+}
+
+/// Human-readable text for a terminal.
+pub fn text(map: &Map, a: &Analysis) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", map.name);
+    let rows = metric_rows(&a.metrics);
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in &rows {
+        let _ = writeln!(out, "  {k:<width$}  {v}");
+    }
+    let _ = writeln!(out);
+    if a.findings.is_empty() {
+        let _ = writeln!(out, "No findings.");
+        return out;
+    }
+    let _ = writeln!(out, "Findings ({}):", a.findings.len());
+    for f in &a.findings {
+        let _ = writeln!(
+            out,
+            "  [{}] {} at {} ({}{}): {}",
+            f.severity,
+            f.rule,
+            f.step,
+            f.step_name,
+            delay_note(f),
+            f.message
+        );
+        if let Some(q) = f.question {
+            let _ = writeln!(out, "      ? {q}");
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    map: &'a str,
+    metrics: &'a Metrics,
+    findings: Vec<JsonFinding<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    step: &'a str,
+    step_name: &'a str,
+    severity: Severity,
+    delay_mins: f64,
+    message: &'a str,
+    question: Option<&'static str>,
+}
+
+/// The stable JSON report: `{"map", "metrics", "findings": [...]}` (see the README).
+pub fn json(map: &Map, a: &Analysis) -> String {
+    let report = JsonReport {
+        map: &map.name,
+        metrics: &a.metrics,
+        findings: a
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule: f.rule.as_str(),
+                step: f.step.as_str(),
+                step_name: &f.step_name,
+                severity: f.severity,
+                delay_mins: f.delay_mins,
+                message: &f.message,
+                question: f.question,
+            })
+            .collect(),
+    };
+    let mut s =
+        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// Escapes text for a Markdown table cell.
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A Markdown report section a client can read.
+pub fn markdown(map: &Map, a: &Analysis) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## {}\n", md_cell(&map.name));
+    if !map.description.trim().is_empty() {
+        let _ = writeln!(out, "{}\n", map.description.trim());
+    }
+    let _ = writeln!(out, "| Metric | Value |\n|---|---|");
+    for (k, v) in metric_rows(&a.metrics) {
+        let _ = writeln!(out, "| {k} | {v} |");
+    }
+    let _ = writeln!(out);
+    if a.findings.is_empty() {
+        let _ = writeln!(out, "No findings.");
+        return out;
+    }
+    for severity in Severity::ALL {
+        let group: Vec<&Finding> = a
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "### {} ({})\n",
+            capitalize(severity.as_str()),
+            group.len()
+        );
+        for f in group {
+            let _ = writeln!(
+                out,
+                "- **{}**: {} (`{}`{}): {}",
+                f.rule.title(),
+                md_cell(&f.step_name),
+                f.step,
+                delay_note(f),
+                md_cell(&f.message)
+            );
+            if let Some(q) = f.question {
+                let _ = writeln!(out, "  - *{q}*");
+            }
+        }
+        let _ = writeln!(out);
+    }
+    out
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// One CSV row per finding, with a header row.
+pub fn csv(a: &Analysis) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "rule",
+        "step",
+        "step_name",
+        "severity",
+        "delay_mins",
+        "message",
+        "question",
+    ];
+    let mut rows = vec![header.map(str::to_owned)];
+    for f in &a.findings {
+        rows.push([
+            f.rule.as_str().to_owned(),
+            f.step.to_string(),
+            f.step_name.clone(),
+            f.severity.as_str().to_owned(),
+            f.delay_mins.to_string(),
+            f.message.clone(),
+            f.question.unwrap_or("").to_owned(),
+        ]);
+    }
+    for row in rows {
+        // Writing to a Vec cannot fail for I/O reasons; a failure would only drop the row.
+        let _ = w.write_record(&row);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}

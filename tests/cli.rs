@@ -1,0 +1,308 @@
+//! The command line as a user runs it: every subcommand, output format and exit code, and
+//! clear errors (exit 2, one line on stderr, no panic) for bad files and arguments.
+#![allow(
+    clippy::unwrap_used,
+    reason = "a failed unwrap is a clear test failure"
+)]
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+const EXAMPLE: &str = "../shared/spec/example-rework.vfmap.json";
+
+fn valueflow() -> Command {
+    Command::cargo_bin("valueflow").unwrap()
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+/// A map file in a temp dir with the given text.
+fn file_with(text: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.vfmap.json");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+fn example_text() -> String {
+    std::fs::read_to_string(EXAMPLE).unwrap()
+}
+
+#[test]
+fn analyze_prints_metrics_findings_and_questions() {
+    valueflow()
+        .args(["analyze", EXAMPLE])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Lead time"))
+        .stdout(predicate::str::contains("1h 45m"))
+        .stdout(predicate::str::contains("17m 30s"))
+        .stdout(predicate::str::contains("16.7%"))
+        .stdout(predicate::str::contains("[high] no-value-delay at Y"))
+        .stdout(predicate::str::contains(
+            "? What does this step do for the customer?",
+        ))
+        .stdout(predicate::str::contains("[info] bottleneck at Y"));
+}
+
+#[test]
+fn analyze_json_is_the_documented_shape() {
+    let out = valueflow()
+        .args(["analyze", EXAMPLE, "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["map"], "Worked example: rework loop and parallel split");
+    assert_eq!(v["metrics"]["lead_time_mins"], 105.0);
+    assert_eq!(v["metrics"]["value_added_mins"], 17.5);
+    assert_eq!(v["metrics"]["handoffs"], 2);
+    assert_eq!(v["metrics"]["info_handoffs"], 1);
+    assert_eq!(v["metrics"]["customer_touchpoints"], 2);
+    let f = &v["findings"][0];
+    for key in [
+        "rule",
+        "step",
+        "step_name",
+        "severity",
+        "delay_mins",
+        "message",
+        "question",
+    ] {
+        assert!(f.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(f["rule"], "no-value-delay");
+    assert_eq!(f["severity"], "high");
+    assert_eq!(v["findings"][1]["question"], serde_json::Value::Null);
+}
+
+#[test]
+fn analyze_markdown_and_csv() {
+    valueflow()
+        .args(["analyze", EXAMPLE, "--format", "md"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("## Worked example"))
+        .stdout(predicate::str::contains("| Lead time | 1h 45m |"))
+        .stdout(predicate::str::contains("### High (1)"));
+    let out = valueflow()
+        .args(["analyze", EXAMPLE, "--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("rule,step,step_name,severity,delay_mins,message,question")
+    );
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(text.contains("no-value-delay,Y,Archive paper copy,high,40,"));
+}
+
+#[test]
+fn fail_on_gates_a_pipeline() {
+    valueflow()
+        .args(["analyze", EXAMPLE, "--fail-on", "high"])
+        .assert()
+        .code(1);
+    valueflow()
+        .args(["analyze", EXAMPLE, "--fail-on", "medium"])
+        .assert()
+        .code(1);
+    // Without the high finding only medium and info remain.
+    let text = example_text().replace(r#""value": "none""#, r#""value": "customer""#);
+    let (_d, path) = file_with(text.as_bytes());
+    valueflow()
+        .args(["analyze"])
+        .arg(&path)
+        .args(["--fail-on", "high"])
+        .assert()
+        .code(0);
+    valueflow()
+        .args(["analyze"])
+        .arg(&path)
+        .args(["--fail-on", "low"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn validate_accepts_a_good_map() {
+    valueflow()
+        .args(["validate", EXAMPLE])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("valid map \"Worked example"))
+        .stdout(predicate::str::contains("7 steps, 9 flows, 2 lanes"));
+}
+
+#[test]
+fn every_sample_validates_and_analyzes() {
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")).unwrap() {
+        let path = entry.unwrap().path();
+        valueflow().arg("validate").arg(&path).assert().success();
+        valueflow()
+            .arg("analyze")
+            .arg(&path)
+            .args(["--format", "json"])
+            .assert()
+            .success();
+    }
+}
+
+/// Each bad file: exit 2, nothing on stdout, one line on stderr naming the file and containing
+/// `expected`.
+fn assert_rejected(text: &[u8], expected: &str) {
+    let (_d, path) = file_with(text);
+    for sub in ["validate", "analyze"] {
+        let out = valueflow()
+            .arg(sub)
+            .arg(&path)
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(err.contains("bad.vfmap.json"), "{err}");
+        assert!(err.contains(expected), "expected {expected:?} in {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn bad_files_get_clear_errors() {
+    let ex = example_text();
+    assert_rejected(b"this is not json", "not valid JSON");
+    assert_rejected(
+        b"{\"format\": \"valueflow-map\",\n \"version\": 1,\n}",
+        ":3:1: not valid JSON",
+    );
+    assert_rejected(b"", "the file is empty");
+    assert_rejected(b"\xff\xfe", "not valid UTF-8");
+    assert_rejected(
+        ex.replace(r#""version": 1"#, r#""version": 7"#).as_bytes(),
+        "written by a newer valueflow",
+    );
+    assert_rejected(
+        ex.replace(r#"{ "id": "X""#, r#"{ "id": "Y""#).as_bytes(),
+        "duplicate step id \"Y\"",
+    );
+    assert_rejected(
+        ex.replace(
+            r#"{ "from": "X", "to": "E" }"#,
+            r#"{ "from": "X", "to": "Q" }"#,
+        )
+        .as_bytes(),
+        "field \"to\": no step with id \"Q\"",
+    );
+    assert_rejected(
+        ex.replace(
+            r#""lane": "back", "kind": "end""#,
+            r#""lane": "middle", "kind": "end""#,
+        )
+        .as_bytes(),
+        "steps[6] (id \"E\"), field \"lane\": no lane with id \"middle\"",
+    );
+    assert_rejected(
+        ex.replace(r#""wait_mins": 40"#, r#""wait_mins": -40"#)
+            .as_bytes(),
+        "steps[5] (id \"Y\"): wait_mins must be a finite number >= 0 (got -40)",
+    );
+    assert_rejected(
+        ex.replace(r#""probability": 0.8"#, r#""probability": 0.7"#)
+            .as_bytes(),
+        "the probabilities of decision \"D\"'s work flows sum to 0.9",
+    );
+    assert_rejected(
+        ex.replace(r#""probability": 0.8"#, r#""probability": 1.8"#)
+            .as_bytes(),
+        "probability must be between 0 and 1 (got 1.8)",
+    );
+    assert_rejected(
+        ex.replace(r#""touchpoint": "customer""#, r#""touchpont": "customer""#)
+            .as_bytes(),
+        "unknown field \"touchpont\"",
+    );
+    let deep = format!(
+        "{{\"format\":\"valueflow-map\",\"version\":1,\"name\":{}0{}}}",
+        "[".repeat(200_000),
+        "]".repeat(200_000)
+    );
+    assert_rejected(
+        deep.as_bytes(),
+        "field \"name\" must be a string, found an array",
+    );
+    let deep = format!(
+        "{{\"format\":\"valueflow-map\",\"version\":1,\"steps\":[{}0{}]}}",
+        "[".repeat(200_000),
+        "]".repeat(200_000)
+    );
+    assert_rejected(
+        deep.as_bytes(),
+        "steps[0]: must be a JSON object, found an array",
+    );
+}
+
+#[test]
+fn missing_file_and_bad_arguments() {
+    valueflow()
+        .args(["validate", "no/such/file.vfmap.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no/such/file.vfmap.json: cannot read the file",
+        ));
+    valueflow()
+        .args(["analyze", EXAMPLE, "--format", "xml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'xml'"));
+    valueflow()
+        .args(["analyze", EXAMPLE, "--fail-on", "critical"])
+        .assert()
+        .code(2);
+    valueflow().arg("analyze").assert().code(2);
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    valueflow()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes:"))
+        .stdout(predicate::str::contains("analyze"))
+        .stdout(predicate::str::contains("validate"));
+    valueflow()
+        .args(["analyze", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--fail-on"))
+        .stdout(predicate::str::contains("Exit codes:"));
+}
+
+#[test]
+fn the_gui_refuses_a_bad_file_before_opening_a_window() {
+    let (_d, path) = file_with(b"nope");
+    valueflow()
+        .arg(&path)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not valid JSON"));
+    let _ = sample;
+}
