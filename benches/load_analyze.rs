@@ -1,1 +1,28 @@
-fn main() {}
+//! Load + analyze throughput for generated maps of 1k, 10k and 100k steps.
+//! Run with `cargo bench --bench load_analyze`; results are in the README.
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use valueflow::{analysis::analyze, format, samples::synthetic};
+
+fn load_and_analyze(c: &mut Criterion) {
+    let mut group = c.benchmark_group("load_analyze");
+    for steps in [1_000usize, 10_000, 100_000] {
+        let text = format::to_json_string(&synthetic(steps)).expect("encode");
+        group.sample_size(if steps >= 100_000 { 10 } else { 20 });
+        group.bench_with_input(BenchmarkId::new("load", steps), &text, |b, text| {
+            b.iter(|| format::load_str("bench", black_box(text)).expect("valid"));
+        });
+        let map = format::load_str("bench", &text).expect("valid");
+        group.bench_with_input(BenchmarkId::new("analyze", steps), &map, |b, map| {
+            b.iter(|| analyze(black_box(map)));
+        });
+        group.bench_with_input(BenchmarkId::new("load+analyze", steps), &text, |b, text| {
+            b.iter(|| analyze(&format::load_str("bench", black_box(text)).expect("valid")));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, load_and_analyze);
+criterion_main!(benches);

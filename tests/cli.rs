@@ -306,3 +306,15 @@ fn the_gui_refuses_a_bad_file_before_opening_a_window() {
         .stderr(predicate::str::contains("not valid JSON"));
     let _ = sample;
 }
+
+#[test]
+fn a_generated_large_map_round_trips_and_analyzes() {
+    let map = valueflow::samples::synthetic(2_000);
+    assert!(map.check_decisions().is_ok());
+    let text = valueflow::format::to_json_string(&map).unwrap();
+    let back = valueflow::format::load_str("big", &text).unwrap();
+    assert_eq!(back, map);
+    let a = valueflow::analysis::analyze(&back);
+    assert!(a.metrics.lead_time_mins.is_some_and(|t| t > 0.0));
+    assert_eq!(a.loops.len(), 2_000 / 10 - 1);
+}
