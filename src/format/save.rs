@@ -165,7 +165,25 @@ pub fn save_file(map: &Map, path: &Path) -> Result<(), SaveError> {
         .tempfile_in(dir)
         .map_err(io)?;
     tmp.write_all(text.as_bytes()).map_err(io)?;
+    // The temporary file is private (0600); give the saved file the old file's permissions,
+    // or ordinary ones (0644) for a new file.
+    let permissions = match std::fs::metadata(path) {
+        Ok(m) => m.permissions(),
+        Err(_) => default_permissions(tmp.as_file()).map_err(io)?,
+    };
+    tmp.as_file().set_permissions(permissions).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn default_permissions(_: &std::fs::File) -> std::io::Result<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions(file: &std::fs::File) -> std::io::Result<std::fs::Permissions> {
+    Ok(file.metadata()?.permissions())
 }
