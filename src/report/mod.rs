@@ -53,7 +53,14 @@ pub fn text(map: &Map, a: &Analysis) -> String {
     }
     let _ = writeln!(out, "Findings ({}):", a.findings.len());
     for f in &a.findings {
-        let _ = writeln!(out, "  [{}] {} at {}{}", f.severity, f.rule, f.step, delay_note(f));
+        let _ = writeln!(
+            out,
+            "  [{}] {} at {}{}",
+            f.severity,
+            f.rule,
+            f.step,
+            delay_note(f)
+        );
         let _ = writeln!(out, "      {}", f.message);
         if let Some(q) = f.question {
             let _ = writeln!(out, "      ? {q}");
