@@ -88,8 +88,9 @@ pub fn band_at(bands: &[LaneBand], y: f32) -> Option<&LaneBand> {
 /// reaches above its band (into the lane above), the lane's steps are shifted down together
 /// (their arrangement inside the lane is kept) so that it sits on the lane's first row.
 /// Bands grow downwards to hold their lowest step, so nothing else needs moving.
-/// Returns only the steps that move.
-pub fn fit_steps_to_lanes(map: &Map) -> Vec<(StepId, [f32; 2])> {
+/// With `compact`, every lane's highest step is put on its first row (lanes close up, e.g.
+/// after lanes were reordered or removed). Returns only the steps that move.
+pub fn fit_steps_to_lanes(map: &Map, compact: bool) -> Vec<(StepId, [f32; 2])> {
     let lanes: Vec<Option<&LaneId>> = if map.lanes().is_empty() {
         vec![None]
     } else {
@@ -109,7 +110,7 @@ pub fn fit_steps_to_lanes(map: &Map) -> Vec<(StepId, [f32; 2])> {
             top += LANE_MIN_HEIGHT;
             continue;
         }
-        let dy = if highest < top + STEP_HEIGHT / 2.0 + 6.0 {
+        let dy = if compact || highest < top + STEP_HEIGHT / 2.0 + 6.0 {
             top + FIRST_ROW_OFFSET - highest
         } else {
             0.0
@@ -128,7 +129,7 @@ pub fn fit_steps_to_lanes(map: &Map) -> Vec<(StepId, [f32; 2])> {
 
 /// Whether some step is outside its lane band or has no position.
 pub fn needs_fitting(map: &Map) -> bool {
-    map.steps().any(|s| s.pos.is_none()) || !fit_steps_to_lanes(map).is_empty()
+    map.steps().any(|s| s.pos.is_none()) || !fit_steps_to_lanes(map, false).is_empty()
 }
 
 /// Auto-arrange: a lane-aware layered layout. Layers follow the work flows left to right
@@ -373,7 +374,7 @@ mod tests {
             m.move_step(id, [x, y + 500.0]).unwrap();
         }
         assert!(needs_fitting(&m));
-        let moves = fit_steps_to_lanes(&m);
+        let moves = fit_steps_to_lanes(&m, false);
         apply(&mut m, &moves);
         assert!(!needs_fitting(&m));
         let bands = lane_bands(&m);
