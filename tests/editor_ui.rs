@@ -2,6 +2,7 @@
 //! real app, checking the Map afterwards (not just that nothing crashed).
 #![allow(
     clippy::unwrap_used,
+    clippy::expect_used,
     reason = "a failed unwrap is a clear test failure"
 )]
 
