@@ -8,7 +8,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(command) => run(command),
-        None => match valueflow::app::run(cli.file) {
+        None => match valueflow::app::run(
+            cli.file,
+            cli.theme.map(|t| t == valueflow::cli::Theme::Dark),
+        ) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),
         },

@@ -42,8 +42,9 @@ const PREFS_KEY: &str = "valueflow-prefs";
 /// How often the recovery copy is written while there are unsaved changes.
 const AUTOSAVE_EVERY: Duration = Duration::from_secs(5);
 
-/// Opens the editor on a file, or on the built-in sample when `file` is `None`.
-pub fn run(file: Option<PathBuf>) -> Result<(), AppError> {
+/// Opens the editor on a file, or on the built-in sample when `file` is `None`;
+/// `dark_mode` overrides the remembered theme.
+pub fn run(file: Option<PathBuf>, dark_mode: Option<bool>) -> Result<(), AppError> {
     let map = match &file {
         Some(path) => load_file(path).map_err(Box::new)?,
         None => samples::default_map().map_err(Box::new)?,
@@ -62,10 +63,13 @@ pub fn run(file: Option<PathBuf>) -> Result<(), AppError> {
         "valueflow",
         options,
         Box::new(move |cc| {
-            let prefs = cc
+            let mut prefs = cc
                 .storage
                 .and_then(|s| eframe::get_value::<Prefs>(s, PREFS_KEY))
                 .unwrap_or_default();
+            if let Some(dark) = dark_mode {
+                prefs.dark_mode = dark;
+            }
             let recovery =
                 eframe::storage_dir("valueflow").map(|d| Recovery::new(d.join("recovery")));
             Ok(Box::new(EditorApp::new(map, file, prefs, recovery)))

@@ -87,6 +87,20 @@ pub fn step_contains(kind: StepKind, centre: Pos2, p: Pos2) -> bool {
     }
 }
 
+/// The customer marker: a head and shoulders, centred on `at`, `size` tall.
+fn person_icon(at: Pos2, size: f32, color: Color32) -> Vec<Shape> {
+    let head = Shape::circle_filled(at - vec2(0.0, size * 0.22), size * 0.22, color);
+    let r = size * 0.42;
+    let base = at + vec2(0.0, size * 0.5);
+    let shoulders: Vec<Pos2> = (0..=10)
+        .map(|k| {
+            let a = std::f32::consts::PI * (1.0 + k as f32 / 10.0);
+            base + vec2(a.cos() * r, a.sin() * r)
+        })
+        .collect();
+    vec![head, Shape::convex_polygon(shoulders, color, Stroke::NONE)]
+}
+
 /// Display of a step.
 #[derive(Debug, Clone)]
 pub struct StepShape {
@@ -199,10 +213,17 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
         out.push(body);
         if zoom >= theme::TEXT_MIN_ZOOM {
             let text_color = p.step_text;
+            // Room for the customer marker at the left.
+            let marker = if v.customer_facing && v.kind != StepKind::Decision {
+                16.0 * zoom
+            } else {
+                0.0
+            };
             let wrap = match v.kind {
                 StepKind::Decision => h.x * 1.1,
                 StepKind::Wait => h.x * 1.0,
-                _ => h.x * 2.0 - 16.0 * zoom,
+                StepKind::Start | StepKind::End => h.x * 2.0 - h.y - marker,
+                StepKind::Activity => h.x * 2.0 - 16.0 * zoom - marker,
             };
             let galley = ctx.painter.layout(
                 v.name.clone(),
@@ -210,10 +231,11 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
                 text_color,
                 wrap.max(10.0),
             );
-            let text_centre = if v.kind == StepKind::Wait {
-                centre + vec2(0.0, h.y * 0.35)
-            } else {
-                centre
+            let text_centre = match v.kind {
+                StepKind::Wait => centre + vec2(0.0, h.y * 0.35),
+                StepKind::Decision if v.customer_facing => centre + vec2(0.0, 4.0 * zoom),
+                StepKind::Decision => centre,
+                _ => centre + vec2(marker / 2.0, 0.0),
             };
             out.push(Shape::galley(
                 text_centre - galley.size() / 2.0,
@@ -221,16 +243,13 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
                 text_color,
             ));
             if v.customer_facing {
-                let icon = ctx.painter.layout_no_wrap(
-                    "👤".to_owned(),
-                    FontId::proportional(11.0 * zoom),
-                    p.customer_facing_stroke,
-                );
                 let at = match v.kind {
-                    StepKind::Decision => centre - vec2(icon.size().x / 2.0, h.y * 0.75),
-                    _ => rect.left_top() + vec2(5.0, 3.0) * zoom,
+                    StepKind::Decision => centre - vec2(0.0, h.y * 0.6),
+                    StepKind::Start | StepKind::End => rect.left_center() + vec2(h.y * 0.6, 0.0),
+                    StepKind::Wait => rect.left_bottom() + vec2(h.x * 0.55, -h.y * 0.35),
+                    StepKind::Activity => rect.left_center() + vec2(13.0 * zoom, 0.0),
                 };
-                out.push(Shape::galley(at, icon, p.customer_facing_stroke));
+                out.extend(person_icon(at, 13.0 * zoom, p.customer_facing_stroke));
             }
             if !v.work.is_empty() {
                 let g = ctx.painter.layout_no_wrap(

@@ -27,6 +27,9 @@ pub const EXIT_CODES: &str = "Exit codes:
 pub struct Cli {
     /// A map file (*.vfmap.json) to open in the editor.
     pub file: Option<PathBuf>,
+    /// Start the editor in this theme (it is remembered).
+    #[arg(long, value_enum)]
+    pub theme: Option<Theme>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -63,6 +66,12 @@ pub enum OutputFormat {
     Md,
     /// One CSV row per finding.
     Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Theme {
+    Light,
+    Dark,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

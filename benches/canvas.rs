@@ -1,0 +1,74 @@
+//! Canvas frame CPU time (UI pass + tessellation, no GPU) for maps of 100, 1,000 and 10,000
+//! steps, whole map in view and zoomed in to 100%. Run with `cargo bench --bench canvas`;
+//! results are in the README.
+#![allow(
+    clippy::expect_used,
+    reason = "a benchmark on a broken input should stop loudly"
+)]
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use egui::{Event, Pos2, RawInput, Rect, pos2, vec2};
+use valueflow::app::EditorApp;
+use valueflow::app::files::Prefs;
+use valueflow::model::Map;
+use valueflow::samples::synthetic;
+
+/// The synthetic map laid out as a snake, 100 steps a row, like a large real map on screen.
+fn snake(steps: usize) -> Map {
+    let mut map = synthetic(steps);
+    let ids: Vec<_> = map.steps().map(|s| s.id.clone()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        let (row, col) = (i / 100, i % 100);
+        map.move_step(id, [100.0 + col as f32 * 190.0, 70.0 + row as f32 * 140.0])
+            .expect("known step");
+    }
+    map
+}
+
+fn input(t: f64, pointer: Pos2) -> RawInput {
+    RawInput {
+        screen_rect: Some(Rect::from_min_size(Pos2::ZERO, vec2(1600.0, 1000.0))),
+        time: Some(t),
+        events: vec![Event::PointerMoved(pointer)],
+        ..Default::default()
+    }
+}
+
+fn frame(ctx: &egui::Context, app: &mut EditorApp, t: f64, pointer: Pos2) -> usize {
+    let out = ctx.run_ui(input(t, pointer), |ui| app.ui_root(ui));
+    ctx.tessellate(out.shapes, out.pixels_per_point).len()
+}
+
+fn canvas_frames(c: &mut Criterion) {
+    let mut group = c.benchmark_group("canvas_frame");
+    group.sample_size(20);
+    for steps in [100usize, 1_000, 10_000] {
+        for view in ["whole", "100%"] {
+            let ctx = egui::Context::default();
+            let mut app = EditorApp::new(snake(steps), None, Prefs::default(), None);
+            let centre = pos2(800.0, 500.0);
+            for k in 0..5 {
+                frame(&ctx, &mut app, f64::from(k) * 0.016, centre);
+            }
+            if view == "whole" {
+                app.canvas.fit();
+            } else {
+                app.canvas.zoom = 1.0;
+                app.canvas.center_on(pos2(5000.0, 700.0));
+            }
+            let mut t = 1.0;
+            group.bench_function(BenchmarkId::new(view, steps), |b| {
+                b.iter(|| {
+                    t += 0.016;
+                    // Move the pointer a little so hover is recomputed every frame.
+                    let wiggle = if (t * 60.0) as i64 % 2 == 0 { 0.0 } else { 3.0 };
+                    frame(&ctx, &mut app, t, centre + vec2(wiggle, 0.0))
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, canvas_frames);
+criterion_main!(benches);
