@@ -216,7 +216,7 @@ pub fn to_bpmn_string(map: &Map) -> String {
                     f.flow,
                 ));
             }
-            FlowKind::Information if via_data_object(steps[from], steps[to]) => {
+            FlowKind::Information if from != to && via_data_object(steps[from], steps[to]) => {
                 let n = order + 1;
                 let reference = ids.make("DataObjectReference_", &n.to_string());
                 let object = ids.make("DataObject_", &n.to_string());

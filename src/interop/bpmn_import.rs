@@ -1061,9 +1061,6 @@ impl<'a, 'i> Importer<'a, 'i> {
             ) else {
                 continue;
             };
-            if from == to {
-                continue;
-            }
             let index = self.flow_index(a)?;
             self.push_flow(PendingFlow {
                 from,

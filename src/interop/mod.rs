@@ -216,3 +216,6 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, InteropError> {
     }
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests;

@@ -9,11 +9,6 @@ import { Linter } from 'bpmnlint';
 const require = createRequire(import.meta.url);
 const NodeResolver = require('bpmnlint/lib/resolver/node-resolver');
 
-const linter = new Linter({
-  config: { extends: 'bpmnlint:recommended' },
-  resolver: new NodeResolver(),
-});
-
 for (const file of process.argv.slice(2)) {
   const out = { file, error: null, warnings: [], lint: [] };
   try {
@@ -21,6 +16,11 @@ for (const file of process.argv.slice(2)) {
     const moddle = new BpmnModdle();
     const { rootElement, warnings } = await moddle.fromXML(xml, 'bpmn:Definitions');
     out.warnings = warnings.map((w) => w.message);
+    // A linter per file: some rules keep state between calls (no-duplicate-sequence-flows).
+    const linter = new Linter({
+      config: { extends: 'bpmnlint:recommended' },
+      resolver: new NodeResolver(),
+    });
     const reports = await linter.lint(rootElement);
     for (const [rule, items] of Object.entries(reports)) {
       for (const r of items) {
