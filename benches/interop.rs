@@ -1,5 +1,9 @@
 //! BPMN import and export of a generated 10,000-step map (samples::synthetic → export).
 //! Run with `cargo bench --bench interop`; results are in the README.
+#![allow(
+    clippy::expect_used,
+    reason = "a benchmark on invalid input should stop loudly"
+)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;

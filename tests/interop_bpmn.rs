@@ -57,7 +57,9 @@ fn model_elements<'a, 'i>(doc: &'a Document<'i>) -> Vec<Node<'a, 'i>> {
         .filter(|n| {
             n.is_element()
                 && n.tag_name().namespace() == Some(BPMN_NS)
-                && !n.ancestors().any(|a| a.tag_name().name() == "extensionElements")
+                && !n
+                    .ancestors()
+                    .any(|a| a.tag_name().name() == "extensionElements")
         })
         .collect()
 }
@@ -90,7 +92,10 @@ fn count(text: &str) -> Counts {
     for p in &processes {
         let leaves = leaf_lanes(p);
         lanes += if leaves == 0 { 1 } else { leaves };
-        for n in p.children().filter(|c| c.is_element() && is_flow_node(c.tag_name().name())) {
+        for n in p
+            .children()
+            .filter(|c| c.is_element() && is_flow_node(c.tag_name().name()))
+        {
             steps += 1;
             let top = n.attribute("id").unwrap();
             for d in n.descendants() {
@@ -100,9 +105,8 @@ fn count(text: &str) -> Counts {
             }
         }
     }
-    let single_bare_process = participants.is_empty()
-        && processes.len() == 1
-        && leaf_lanes(&processes[0]) == 0;
+    let single_bare_process =
+        participants.is_empty() && processes.len() == 1 && leaf_lanes(&processes[0]) == 0;
     if single_bare_process {
         lanes = 0;
     }
@@ -121,14 +125,20 @@ fn count(text: &str) -> Counts {
         }
     }
     let mut information = BTreeSet::new();
-    for f in model_elements(&doc).into_iter().filter(|n| bpmn(n, "messageFlow")) {
+    for f in model_elements(&doc)
+        .into_iter()
+        .filter(|n| bpmn(n, "messageFlow"))
+    {
         if let Some((a, b)) = pair(f.attribute("sourceRef"), f.attribute("targetRef"))
             && a != b
         {
             information.insert((a, b));
         }
     }
-    for f in model_elements(&doc).into_iter().filter(|n| bpmn(n, "association")) {
+    for f in model_elements(&doc)
+        .into_iter()
+        .filter(|n| bpmn(n, "association"))
+    {
         information.extend(pair(f.attribute("sourceRef"), f.attribute("targetRef")));
     }
     // Data: writers × readers of each data object / store (references to one object merge).
@@ -219,7 +229,11 @@ fn valid_fixtures_import_with_the_counts_of_their_xml_and_round_trip() {
         let all = model_elements(&doc);
         let m = &manifest[name];
         let total = |pred: &dyn Fn(&Node) -> bool| all.iter().filter(|n| pred(n)).count() as u64;
-        assert_eq!(total(&|n| bpmn(n, "lane")), m["lanes"].as_u64().unwrap(), "{name}: lanes");
+        assert_eq!(
+            total(&|n| bpmn(n, "lane")),
+            m["lanes"].as_u64().unwrap(),
+            "{name}: lanes"
+        );
         assert_eq!(
             total(&|n| bpmn(n, "sequenceFlow")),
             m["sequence_flows"].as_u64().unwrap(),
@@ -280,7 +294,10 @@ fn nested_lanes_are_flattened_with_their_parent_name() {
         .map;
     let names: Vec<_> = map.lanes().iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names.len(), 3, "{names:?}");
-    assert!(names.iter().filter(|n| n.contains(" / ")).count() == 2, "{names:?}");
+    assert!(
+        names.iter().filter(|n| n.contains(" / ")).count() == 2,
+        "{names:?}"
+    );
 }
 
 #[test]
@@ -303,13 +320,23 @@ fn error_fixtures_give_clear_errors_with_lines() {
             "bpmnjs-error-dangling-di-plane-ref.bpmn:7:5: BPMNPlane \"BPMNPlane_1\": bpmnElement refers to \"Collaboration_2\", but no element has that id",
         ),
     ];
-    let error_files: Vec<_> = fixtures().into_iter().filter(|p| is_error_fixture(p)).collect();
-    assert_eq!(error_files.len(), cases.len(), "a case for every error fixture");
+    let error_files: Vec<_> = fixtures()
+        .into_iter()
+        .filter(|p| is_error_fixture(p))
+        .collect();
+    assert_eq!(
+        error_files.len(),
+        cases.len(),
+        "a case for every error fixture"
+    );
     for (file, expected) in cases {
         let err = import_file(&Path::new(FIXTURES).join(file)).unwrap_err();
         assert!(matches!(err, InteropError::Bpmn { .. }));
         let message = err.to_string();
-        assert!(message.contains(expected), "{message}\nexpected: {expected}");
+        assert!(
+            message.contains(expected),
+            "{message}\nexpected: {expected}"
+        );
     }
 }
 
@@ -328,7 +355,9 @@ fn truncated_and_damaged_files_never_panic() {
     }
     let err = import_bytes("x.bpmn", b"").unwrap_err().to_string();
     assert_eq!(err, "x.bpmn: the file is empty");
-    let err = import_bytes("x.bpmn", b"\xff\xfe<a/>").unwrap_err().to_string();
+    let err = import_bytes("x.bpmn", b"\xff\xfe<a/>")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("not UTF-8"), "{err}");
 }
 
@@ -349,7 +378,9 @@ fn check_with_node(files: &[PathBuf]) -> Vec<serde_json::Value> {
         .arg(dir.join("check.mjs"))
         .args(files)
         .output()
-        .expect("cannot run `node`: install Node.js 20+ and run `npm ci --prefix tools/bpmn-check`");
+        .expect(
+            "cannot run `node`: install Node.js 20+ and run `npm ci --prefix tools/bpmn-check`",
+        );
     assert!(
         out.status.success(),
         "check.mjs failed: {}",
@@ -403,9 +434,10 @@ fn exports_load_in_bpmn_moddle_without_warnings_and_pass_bpmnlint() {
     files.push(path);
     for fixture in fixtures().iter().filter(|p| !is_error_fixture(p)) {
         let map = import_file(fixture).unwrap().map;
-        let path = tmp
-            .path()
-            .join(format!("re-{}", fixture.file_name().unwrap().to_str().unwrap()));
+        let path = tmp.path().join(format!(
+            "re-{}",
+            fixture.file_name().unwrap().to_str().unwrap()
+        ));
         valueflow::interop::export_file(&map, &path).unwrap();
         from_fixture.insert(path.clone());
         files.push(path);
@@ -416,9 +448,16 @@ fn exports_load_in_bpmn_moddle_without_warnings_and_pass_bpmnlint() {
     let mut defects = Vec::new();
     for (r, path) in results.iter().zip(&files) {
         let file = path.file_name().unwrap().to_str().unwrap();
-        assert!(r["error"].is_null(), "{file}: bpmn-moddle could not read it: {}", r["error"]);
+        assert!(
+            r["error"].is_null(),
+            "{file}: bpmn-moddle could not read it: {}",
+            r["error"]
+        );
         let warnings = r["warnings"].as_array().unwrap();
-        assert!(warnings.is_empty(), "{file}: bpmn-moddle warnings: {warnings:?}");
+        assert!(
+            warnings.is_empty(),
+            "{file}: bpmn-moddle warnings: {warnings:?}"
+        );
         for l in r["lint"].as_array().unwrap() {
             let rule = l["rule"].as_str().unwrap();
             *findings
@@ -431,11 +470,18 @@ fn exports_load_in_bpmn_moddle_without_warnings_and_pass_bpmnlint() {
             }
         }
     }
-    println!("bpmnlint (recommended) findings over {} exported files:", files.len());
+    println!(
+        "bpmnlint (recommended) findings over {} exported files:",
+        files.len()
+    );
     for (rule, n) in &findings {
         println!("  {rule}: {n}");
     }
-    assert!(defects.is_empty(), "bpmnlint reports exporter defects:\n{}", defects.join("\n"));
+    assert!(
+        defects.is_empty(),
+        "bpmnlint reports exporter defects:\n{}",
+        defects.join("\n")
+    );
 }
 
 // ---- the command line ----------------------------------------------------------------------
@@ -475,7 +521,11 @@ fn cli_bad_bpmn_exits_2_with_one_line_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out.vfmap.json");
     let assert = valueflow()
-        .args(["import", &format!("{FIXTURES}/bpmnjs-error-duplicate-ids.bpmn"), "-o"])
+        .args([
+            "import",
+            &format!("{FIXTURES}/bpmnjs-error-duplicate-ids.bpmn"),
+            "-o",
+        ])
         .arg(&out)
         .assert()
         .code(2)
@@ -490,13 +540,17 @@ fn cli_bad_bpmn_exits_2_with_one_line_and_writes_nothing() {
         .arg(&out)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("missing.bpmn: cannot read the file"));
+        .stderr(predicate::str::contains(
+            "missing.bpmn: cannot read the file",
+        ));
     valueflow()
         .args(["import", "samples/order-to-cash-as-is.vfmap.json", "-o"])
         .arg(&out)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("use a name ending in .bpmn, .xml or .csv"));
+        .stderr(predicate::str::contains(
+            "use a name ending in .bpmn, .xml or .csv",
+        ));
     valueflow()
         .args(["export", "samples/order-to-cash-as-is.vfmap.json", "-o"])
         .arg(tmp.path().join("no-such-dir/x.bpmn"))

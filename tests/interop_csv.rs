@@ -1,6 +1,9 @@
 //! The CSV step table as a user meets it: every sample survives export → import with the same
 //! analysis, the CLI converts both ways, and a bad table gets one clear line naming row and column.
-#![allow(clippy::unwrap_used, reason = "a failed unwrap is a clear test failure")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a failed unwrap is a clear test failure"
+)]
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -52,7 +55,10 @@ fn every_sample_round_trips_through_the_table() {
                 (&b.id, &b.name, b.kind, b.touchpoint, b.value)
             );
             assert_eq!((a.work_mins, a.wait_mins), (b.work_mins, b.wait_mins));
-            assert_eq!((&a.benefit, &a.system, &a.notes), (&b.benefit, &b.system, &b.notes));
+            assert_eq!(
+                (&a.benefit, &a.system, &a.notes),
+                (&b.benefit, &b.system, &b.notes)
+            );
             assert_eq!(b.pos, None, "the table has no positions");
         }
         assert_eq!(flows(&back), flows(&map), "{name}");
@@ -104,7 +110,9 @@ fn cli_exports_and_imports_csv() {
         .arg(&map_path)
         .assert()
         .success()
-        .stdout(predicate::str::contains("imported 28 steps, 44 flows, 8 lanes"));
+        .stdout(predicate::str::contains(
+            "imported 28 steps, 44 flows, 8 lanes",
+        ));
     valueflow()
         .arg("analyze")
         .arg(&map_path)

@@ -1,6 +1,9 @@
 //! Every shipped sample loads, is saved in canonical form, and analyzes to the numbers worked
 //! out by hand (and by an independent script) when the samples were written.
-#![allow(clippy::unwrap_used, reason = "a failed unwrap is a clear test failure")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a failed unwrap is a clear test failure"
+)]
 
 use std::path::{Path, PathBuf};
 use valueflow::analysis::{Analysis, analyze};
@@ -18,7 +21,9 @@ fn samples() -> Vec<PathBuf> {
 }
 
 fn load(name: &str) -> (Map, Analysis) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
     let map = load_file(&path).unwrap();
     let a = analyze(&map);
     (map, a)
@@ -52,10 +57,18 @@ fn every_sample_is_canonical_and_built_in() {
         assert_eq!(built_in, map);
         // No sample has structural problems: every step is reachable and leads somewhere.
         let a = analyze(&map);
-        for rule in ["unreachable", "dead-end", "endless-loop", "no-customer-outcome"] {
+        for rule in [
+            "unreachable",
+            "dead-end",
+            "endless-loop",
+            "no-customer-outcome",
+        ] {
             assert!(findings(&a, rule).is_empty(), "{name}: {rule}");
         }
-        assert!(map.steps().all(|s| s.pos.is_some()), "{name}: every step placed");
+        assert!(
+            map.steps().all(|s| s.pos.is_some()),
+            "{name}: every step placed"
+        );
     }
 }
 
@@ -74,7 +87,11 @@ fn order_to_cash_as_is() {
     let (map, a) = load("order-to-cash-as-is.vfmap.json");
     assert!(map.lanes().len() >= 8);
     // Credit loop C = 2925 + 0.85*32780 + 0.15*(4430 + C) => C = 37002.94; + 270 + 505 + 20.
-    assert!(close(a.metrics.lead_time_mins, 37_797.94), "{:?}", a.metrics);
+    assert!(
+        close(a.metrics.lead_time_mins, 37_797.94),
+        "{:?}",
+        a.metrics
+    );
     assert!(close(a.metrics.value_added_mins, 170.0));
     assert!(a.metrics.pce.is_some_and(|p| (p - 0.0045).abs() < 0.0001));
     let high: Vec<String> = a
@@ -97,10 +114,17 @@ fn order_to_cash_as_is() {
             "split-order"
         ]
     );
-    assert_eq!(findings(&a, "rework-loop"), ["credit-ok", "invoice-disputed"]);
+    assert_eq!(
+        findings(&a, "rework-loop"),
+        ["credit-ok", "invoice-disputed"]
+    );
     assert_eq!(findings(&a, "bottleneck"), ["reconcile-account"]);
     assert_eq!(
-        (a.metrics.handoffs, a.metrics.info_handoffs, a.metrics.customer_touchpoints),
+        (
+            a.metrics.handoffs,
+            a.metrics.info_handoffs,
+            a.metrics.customer_touchpoints
+        ),
         (20, 14, 11)
     );
 }
@@ -110,7 +134,11 @@ fn order_to_cash_to_be_is_clearly_better() {
     let (_, before) = load("order-to-cash-as-is.vfmap.json");
     let (_, after) = load("order-to-cash-to-be.vfmap.json");
     // M = 5 + 0.05*(525 + M) + 0.95*1452 => M = 1484.89; lead time 4926.19.
-    assert!(close(after.metrics.lead_time_mins, 4_926.19), "{:?}", after.metrics);
+    assert!(
+        close(after.metrics.lead_time_mins, 4_926.19),
+        "{:?}",
+        after.metrics
+    );
     assert!(close(after.metrics.value_added_mins, 150.0));
     let (lb, la) = (
         before.metrics.lead_time_mins.unwrap(),

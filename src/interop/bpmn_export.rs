@@ -85,11 +85,13 @@ fn esc(text: &str) -> String {
 fn ncname(prefix: &str, text: &str) -> String {
     let mut out = String::from(prefix);
     for c in text.chars() {
-        out.push(if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-            c
-        } else {
-            '_'
-        });
+        out.push(
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            },
+        );
     }
     out
 }
@@ -266,7 +268,11 @@ pub fn to_bpmn_string(map: &Map) -> String {
         x,
         "    <bpmn:participant id=\"Participant_1\" name=\"{}\" processRef=\"Process_1\"{} />",
         esc(pool_name),
-        if laneless { " vf:laneless=\"true\"" } else { "" }
+        if laneless {
+            " vf:laneless=\"true\""
+        } else {
+            ""
+        }
     );
     x.push_str("  </bpmn:collaboration>\n");
     x.push_str("  <bpmn:process id=\"Process_1\" isExecutable=\"false\">\n");
@@ -444,7 +450,12 @@ pub fn to_bpmn_string(map: &Map) -> String {
             // Placed by the exporter, not by the user: imports back without a position.
             extra.push_str(" vf:autoPlaced=\"true\"");
         }
-        shape(&mut x, &step_ids[s], [cx - w / 2.0, cy - h / 2.0, w, h], &extra);
+        shape(
+            &mut x,
+            &step_ids[s],
+            [cx - w / 2.0, cy - h / 2.0, w, h],
+            &extra,
+        );
     }
     let box_of = |s: usize| (centre[s], size[s]);
     for (reference, _, _, _, from, to, _) in &data {
@@ -461,12 +472,24 @@ pub fn to_bpmn_string(map: &Map) -> String {
         let ([ax, ay], _) = box_of(*from);
         let ([bx, by], _) = box_of(*to);
         let c = ((ax + bx) / 2.0, (ay + by) / 2.0 + 45.0);
-        edge(&mut x, write_id, &[border(box_of(*from), c), (c.0, c.1 - 25.0)]);
-        edge(&mut x, read_id, &[(c.0, c.1 - 25.0), border(box_of(*to), c)]);
+        edge(
+            &mut x,
+            write_id,
+            &[border(box_of(*from), c), (c.0, c.1 - 25.0)],
+        );
+        edge(
+            &mut x,
+            read_id,
+            &[(c.0, c.1 - 25.0), border(box_of(*to), c)],
+        );
     }
     for (e, _) in &associations {
         let (a, b) = (box_of(e.from), box_of(e.to));
-        edge(&mut x, &e.id, &[border(a, (b.0[0], b.0[1])), border(b, (a.0[0], a.0[1]))]);
+        edge(
+            &mut x,
+            &e.id,
+            &[border(a, (b.0[0], b.0[1])), border(b, (a.0[0], a.0[1]))],
+        );
     }
     x.push_str("    </bpmndi:BPMNPlane>\n  </bpmndi:BPMNDiagram>\n</bpmn:definitions>\n");
     x

@@ -36,7 +36,12 @@ pub const TASKS: &[&str] = &[
     "receiveTask",
 ];
 /// Activities that hold or call other activities: each becomes one activity step.
-pub const CONTAINERS: &[&str] = &["subProcess", "transaction", "adHocSubProcess", "callActivity"];
+pub const CONTAINERS: &[&str] = &[
+    "subProcess",
+    "transaction",
+    "adHocSubProcess",
+    "callActivity",
+];
 /// Events.
 pub const EVENTS: &[&str] = &[
     "startEvent",
@@ -97,7 +102,7 @@ fn error(file: &str, position: Option<(u32, u32)>, problem: BpmnProblem) -> Inte
     InteropError::Bpmn {
         file: file.to_owned(),
         position,
-        problem,
+        problem: Box::new(problem),
     }
 }
 
@@ -639,6 +644,13 @@ impl<'a, 'i> Importer<'a, 'i> {
         // Steps: the process's flow nodes; a sub-process is one step and what is inside it
         // belongs to that step.
         let mut unplaced = 0usize;
+        // Distinct targets of each node's sequence flows, to tell splitting gateways.
+        let mut targets: HashMap<&'a str, HashSet<&'a str>> = HashMap::new();
+        for f in bpmn_children(process).filter(|f| f.tag_name().name() == "sequenceFlow") {
+            if let (Some(a), Some(b)) = (f.attribute("sourceRef"), f.attribute("targetRef")) {
+                targets.entry(a.trim()).or_default().insert(b.trim());
+            }
+        }
         for n in bpmn_children(process).filter(|n| is_flow_node(n.tag_name().name())) {
             let id = n.attribute("id").unwrap_or_default();
             let lane = match lane_of.get(id).and_then(|l| lane_ids.get(l.as_str())) {
@@ -650,7 +662,8 @@ impl<'a, 'i> Importer<'a, 'i> {
                     default_lane.clone()
                 }
             };
-            let i = self.add_step(n, lane)?;
+            let outgoing = targets.get(id).map_or(0, HashSet::len);
+            let i = self.add_step(n, lane, outgoing)?;
             for inner in n.descendants().skip(1) {
                 if let Some(inner_id) = inner.attribute("id")
                     && inner.tag_name().namespace() == Some(BPMN_NS)
@@ -684,14 +697,18 @@ impl<'a, 'i> Importer<'a, 'i> {
         unique
     }
 
-    fn add_step(&mut self, n: Node<'a, 'i>, lane: Option<String>) -> Result<usize, InteropError> {
+    fn add_step(
+        &mut self,
+        n: Node<'a, 'i>,
+        lane: Option<String>,
+        outgoing: usize,
+    ) -> Result<usize, InteropError> {
         let bpmn_id = n.attribute("id").unwrap_or_default();
         let element = n.tag_name().name();
         let name = n
             .attribute("name")
             .map(str::to_owned)
             .unwrap_or_else(|| humanize(element));
-        let outgoing = self.outgoing_count(n);
         let mut step = Step::new(bpmn_id, name, StepKind::Activity);
         step.lane = lane.map(LaneId::new);
         step.kind = match element {
@@ -748,22 +765,6 @@ impl<'a, 'i> Importer<'a, 'i> {
         Ok(i)
     }
 
-    fn outgoing_count(&self, n: Node) -> usize {
-        let Some(id) = n.attribute("id") else {
-            return 0;
-        };
-        let Some(parent) = n.parent() else {
-            return 0;
-        };
-        let mut targets = HashSet::new();
-        for f in bpmn_children(parent).filter(|f| f.tag_name().name() == "sequenceFlow") {
-            if f.attribute("sourceRef").map(str::trim) == Some(id) {
-                targets.insert(f.attribute("targetRef").unwrap_or_default());
-            }
-        }
-        targets.len()
-    }
-
     /// valueflow's own attributes, where the file has them, override the mapping's defaults.
     fn apply_vf(&self, n: Node, step: &mut Step) -> Result<(), InteropError> {
         let attr = |name: &str| n.attribute((VF_NS, name));
@@ -794,12 +795,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     .ok()
                     .filter(|m| m.is_finite() && *m >= 0.0)
                     .ok_or_else(|| {
-                        self.bad_attribute(
-                            n,
-                            &format!("vf:{name}"),
-                            "a number of minutes >= 0",
-                            v,
-                        )
+                        self.bad_attribute(n, &format!("vf:{name}"), "a number of minutes >= 0", v)
                     })?;
             }
         }
@@ -1052,7 +1048,9 @@ impl<'a, 'i> Importer<'a, 'i> {
         let all: Vec<_> = self
             .doc
             .descendants()
-            .filter(|n| n.tag_name().namespace() == Some(BPMN_NS) && n.tag_name().name() == "association")
+            .filter(|n| {
+                n.tag_name().namespace() == Some(BPMN_NS) && n.tag_name().name() == "association"
+            })
             .collect();
         for a in all {
             let (Some(from), Some(to)) = (

@@ -3,8 +3,7 @@
 
 use super::{CsvProblem, Imported, InteropError};
 use crate::model::{
-    Flow, FlowKind, FlowRef, Lane, LaneId, Map, MapError, Step, StepId, StepKind, Touchpoint,
-    Value,
+    Flow, FlowKind, FlowRef, Lane, LaneId, Map, MapError, Step, StepId, StepKind, Touchpoint, Value,
 };
 use crate::units::{format_duration, parse_duration};
 use std::collections::HashMap;
@@ -95,7 +94,12 @@ pub fn to_csv_string(map: &Map) -> String {
         let next = join_list(out.iter().map(|f| f.to.as_str()));
         let probabilities = if out.iter().any(|f| f.flow.probability.is_some()) {
             out.iter()
-                .map(|f| f.flow.probability.map(|p| p.to_string()).unwrap_or_default())
+                .map(|f| {
+                    f.flow
+                        .probability
+                        .map(|p| p.to_string())
+                        .unwrap_or_default()
+                })
                 .collect::<Vec<_>>()
                 .join(";")
         } else {
@@ -161,7 +165,7 @@ pub fn import_bytes(source_name: &str, bytes: &[u8]) -> Result<Imported, Interop
             file: source_name.to_owned(),
             row: line,
             column: None,
-            problem: CsvProblem::Syntax("the file is not UTF-8 text".into()),
+            problem: Box::new(CsvProblem::Syntax("the file is not UTF-8 text".into())),
         }
     })?;
     import_str(source_name, text)
@@ -178,7 +182,7 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
         file: source_name.to_owned(),
         row,
         column: column.map(str::to_owned),
-        problem,
+        problem: Box::new(problem),
     };
     if text.trim().is_empty() {
         return Err(InteropError::Empty {
@@ -315,7 +319,8 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
             if text.trim().is_empty() {
                 return Ok(0.0);
             }
-            parse_duration(&text).map_err(|e| fail(r.line, Some(name), CsvProblem::Value(e.to_string())))
+            parse_duration(&text)
+                .map_err(|e| fail(r.line, Some(name), CsvProblem::Value(e.to_string())))
         };
         let mut step = Step::new(get(r, "id").trim(), get(r, "name"), kind);
         step.lane = lane;
@@ -365,8 +370,7 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
             };
             map.connect_unchecked_sum(&from, &StepId::new(to.as_str()), flow)
                 .map_err(|e| {
-                    let column = if probability.is_some()
-                        && !matches!(e, MapError::UnknownStep(_))
+                    let column = if probability.is_some() && !matches!(e, MapError::UnknownStep(_))
                     {
                         "probabilities"
                     } else {

@@ -10,8 +10,9 @@ use std::io::Read;
 use std::path::Path;
 use thiserror::Error;
 
-/// Input files larger than this are refused before they are read (64 MiB): a BPMN file of
-/// 100,000 steps is about 60 MiB, and the XML tree needs several times the file's size.
+/// Input files larger than this are refused before they are read (64 MiB): valueflow's BPMN
+/// export of 10,000 steps is 12 MB, so this allows about 50,000 steps, and the XML tree needs
+/// several times the file's size in memory.
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Why an import or export failed. Nothing is half-imported and no output is half-written.
@@ -42,7 +43,8 @@ pub enum InteropError {
         file: String,
         /// 1-based line and column, where known.
         position: Option<(u32, u32)>,
-        problem: BpmnProblem,
+        /// Boxed so that results stay small.
+        problem: Box<BpmnProblem>,
     },
     #[error("{file}: row {row}{}: {problem}", column.as_ref().map(|c| format!(", column \"{c}\"")).unwrap_or_default())]
     Csv {
@@ -50,7 +52,8 @@ pub enum InteropError {
         /// The line number of the record in the file (the header is row 1).
         row: u64,
         column: Option<String>,
-        problem: CsvProblem,
+        /// Boxed so that results stay small.
+        problem: Box<CsvProblem>,
     },
 }
 
@@ -63,7 +66,9 @@ fn line_col(position: Option<(u32, u32)>) -> String {
 /// What is wrong with a BPMN file.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum BpmnProblem {
-    #[error("the file is not UTF-8 text and declares no encoding this importer reads (UTF-8, ISO-8859-1)")]
+    #[error(
+        "the file is not UTF-8 text and declares no encoding this importer reads (UTF-8, ISO-8859-1)"
+    )]
     NotUtf8,
     #[error("not well-formed XML: {0}")]
     Xml(String),
@@ -81,16 +86,16 @@ pub enum BpmnProblem {
     MissingNamespace,
     #[error("duplicate id \"{id}\" (first used on line {first_line}); ids must be unique")]
     DuplicateId { id: String, first_line: u32 },
-    #[error(
-        "{element} \"{id}\": {reference} refers to \"{target}\", but no element has that id"
-    )]
+    #[error("{element} \"{id}\": {reference} refers to \"{target}\", but no element has that id")]
     DanglingReference {
         element: String,
         id: String,
         reference: String,
         target: String,
     },
-    #[error("{element} \"{id}\": {reference} refers to \"{target}\", which is a {found}, not {expected}")]
+    #[error(
+        "{element} \"{id}\": {reference} refers to \"{target}\", which is a {found}, not {expected}"
+    )]
     WrongReference {
         element: String,
         id: String,

@@ -5,9 +5,7 @@ use super::bpmn_export::{format_iso_duration, to_bpmn_string};
 use super::bpmn_import::{import_str, parse_iso_duration};
 use super::csv_table::{self, to_csv_string};
 use super::{BpmnProblem, CsvProblem, InteropError};
-use crate::model::{
-    Flow, FlowKind, Lane, LaneId, Map, Step, StepId, StepKind, Touchpoint, Value,
-};
+use crate::model::{Flow, FlowKind, Lane, LaneId, Map, Step, StepId, StepKind, Touchpoint, Value};
 use proptest::prelude::*;
 
 #[test]
@@ -19,14 +17,18 @@ fn iso_durations_parse_to_minutes() {
     assert_eq!(parse_iso_duration("PT1.5M"), Some(1.5));
     assert_eq!(parse_iso_duration("P1W"), Some(7.0 * 1440.0));
     assert_eq!(parse_iso_duration(" PT0M "), Some(0.0));
-    for bad in ["", "P", "PT", "4H", "PT4", "P1H", "PT4H2D", "PTxH", "P1DT", "${x}", "PT1M1H"] {
+    for bad in [
+        "", "P", "PT", "4H", "PT4", "P1H", "PT4H2D", "PTxH", "P1DT", "${x}", "PT1M1H",
+    ] {
         assert_eq!(parse_iso_duration(bad), None, "{bad}");
     }
 }
 
 #[test]
 fn iso_durations_round_trip() {
-    for mins in [0.0, 1.0, 59.0, 60.0, 150.0, 1440.0, 1441.0, 4326.0, 0.5, 17.25] {
+    for mins in [
+        0.0, 1.0, 59.0, 60.0, 150.0, 1440.0, 1441.0, 4326.0, 0.5, 17.25,
+    ] {
         let text = format_iso_duration(mins);
         assert_eq!(parse_iso_duration(&text), Some(mins), "{text}");
     }
@@ -38,7 +40,7 @@ fn bpmn_error(text: &str) -> (Option<(u32, u32)>, BpmnProblem) {
     match import_str("t.bpmn", text) {
         Err(InteropError::Bpmn {
             position, problem, ..
-        }) => (position, problem),
+        }) => (position, *problem),
         other => panic!("expected a BPMN error, got {other:?}"),
     }
 }
@@ -48,7 +50,9 @@ const HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 
 #[test]
 fn malformed_xml_names_line_and_column() {
-    let (pos, problem) = bpmn_error(&format!("{HEAD}\n<process id=\"p\">\n<task id=\"a\">\n</process>"));
+    let (pos, problem) = bpmn_error(&format!(
+        "{HEAD}\n<process id=\"p\">\n<task id=\"a\">\n</process>"
+    ));
     assert_eq!(pos.map(|p| p.0), Some(5));
     assert!(matches!(problem, BpmnProblem::Xml(_)), "{problem}");
 }
@@ -56,7 +60,10 @@ fn malformed_xml_names_line_and_column() {
 #[test]
 fn not_bpmn_and_too_deep_are_refused() {
     let (_, problem) = bpmn_error("<html><body/></html>");
-    assert!(problem.to_string().contains("root element is <html>"), "{problem}");
+    assert!(
+        problem.to_string().contains("root element is <html>"),
+        "{problem}"
+    );
     let deep = format!(
         "{HEAD}{}{}</definitions>",
         "<extensionElements>".repeat(300),
@@ -148,7 +155,10 @@ fn gateways_timers_and_duplicates_map_as_documented() {
     // Equal probabilities: none given.
     assert!(m.flows().all(|f| f.flow.probability.is_none()));
     for s in m.steps() {
-        assert_eq!((s.value, s.touchpoint), (Value::Unassessed, Touchpoint::Internal));
+        assert_eq!(
+            (s.value, s.touchpoint),
+            (Value::Unassessed, Touchpoint::Internal)
+        );
     }
 }
 
@@ -176,12 +186,15 @@ fn position() -> impl Strategy<Value = Option<[f32; 2]>> {
     ]
 }
 
+/// kind, lane, touchpoint, value, work, wait, [name, benefit, system, notes], pos.
+type StepSpec = (u8, u8, u8, u8, f64, f64, [String; 4], Option<[f32; 2]>);
+
 #[derive(Debug, Clone)]
 struct Spec {
     name: String,
     description: String,
     lanes: Vec<String>,
-    steps: Vec<(u8, u8, u8, u8, f64, f64, [String; 4], Option<[f32; 2]>)>,
+    steps: Vec<StepSpec>,
     flows: Vec<(usize, usize, bool, String, u8)>,
 }
 
@@ -203,7 +216,10 @@ fn spec() -> impl Strategy<Value = Spec> {
             ),
             1..14,
         ),
-        proptest::collection::vec((0usize..14, 0usize..14, any::<bool>(), text(), 0u8..3), 0..30),
+        proptest::collection::vec(
+            (0usize..14, 0usize..14, any::<bool>(), text(), 0u8..3),
+            0..30,
+        ),
     )
         .prop_map(|(name, description, lanes, steps, flows)| Spec {
             name,
@@ -253,7 +269,10 @@ fn build(spec: &Spec, id_chars: &str) -> Map {
         } else {
             FlowKind::Work
         };
-        if flows.iter().any(|(x, y, f)| (*x, *y, f.kind) == (a, b, kind)) {
+        if flows
+            .iter()
+            .any(|(x, y, f)| (*x, *y, f.kind) == (a, b, kind))
+        {
             continue;
         }
         flows.push((
@@ -385,7 +404,7 @@ fn csv_error(text: &str) -> (u64, Option<String>, CsvProblem) {
             column,
             problem,
             ..
-        }) => (row, column, problem),
+        }) => (row, column, *problem),
         other => panic!("expected a CSV error, got {other:?}"),
     }
 }
@@ -401,7 +420,10 @@ fn csv_errors_name_row_and_column() {
 
     let (row, column, problem) = csv_error(&format!("{head}a,A,Sales,start,,soon,,\n"));
     assert_eq!((row, column.as_deref()), (2, Some("wait")));
-    assert!(problem.to_string().contains("\"soon\" is not a time"), "{problem}");
+    assert!(
+        problem.to_string().contains("\"soon\" is not a time"),
+        "{problem}"
+    );
 
     let (row, column, _) = csv_error(&format!("{head}a,A,Sales,begin,,,,\n"));
     assert_eq!((row, column.as_deref()), (2, Some("kind")));
@@ -415,7 +437,13 @@ fn csv_errors_name_row_and_column() {
 
     let (row, _, problem) = csv_error(&format!("{head}a,A,Sales,start\n"));
     assert_eq!(row, 2);
-    assert!(matches!(problem, CsvProblem::FieldCount { found: 4, expected: 8 }));
+    assert!(matches!(
+        problem,
+        CsvProblem::FieldCount {
+            found: 4,
+            expected: 8
+        }
+    ));
 
     let (row, column, _) = csv_error(&format!(
         "{head}a,A,Sales,start,,,,\n\nfrom,to,label\na,nowhere,form\n"
@@ -443,14 +471,32 @@ fn csv_reads_hand_written_tables() {
                 in,ok,delivery address\n";
     let map = csv_table::import_str("orders.csv", text).unwrap().map;
     assert_eq!(map.name, "orders");
-    let lanes: Vec<_> = map.lanes().iter().map(|l| (l.id.as_str(), l.name.as_str())).collect();
-    assert_eq!(lanes, [("customer", "Customer"), ("sales", "Sales"), ("warehouse", "Warehouse")]);
+    let lanes: Vec<_> = map
+        .lanes()
+        .iter()
+        .map(|l| (l.id.as_str(), l.name.as_str()))
+        .collect();
+    assert_eq!(
+        lanes,
+        [
+            ("customer", "Customer"),
+            ("sales", "Sales"),
+            ("warehouse", "Warehouse")
+        ]
+    );
     let fix = map.step(&StepId::new("fix")).unwrap();
-    assert_eq!((fix.work_mins, fix.wait_mins, fix.value), (20.0, 90.0, Value::None));
+    assert_eq!(
+        (fix.work_mins, fix.wait_mins, fix.value),
+        (20.0, 90.0, Value::None)
+    );
     let ok = map.step(&StepId::new("ok")).unwrap();
     assert_eq!((ok.work_mins, ok.wait_mins), (90.0, 2880.0));
     let check = map.index_of(&StepId::new("check")).unwrap();
-    let mut p: Vec<f64> = map.branch_probabilities(check).iter().map(|x| x.1).collect();
+    let mut p: Vec<f64> = map
+        .branch_probabilities(check)
+        .iter()
+        .map(|x| x.1)
+        .collect();
     p.sort_by(f64::total_cmp);
     assert!((p[0] - 0.1).abs() < 1e-12 && p[1] == 0.9, "{p:?}");
     let info: Vec<_> = map
