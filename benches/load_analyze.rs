@@ -1,5 +1,9 @@
 //! Load + analyze throughput for generated maps of 1k, 10k and 100k steps.
 //! Run with `cargo bench --bench load_analyze`; results are in the README.
+#![allow(
+    clippy::expect_used,
+    reason = "a benchmark on a broken input should stop loudly"
+)]
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;

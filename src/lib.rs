@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod format;
 pub mod interop;
+pub mod layout;
 pub mod model;
 pub mod report;
 pub mod samples;

@@ -43,7 +43,7 @@ fn analyze_prints_metrics_findings_and_questions() {
         .stdout(predicate::str::contains("1h 45m"))
         .stdout(predicate::str::contains("17m 30s"))
         .stdout(predicate::str::contains("16.7%"))
-        .stdout(predicate::str::contains("[high] no-value-delay at Y"))
+        .stdout(predicate::str::contains("[high] no-value-delay at Y, delay 40m\n      \"Archive paper copy\" makes the case wait 40m"))
         .stdout(predicate::str::contains(
             "? What does this step do for the customer?",
         ))

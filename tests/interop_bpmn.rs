@@ -272,8 +272,34 @@ fn layout_comes_from_the_diagram() {
     let map = import_file(&Path::new(FIXTURES).join("miwg-A.1.0.bpmn"))
         .unwrap()
         .map;
-    // Every shape has bounds: each step sits at the centre of its shape.
+    // Every shape has bounds: each step sits at the centre of its shape, the drawing moved
+    // onto the editor's canvas as a whole (one lane here, so distances stay exact).
     assert!(map.steps().all(|s| s.pos.is_some()));
+    let text = std::fs::read_to_string(Path::new(FIXTURES).join("miwg-A.1.0.bpmn")).unwrap();
+    let doc = Document::parse(&text).unwrap();
+    let centre = |id: &str| -> [f32; 2] {
+        let shape = doc
+            .descendants()
+            .find(|n| n.tag_name().name() == "BPMNShape" && n.attribute("bpmnElement") == Some(id))
+            .unwrap();
+        let b = shape
+            .children()
+            .find(|c| c.tag_name().name() == "Bounds")
+            .unwrap();
+        let v = |a: &str| b.attribute(a).unwrap().parse::<f32>().unwrap();
+        [v("x") + v("width") / 2.0, v("y") + v("height") / 2.0]
+    };
+    let steps: Vec<_> = map.steps().collect();
+    let (a, b) = (steps[0], steps[steps.len() - 1]);
+    let (ca, cb) = (centre(a.id.as_str()), centre(b.id.as_str()));
+    let (pa, pb) = (a.pos.unwrap(), b.pos.unwrap());
+    assert!(((pb[0] - pa[0]) - (cb[0] - ca[0])).abs() < 1e-3);
+    assert!(((pb[1] - pa[1]) - (cb[1] - ca[1])).abs() < 1e-3);
+    let min_x = steps
+        .iter()
+        .map(|s| s.pos.unwrap()[0])
+        .fold(f32::MAX, f32::min);
+    assert_eq!(min_x, valueflow::layout::FIRST_LAYER_X);
     // B.1.0's called process has no shapes: those steps stay unplaced, the rest are placed.
     let map = import_file(&Path::new(FIXTURES).join("miwg-B.1.0.bpmn"))
         .unwrap()
@@ -281,10 +307,40 @@ fn layout_comes_from_the_diagram() {
     let unplaced = map.steps().filter(|s| s.pos.is_none()).count();
     assert_eq!(unplaced, 3, "the 3 flow nodes without DI");
     // Lanes are ordered top to bottom by their shapes.
+    // Lanes are ordered top to bottom by their shapes, and every placed step ends up inside
+    // its lane's band on the editor's canvas.
+    for file in ["miwg-C.1.0.bpmn", "miwg-C.2.0.bpmn", "bpmnjs-lanes.bpmn"] {
+        let map = import_file(&Path::new(FIXTURES).join(file)).unwrap().map;
+        let bands = valueflow::layout::lane_bands(&map);
+        for s in map.steps() {
+            let y = s.pos.unwrap()[1];
+            let band = bands.iter().find(|b| b.lane == s.lane).unwrap();
+            assert!(
+                band.contains_y(y),
+                "{file}: {} at y {y} outside {band:?}",
+                s.id
+            );
+        }
+    }
+    let text = std::fs::read_to_string(Path::new(FIXTURES).join("miwg-C.1.0.bpmn")).unwrap();
+    let doc = Document::parse(&text).unwrap();
+    let lane_y = |id: &str| -> f32 {
+        let shape = doc
+            .descendants()
+            .find(|n| n.tag_name().name() == "BPMNShape" && n.attribute("bpmnElement") == Some(id))
+            .unwrap();
+        let b = shape
+            .children()
+            .find(|c| c.tag_name().name() == "Bounds")
+            .unwrap();
+        b.attribute("y").unwrap().parse().unwrap()
+    };
     let map = import_file(&Path::new(FIXTURES).join("miwg-C.1.0.bpmn"))
         .unwrap()
         .map;
-    assert_eq!(map.lanes().len(), 4);
+    let ys: Vec<f32> = map.lanes().iter().map(|l| lane_y(l.id.as_str())).collect();
+    assert_eq!(ys.len(), 4);
+    assert!(ys.windows(2).all(|w| w[0] < w[1]), "{ys:?}");
 }
 
 #[test]

@@ -501,6 +501,24 @@ fn save_is_atomic_and_leaves_no_temporary_files() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // An existing file keeps its permissions; a new one is readable by others.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        save_file(&m, &path).unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        let fresh = dir.path().join("fresh.vfmap.json");
+        save_file(&m, &fresh).unwrap();
+        assert_eq!(
+            std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        std::fs::remove_file(&fresh).unwrap();
+    }
     // Saving into a missing directory fails and creates nothing.
     let bad = dir.path().join("missing").join("m.vfmap.json");
     assert!(matches!(save_file(&m, &bad), Err(SaveError::Io { .. })));

@@ -2,12 +2,13 @@
 //! valueflow's own fields in the `vf:` namespace so that export → import is lossless.
 
 use super::bpmn_import::{BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, VF_NS};
-use crate::model::{FlowKind, Map, Step, StepKind};
+use crate::layout;
+use crate::model::{FlowKind, Map, Step, StepId, StepKind};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
-/// Height of a lane band, as the editor draws lanes.
-const LANE_HEIGHT: f64 = 140.0;
+/// Height of a pool without lanes when it holds nothing.
+const LANE_HEIGHT: f64 = layout::LANE_MIN_HEIGHT as f64;
 /// Width of the pool's and the lanes' title strips.
 const HEADER_WIDTH: f64 = 30.0;
 /// Room between the outermost shapes and the pool's border.
@@ -116,26 +117,36 @@ impl Ids {
     }
 }
 
-/// Where each step is drawn: its own position, else a grid by lane and order.
+/// Where each step is drawn: its own position, else where the editor's auto-arrange puts it.
 fn centres(map: &Map) -> Vec<[f64; 2]> {
-    let mut per_lane: HashMap<usize, usize> = HashMap::new();
+    let arranged: HashMap<StepId, [f32; 2]> = if map.steps().any(|s| s.pos.is_none()) {
+        layout::arrange(map).into_iter().collect()
+    } else {
+        HashMap::new()
+    };
     map.steps()
-        .map(|s| match s.pos {
-            Some([x, y]) => [f64::from(x), f64::from(y)],
-            None => {
-                let row = s
-                    .lane
-                    .as_ref()
-                    .and_then(|l| map.lane_position(l))
-                    .unwrap_or(0);
-                let k = per_lane.entry(row).or_default();
-                *k += 1;
-                [
-                    100.0 + 180.0 * (*k - 1) as f64,
-                    row as f64 * LANE_HEIGHT + LANE_HEIGHT / 2.0,
-                ]
-            }
+        .map(|s| {
+            let [x, y] = s
+                .pos
+                .or_else(|| arranged.get(&s.id).copied())
+                .unwrap_or([0.0, 0.0]);
+            [f64::from(x), f64::from(y)]
         })
+        .collect()
+}
+
+/// The y range of each lane band, top to bottom, as the editor draws them
+/// (`layout::lane_bands`), counting auto-placed steps where they are drawn.
+fn lane_bands(map: &Map, centre: &[[f64; 2]]) -> Vec<(f64, f64)> {
+    let mut placed = map.clone();
+    let ids: Vec<StepId> = map.steps().map(|s| s.id.clone()).collect();
+    for (id, [x, y]) in ids.iter().zip(centre) {
+        // The ids come from the map itself and the positions are finite.
+        let _ = placed.move_step(id, [*x as f32, *y as f32]);
+    }
+    layout::lane_bands(&placed)
+        .into_iter()
+        .map(|b| (f64::from(b.top), f64::from(b.bottom)))
         .collect()
 }
 
@@ -398,7 +409,11 @@ pub fn to_bpmn_string(map: &Map) -> String {
 
     // ---- diagram -----------------------------------------------------------------------
     let size: Vec<(f64, f64)> = steps.iter().map(|s| shape_size(s.kind)).collect();
-    let bands = lane_bands(map, &steps, &centre, &size);
+    let bands = if map.lanes().is_empty() {
+        Vec::new()
+    } else {
+        lane_bands(map, &centre)
+    };
     let min_x = centre
         .iter()
         .zip(&size)
@@ -416,8 +431,19 @@ pub fn to_bpmn_string(map: &Map) -> String {
     };
     let pool_x = min_x - MARGIN - 2.0 * HEADER_WIDTH;
     let pool_w = (max_x + MARGIN) - pool_x;
-    let pool_top = bands.first().map_or(0.0, |b| b.0);
-    let pool_bottom = bands.last().map_or(LANE_HEIGHT, |b| b.1);
+    // Without lanes the pool just holds the steps.
+    let step_top = centre
+        .iter()
+        .zip(&size)
+        .map(|(c, s)| c[1] - s.1 / 2.0 - MARGIN)
+        .fold(0.0, f64::min);
+    let step_bottom = centre
+        .iter()
+        .zip(&size)
+        .map(|(c, s)| c[1] + s.1 / 2.0 + MARGIN)
+        .fold(LANE_HEIGHT, f64::max);
+    let pool_top = bands.first().map_or(step_top, |b| b.0);
+    let pool_bottom = bands.last().map_or(step_bottom, |b| b.1);
     x.push_str("  <bpmndi:BPMNDiagram id=\"BPMNDiagram_1\">\n");
     x.push_str("    <bpmndi:BPMNPlane id=\"BPMNPlane_1\" bpmnElement=\"Collaboration_1\">\n");
     shape(
@@ -493,47 +519,6 @@ pub fn to_bpmn_string(map: &Map) -> String {
     }
     x.push_str("    </bpmndi:BPMNPlane>\n  </bpmndi:BPMNDiagram>\n</bpmn:definitions>\n");
     x
-}
-
-/// The y range of each lane band, top to bottom: as the editor draws lanes (140 high) when
-/// the steps fit, else grown to hold the lane's steps; bands never overlap.
-fn lane_bands(
-    map: &Map,
-    steps: &[&Step],
-    centre: &[[f64; 2]],
-    size: &[(f64, f64)],
-) -> Vec<(f64, f64)> {
-    let lanes = map.lanes().len().max(1);
-    let mut extent = vec![(f64::INFINITY, f64::NEG_INFINITY); lanes];
-    for (s, step) in steps.iter().enumerate() {
-        let row = step
-            .lane
-            .as_ref()
-            .and_then(|l| map.lane_position(l))
-            .unwrap_or(0);
-        let (top, bottom) = (
-            centre[s][1] - size[s].1 / 2.0 - 20.0,
-            centre[s][1] + size[s].1 / 2.0 + 20.0,
-        );
-        extent[row].0 = extent[row].0.min(top);
-        extent[row].1 = extent[row].1.max(bottom);
-    }
-    let mut bands = Vec::with_capacity(lanes);
-    let mut top = if extent[0].0.is_finite() {
-        extent[0].0.min(0.0)
-    } else {
-        0.0
-    };
-    for (k, (_, hi)) in extent.into_iter().enumerate() {
-        let canonical_end = (k + 1) as f64 * LANE_HEIGHT;
-        let mut end = canonical_end.max(top + LANE_HEIGHT);
-        if hi.is_finite() {
-            end = end.max(hi);
-        }
-        bands.push((top, end));
-        top = end;
-    }
-    bands
 }
 
 fn shape(x: &mut String, element: &str, [bx, by, w, h]: [f64; 4], extra: &str) {

@@ -1127,6 +1127,9 @@ impl<'a, 'i> Importer<'a, 'i> {
                 self.invalid(node, e)
             })?;
         }
+        if root.attribute("exporter") != Some("valueflow") {
+            fit_to_editor(&mut map).map_err(|e| self.invalid(root, e))?;
+        }
         // Flows exported by valueflow carry their place in the map's order; others follow
         // in file order (work, messages, data, associations).
         let mut flows = std::mem::take(&mut self.flows);
@@ -1156,6 +1159,39 @@ impl<'a, 'i> Importer<'a, 'i> {
             notes: self.notes,
         })
     }
+}
+
+/// Moves a foreign diagram's positions onto the editor's canvas: the whole drawing shifted so
+/// it starts at the first row and column, then each lane's steps shifted down together where
+/// they reach above the lane's band (`layout::fit_steps_to_lanes`). Relative placement within
+/// a lane is kept.
+fn fit_to_editor(map: &mut Map) -> Result<(), MapError> {
+    let placed: Vec<(StepId, [f32; 2])> = map
+        .steps()
+        .filter_map(|s| s.pos.map(|p| (s.id.clone(), p)))
+        .collect();
+    let min_x = placed
+        .iter()
+        .map(|(_, p)| p[0])
+        .fold(f32::INFINITY, f32::min);
+    let min_y = placed
+        .iter()
+        .map(|(_, p)| p[1])
+        .fold(f32::INFINITY, f32::min);
+    if placed.is_empty() {
+        return Ok(());
+    }
+    let (dx, dy) = (
+        crate::layout::FIRST_LAYER_X - min_x,
+        crate::layout::FIRST_ROW_OFFSET - min_y,
+    );
+    for (id, [x, y]) in placed {
+        map.move_step(&id, [x + dx, y + dy])?;
+    }
+    for (id, pos) in crate::layout::fit_steps_to_lanes(map, false) {
+        map.move_step(&id, pos)?;
+    }
+    Ok(())
 }
 
 /// A lane's id in the map: valueflow's own id if the file carries one.

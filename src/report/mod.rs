@@ -55,14 +55,13 @@ pub fn text(map: &Map, a: &Analysis) -> String {
     for f in &a.findings {
         let _ = writeln!(
             out,
-            "  [{}] {} at {} ({}{}): {}",
+            "  [{}] {} at {}{}",
             f.severity,
             f.rule,
             f.step,
-            f.step_name,
-            delay_note(f),
-            f.message
+            delay_note(f)
         );
+        let _ = writeln!(out, "      {}", f.message);
         if let Some(q) = f.question {
             let _ = writeln!(out, "      ? {q}");
         }

@@ -1,0 +1,267 @@
+//! Files around the document: preferences (theme, recent files, panels), native file dialogs
+//! with an in-app fallback, and the crash-recovery copy written while there are unsaved changes.
+
+use crate::format::{FILE_EXTENSION, load_file, save_file};
+use crate::model::Map;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Preferences kept between sessions (eframe storage). Nothing of the document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub dark_mode: bool,
+    pub recent: Vec<PathBuf>,
+    pub show_findings: bool,
+    pub show_inspector: bool,
+    pub show_minimap: bool,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Self {
+            dark_mode: false,
+            recent: Vec::new(),
+            show_findings: true,
+            show_inspector: true,
+            show_minimap: true,
+        }
+    }
+}
+
+/// How many recent files are remembered.
+pub const MAX_RECENT: usize = 10;
+
+impl Prefs {
+    /// Puts a file at the top of the recent list.
+    pub fn remember(&mut self, path: &Path) {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+        self.recent.retain(|p| p != &path);
+        self.recent.insert(0, path);
+        self.recent.truncate(MAX_RECENT);
+    }
+}
+
+/// What a file dialog is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogPurpose {
+    Open,
+    SaveAs,
+}
+
+/// A native dialog running on its own thread, so the window keeps painting.
+pub struct NativeDialog {
+    pub purpose: DialogPurpose,
+    rx: Receiver<Option<PathBuf>>,
+    started: Instant,
+}
+
+/// What became of a native dialog.
+pub enum DialogOutcome {
+    Pending,
+    Chosen(PathBuf),
+    Cancelled,
+    /// It closed at once without asking anyone: no dialog service; use the in-app prompt.
+    Unavailable,
+}
+
+/// A dialog answered faster than this did not wait for a person.
+const NO_DIALOG_SERVICE: Duration = Duration::from_millis(250);
+
+impl NativeDialog {
+    /// Starts a native dialog, or returns `None` when none can be shown here (no desktop
+    /// session bus on Linux, where the file dialog is a desktop portal).
+    pub fn spawn(
+        purpose: DialogPurpose,
+        suggested_name: &str,
+        ctx: &egui::Context,
+    ) -> Option<Self> {
+        if cfg!(target_os = "linux") && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+            return None;
+        }
+        let (tx, rx) = channel();
+        let ctx = ctx.clone();
+        let name = suggested_name.to_owned();
+        std::thread::Builder::new()
+            .name("file-dialog".into())
+            .spawn(move || {
+                let dialog = rfd::FileDialog::new().add_filter("valueflow map", &["json"]);
+                let chosen = match purpose {
+                    DialogPurpose::Open => dialog.pick_file(),
+                    DialogPurpose::SaveAs => dialog.set_file_name(name).save_file(),
+                };
+                let _ = tx.send(chosen);
+                ctx.request_repaint();
+            })
+            .ok()?;
+        Some(Self {
+            purpose,
+            rx,
+            started: Instant::now(),
+        })
+    }
+
+    pub fn poll(&self) -> DialogOutcome {
+        match self.rx.try_recv() {
+            Ok(Some(p)) => DialogOutcome::Chosen(p),
+            Ok(None) if self.started.elapsed() < NO_DIALOG_SERVICE => DialogOutcome::Unavailable,
+            Ok(None) => DialogOutcome::Cancelled,
+            Err(TryRecvError::Empty) => DialogOutcome::Pending,
+            Err(TryRecvError::Disconnected) => DialogOutcome::Unavailable,
+        }
+    }
+}
+
+/// A file name for a map: its name made safe, with the map extension.
+pub fn suggested_file_name(map: &Map) -> String {
+    let stem: String = map
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    format!(
+        "{}{FILE_EXTENSION}",
+        if stem.is_empty() { "map" } else { &stem }
+    )
+}
+
+/// Adds the map extension to a typed path that has none.
+pub fn with_extension(path: PathBuf) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.ends_with(".json") {
+        path
+    } else {
+        path.with_file_name(format!("{name}{FILE_EXTENSION}"))
+    }
+}
+
+/// The crash-recovery copy: the unsaved map and where it came from.
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    dir: PathBuf,
+}
+
+/// A recovery copy found at start-up.
+#[derive(Debug, Clone)]
+pub struct Recovered {
+    pub map: Map,
+    pub original: Option<PathBuf>,
+    pub saved_at: Option<SystemTime>,
+}
+
+impl Recovery {
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    fn map_path(&self) -> PathBuf {
+        self.dir.join("recovery.vfmap.json")
+    }
+
+    fn origin_path(&self) -> PathBuf {
+        self.dir.join("recovery-origin.txt")
+    }
+
+    /// Writes the recovery copy (atomically, like any save).
+    pub fn write(&self, map: &Map, original: Option<&Path>) -> Result<(), String> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        let origin = original
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        std::fs::write(self.origin_path(), origin).map_err(|e| e.to_string())?;
+        save_file(map, &self.map_path()).map_err(|e| e.to_string())
+    }
+
+    /// The recovery copy, if there is a readable one.
+    pub fn read(&self) -> Option<Recovered> {
+        let path = self.map_path();
+        let map = load_file(&path).ok()?;
+        let saved_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        let original = std::fs::read_to_string(self.origin_path())
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| PathBuf::from(s.trim()));
+        Some(Recovered {
+            map,
+            original,
+            saved_at,
+        })
+    }
+
+    /// Removes the recovery copy (after a save, or when the user discards it).
+    pub fn clear(&self) {
+        let _ = std::fs::remove_file(self.map_path());
+        let _ = std::fs::remove_file(self.origin_path());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_files_are_unique_newest_first_and_bounded() {
+        let mut p = Prefs::default();
+        for k in 0..15 {
+            p.remember(Path::new(&format!("/nonexistent/{k}.vfmap.json")));
+        }
+        p.remember(Path::new("/nonexistent/3.vfmap.json"));
+        assert_eq!(p.recent.len(), MAX_RECENT);
+        assert_eq!(p.recent[0], PathBuf::from("/nonexistent/3.vfmap.json"));
+        assert_eq!(
+            p.recent
+                .iter()
+                .filter(|r| r.ends_with("3.vfmap.json"))
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn file_names() {
+        let m = Map::new("Order to cash (as-is)");
+        assert_eq!(suggested_file_name(&m), "order-to-cash-as-is.vfmap.json");
+        assert_eq!(
+            with_extension(PathBuf::from("/x/map")),
+            PathBuf::from("/x/map.vfmap.json")
+        );
+        assert_eq!(
+            with_extension(PathBuf::from("/x/a.vfmap.json")),
+            PathBuf::from("/x/a.vfmap.json")
+        );
+    }
+
+    #[test]
+    fn recovery_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = Recovery::new(dir.path().join("rec"));
+        assert!(r.read().is_none());
+        let m = Map::new("unsaved work");
+        r.write(&m, Some(Path::new("/somewhere/x.vfmap.json")))
+            .unwrap();
+        let back = r.read().unwrap();
+        assert_eq!(back.map, m);
+        assert_eq!(
+            back.original,
+            Some(PathBuf::from("/somewhere/x.vfmap.json"))
+        );
+        r.clear();
+        assert!(r.read().is_none());
+    }
+}

@@ -1,0 +1,563 @@
+//! The inspector side panel: fields of the selected step(s) or flow, or of the map and its
+//! lanes when nothing is selected. Text fields commit once, when the edit is finished (focus
+//! leaves or Enter), so each committed edit is one undo step; Escape reverts.
+
+use super::canvas::{Selection, format_percent};
+use super::document::Command;
+use crate::model::{
+    FlowField, FlowKind, Lane, LaneId, Map, StepField, StepId, StepKind, Touchpoint, Value,
+};
+use crate::units::{format_duration, parse_duration};
+use egui::{Color32, RichText, TextEdit};
+
+/// What the inspector asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InspectorRequest {
+    Execute(Command),
+    /// Ask where a non-empty lane's steps go before deleting it.
+    ConfirmRemoveLane(LaneId),
+    /// Select and show a step.
+    Focus(StepId),
+}
+
+/// A text field that hands back its text only when an edit is committed and changed.
+fn committed_text(
+    ui: &mut egui::Ui,
+    salt: &str,
+    current: &str,
+    multiline: bool,
+    hint: &str,
+) -> Option<String> {
+    let id = ui.id().with(("inspector-field", salt));
+    let mut buffer = ui
+        .data_mut(|d| d.get_temp::<String>(id))
+        .unwrap_or_else(|| current.to_owned());
+    let edit = if multiline {
+        TextEdit::multiline(&mut buffer).desired_rows(3)
+    } else {
+        TextEdit::singleline(&mut buffer)
+    };
+    let response = ui.add(edit.id(id).hint_text(hint).desired_width(f32::INFINITY));
+    if response.has_focus() {
+        ui.data_mut(|d| d.insert_temp(id, buffer.clone()));
+        return None;
+    }
+    ui.data_mut(|d| d.remove::<String>(id));
+    let reverted = ui.input(|i| i.key_pressed(egui::Key::Escape));
+    (response.lost_focus() && !reverted && buffer != current).then_some(buffer)
+}
+
+/// A duration field: accepts `90`, `1h 30m`, `2d`, `1.5h`; shows a problem inline and keeps
+/// the bad text in view (uncommitted) until it is fixed or reverted with Escape.
+fn committed_duration(ui: &mut egui::Ui, salt: &str, current_mins: f64) -> Option<f64> {
+    let id = ui.id().with(("inspector-duration", salt));
+    let stored = ui.data_mut(|d| d.get_temp::<String>(id));
+    let mut buffer = stored
+        .clone()
+        .unwrap_or_else(|| format_duration(current_mins));
+    let invalid = parse_duration(&buffer).is_err();
+    let mut edit = TextEdit::singleline(&mut buffer)
+        .id(id)
+        .desired_width(f32::INFINITY);
+    if invalid {
+        edit = edit.text_color(Color32::from_rgb(0xd0, 0x30, 0x30));
+    }
+    let response = ui
+        .add(edit)
+        .on_hover_text("Minutes, or e.g. 45m, 1h 30m, 1.5h, 2d (a day is 24 hours)");
+    let parsed = parse_duration(&buffer);
+    if let Err(e) = &parsed {
+        ui.colored_label(Color32::from_rgb(0xd0, 0x30, 0x30), e.to_string());
+    }
+    if response.has_focus() {
+        ui.data_mut(|d| d.insert_temp(id, buffer));
+        return None;
+    }
+    let reverted = ui.input(|i| i.key_pressed(egui::Key::Escape));
+    if response.lost_focus() && !reverted {
+        return match parsed {
+            Ok(v) => {
+                ui.data_mut(|d| d.remove::<String>(id));
+                ((v - current_mins).abs() > 1e-9).then_some(v)
+            }
+            Err(_) => {
+                ui.data_mut(|d| d.insert_temp(id, buffer));
+                None
+            }
+        };
+    }
+    if reverted || stored.is_none() || parsed.is_ok() {
+        ui.data_mut(|d| d.remove::<String>(id));
+    }
+    None
+}
+
+/// Parses a probability typed as `0.3`, `30`, `30%`; empty means "share the remainder".
+pub fn parse_probability(text: &str) -> Result<Option<f64>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let (number, percent) = match t.strip_suffix('%') {
+        Some(n) => (n.trim(), true),
+        None => (t, false),
+    };
+    let v: f64 = number
+        .replace(',', ".")
+        .parse()
+        .map_err(|_| format!("\"{t}\" is not a probability; use e.g. 0.3 or 30%"))?;
+    let p = if percent || v > 1.0 { v / 100.0 } else { v };
+    if !(0.0..=1.0).contains(&p) || !p.is_finite() {
+        return Err("a probability is between 0 and 100%".to_owned());
+    }
+    Ok(Some(p))
+}
+
+fn combo<T: Copy + PartialEq>(
+    ui: &mut egui::Ui,
+    salt: &str,
+    current: T,
+    all: &[T],
+    name: impl Fn(T) -> String,
+) -> Option<T> {
+    let mut chosen = None;
+    egui::ComboBox::from_id_salt(salt)
+        .selected_text(name(current))
+        .width(ui.available_width())
+        .show_ui(ui, |ui| {
+            for &v in all {
+                if ui.selectable_label(v == current, name(v)).clicked() && v != current {
+                    chosen = Some(v);
+                }
+            }
+        });
+    chosen
+}
+
+pub fn kind_name(k: StepKind) -> String {
+    match k {
+        StepKind::Start => "Start",
+        StepKind::Activity => "Activity",
+        StepKind::Decision => "Decision",
+        StepKind::Wait => "Wait (queue)",
+        StepKind::End => "End",
+    }
+    .to_owned()
+}
+
+pub fn value_name(v: Value) -> String {
+    match v {
+        Value::Customer => "Customer value",
+        Value::Business => "Business value only",
+        Value::None => "No value",
+        Value::Unassessed => "Not assessed",
+    }
+    .to_owned()
+}
+
+fn lane_combo(
+    ui: &mut egui::Ui,
+    salt: &str,
+    map: &Map,
+    current: Option<&LaneId>,
+) -> Option<LaneId> {
+    let name = |id: Option<&LaneId>| {
+        id.and_then(|l| map.lane(l))
+            .map_or_else(|| "(none)".to_owned(), |l| l.name.clone())
+    };
+    let mut chosen = None;
+    egui::ComboBox::from_id_salt(salt)
+        .selected_text(name(current))
+        .width(ui.available_width())
+        .show_ui(ui, |ui| {
+            for lane in map.lanes() {
+                if ui
+                    .selectable_label(Some(&lane.id) == current, &lane.name)
+                    .clicked()
+                    && Some(&lane.id) != current
+                {
+                    chosen = Some(lane.id.clone());
+                }
+            }
+        });
+    chosen
+}
+
+fn field_label(ui: &mut egui::Ui, text: &str) {
+    ui.add_space(4.0);
+    ui.label(RichText::new(text).small().strong());
+}
+
+/// The inspector's contents for the current selection.
+pub fn inspector_ui(ui: &mut egui::Ui, map: &Map, selection: &Selection) -> Vec<InspectorRequest> {
+    let mut out = Vec::new();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            if let Some((from, to, kind)) = &selection.flow {
+                flow_ui(ui, map, from, to, *kind, &mut out);
+            } else if selection.steps.len() == 1 {
+                step_ui(ui, map, &selection.steps[0], &mut out);
+            } else if selection.steps.len() > 1 {
+                multi_ui(ui, map, &selection.steps, &mut out);
+            } else {
+                map_ui(ui, map, &mut out);
+            }
+        });
+    out
+}
+
+fn step_ui(ui: &mut egui::Ui, map: &Map, id: &StepId, out: &mut Vec<InspectorRequest>) {
+    let Some(s) = map.step(id) else { return };
+    let set =
+        |field: StepField| InspectorRequest::Execute(Command::SetStepField(id.clone(), field));
+    ui.heading("Step");
+    ui.label(RichText::new(format!("id: {id}")).small().weak());
+    field_label(ui, "Name");
+    if let Some(v) = committed_text(
+        ui,
+        &format!("{id}-name"),
+        &s.name,
+        false,
+        "What happens in this step",
+    ) {
+        out.push(set(StepField::Name(v)));
+    }
+    ui.columns(2, |cols| {
+        field_label(&mut cols[0], "Lane (who)");
+        if let Some(l) = lane_combo(&mut cols[0], "lane", map, s.lane.as_ref()) {
+            out.push(set(StepField::Lane(Some(l))));
+        }
+        field_label(&mut cols[1], "Kind");
+        if let Some(k) = combo(&mut cols[1], "kind", s.kind, StepKind::ALL, kind_name) {
+            out.push(set(StepField::Kind(k)));
+        }
+    });
+    field_label(ui, "Customer");
+    let mut customer = s.touchpoint == Touchpoint::Customer;
+    if ui
+        .checkbox(
+            &mut customer,
+            "Customer-facing (the customer sees or takes part)  [T]",
+        )
+        .changed()
+    {
+        let t = if customer {
+            Touchpoint::Customer
+        } else {
+            Touchpoint::Internal
+        };
+        out.push(set(StepField::Touchpoint(t)));
+    }
+    ui.columns(2, |cols| {
+        field_label(&mut cols[0], "Work time");
+        if let Some(v) = committed_duration(&mut cols[0], &format!("{id}-work"), s.work_mins) {
+            out.push(set(StepField::WorkMins(v)));
+        }
+        field_label(&mut cols[1], "Wait before it");
+        if let Some(v) = committed_duration(&mut cols[1], &format!("{id}-wait"), s.wait_mins) {
+            out.push(set(StepField::WaitMins(v)));
+        }
+    });
+    field_label(ui, "Value to the customer");
+    if let Some(v) = combo(ui, "value", s.value, Value::ALL, value_name) {
+        out.push(set(StepField::Value(v)));
+    }
+    field_label(ui, "Benefit to the customer");
+    if let Some(v) = committed_text(
+        ui,
+        &format!("{id}-benefit"),
+        &s.benefit,
+        true,
+        "What does this step do for the customer?",
+    ) {
+        out.push(set(StepField::Benefit(v)));
+    }
+    field_label(ui, "System");
+    if let Some(v) = committed_text(
+        ui,
+        &format!("{id}-system"),
+        &s.system,
+        false,
+        "Technology used, e.g. SAP, email, paper",
+    ) {
+        out.push(set(StepField::System(v)));
+    }
+    field_label(ui, "Notes");
+    if let Some(v) = committed_text(ui, &format!("{id}-notes"), &s.notes, true, "") {
+        out.push(set(StepField::Notes(v)));
+    }
+}
+
+fn multi_ui(ui: &mut egui::Ui, map: &Map, ids: &[StepId], out: &mut Vec<InspectorRequest>) {
+    ui.heading(format!("{} steps selected", ids.len()));
+    let all = |f: &dyn Fn() -> StepField| {
+        InspectorRequest::Execute(Command::SetStepFields(
+            ids.iter().map(|id| (id.clone(), f())).collect(),
+        ))
+    };
+    field_label(ui, "Customer");
+    ui.horizontal(|ui| {
+        if ui.button("👤 Customer-facing").clicked() {
+            out.push(all(&|| StepField::Touchpoint(Touchpoint::Customer)));
+        }
+        if ui.button("Internal").clicked() {
+            out.push(all(&|| StepField::Touchpoint(Touchpoint::Internal)));
+        }
+    });
+    field_label(ui, "Value to the customer");
+    ui.horizontal_wrapped(|ui| {
+        for &v in Value::ALL {
+            if ui.button(value_name(v)).clicked() {
+                out.push(all(&|| StepField::Value(v)));
+            }
+        }
+    });
+    if !map.lanes().is_empty() {
+        field_label(ui, "Move to lane");
+        ui.horizontal_wrapped(|ui| {
+            for lane in map.lanes() {
+                if ui.button(&lane.name).clicked() {
+                    let l = lane.id.clone();
+                    out.push(all(&|| StepField::Lane(Some(l.clone()))));
+                }
+            }
+        });
+    }
+    ui.add_space(8.0);
+    for id in ids {
+        if let Some(s) = map.step(id)
+            && ui
+                .link(if s.name.is_empty() {
+                    id.as_str()
+                } else {
+                    &s.name
+                })
+                .clicked()
+        {
+            out.push(InspectorRequest::Focus(id.clone()));
+        }
+    }
+}
+
+fn flow_ui(
+    ui: &mut egui::Ui,
+    map: &Map,
+    from: &StepId,
+    to: &StepId,
+    kind: FlowKind,
+    out: &mut Vec<InspectorRequest>,
+) {
+    let Some(e) = map.find_flow(from, to, kind) else {
+        return;
+    };
+    let flow = &map.graph()[e];
+    let name = |id: &StepId| {
+        map.step(id)
+            .map_or_else(|| id.to_string(), |s| s.name.clone())
+    };
+    ui.heading(if kind == FlowKind::Work {
+        "Work flow"
+    } else {
+        "Information flow"
+    });
+    ui.label(format!("{} → {}", name(from), name(to)));
+    field_label(ui, "Kind");
+    let kinds = [FlowKind::Work, FlowKind::Information];
+    let kind_label = |k: FlowKind| {
+        if k == FlowKind::Work {
+            "Work (the case moves on)".to_owned()
+        } else {
+            "Information (form, email, feed)".to_owned()
+        }
+    };
+    if let Some(k) = combo(ui, "flow-kind", kind, &kinds, kind_label) {
+        out.push(InspectorRequest::Execute(Command::SetFlowKind(
+            from.clone(),
+            to.clone(),
+            kind,
+            k,
+        )));
+    }
+    field_label(ui, "Label");
+    if let Some(v) = committed_text(
+        ui,
+        "flow-label",
+        &flow.label,
+        false,
+        "e.g. invoice, disputed",
+    ) {
+        out.push(InspectorRequest::Execute(Command::SetFlowField(
+            from.clone(),
+            to.clone(),
+            kind,
+            FlowField::Label(v),
+        )));
+    }
+    let from_decision = map.step(from).is_some_and(|s| s.kind == StepKind::Decision);
+    if kind == FlowKind::Work && from_decision {
+        field_label(ui, "Probability of this branch");
+        let shown = flow
+            .probability
+            .map(|p| format!("{}%", format_percent(p)))
+            .unwrap_or_default();
+        let id = ui.id().with("probability-error");
+        if let Some(text) =
+            committed_text(ui, "probability", &shown, false, "empty = share the rest")
+        {
+            match parse_probability(&text) {
+                Ok(p) => {
+                    ui.data_mut(|d| d.remove::<String>(id));
+                    out.push(InspectorRequest::Execute(Command::SetFlowField(
+                        from.clone(),
+                        to.clone(),
+                        kind,
+                        FlowField::Probability(p),
+                    )));
+                }
+                Err(e) => {
+                    ui.data_mut(|d| d.insert_temp(id, e));
+                }
+            }
+        }
+        if let Some(e) = ui.data(|d| d.get_temp::<String>(id)) {
+            ui.colored_label(Color32::from_rgb(0xd0, 0x30, 0x30), e);
+        }
+        if let Some(i) = map.index_of(from) {
+            let explicit: f64 = map
+                .outgoing_work(i)
+                .filter_map(|(_, _, f)| f.probability)
+                .sum();
+            let open = map
+                .outgoing_work(i)
+                .filter(|(_, _, f)| f.probability.is_none())
+                .count();
+            let rest = (1.0 - explicit).max(0.0);
+            let text = if open > 0 {
+                format!(
+                    "Remainder {}% shared by {open} branch(es) without a probability",
+                    format_percent(rest)
+                )
+            } else {
+                format!(
+                    "All branches set; they sum to {}%",
+                    format_percent(explicit)
+                )
+            };
+            ui.label(RichText::new(text).small().weak());
+        }
+    }
+    ui.add_space(8.0);
+    if ui.button("🗑 Delete flow").clicked() {
+        out.push(InspectorRequest::Execute(Command::Disconnect(
+            from.clone(),
+            to.clone(),
+            kind,
+        )));
+    }
+}
+
+fn map_ui(ui: &mut egui::Ui, map: &Map, out: &mut Vec<InspectorRequest>) {
+    ui.heading("Map");
+    field_label(ui, "Name");
+    if let Some(v) = committed_text(
+        ui,
+        "map-name",
+        &map.name,
+        false,
+        "e.g. Order to cash (as-is)",
+    ) {
+        out.push(InspectorRequest::Execute(Command::SetName(v)));
+    }
+    field_label(ui, "Description");
+    if let Some(v) = committed_text(ui, "map-description", &map.description, true, "") {
+        out.push(InspectorRequest::Execute(Command::SetDescription(v)));
+    }
+    ui.add_space(8.0);
+    ui.heading("Lanes");
+    let count = map.lanes().len();
+    for (k, lane) in map.lanes().iter().enumerate() {
+        ui.horizontal(|ui| {
+            let steps = map.steps_in_lane(&lane.id).len();
+            if ui
+                .add_enabled(k > 0, egui::Button::new("⬆").small())
+                .on_hover_text("Move up")
+                .clicked()
+            {
+                out.push(InspectorRequest::Execute(Command::MoveLane(
+                    lane.id.clone(),
+                    k - 1,
+                )));
+            }
+            if ui
+                .add_enabled(k + 1 < count, egui::Button::new("⬇").small())
+                .on_hover_text("Move down")
+                .clicked()
+            {
+                out.push(InspectorRequest::Execute(Command::MoveLane(
+                    lane.id.clone(),
+                    k + 1,
+                )));
+            }
+            if ui
+                .add(egui::Button::new("🗑").small())
+                .on_hover_text("Delete lane…")
+                .clicked()
+            {
+                if steps == 0 || count == 1 {
+                    out.push(InspectorRequest::Execute(Command::RemoveLane(
+                        lane.id.clone(),
+                        None,
+                    )));
+                } else {
+                    out.push(InspectorRequest::ConfirmRemoveLane(lane.id.clone()));
+                }
+            }
+            ui.label(RichText::new(format!("{steps}")).weak())
+                .on_hover_text("Steps in this lane");
+            if let Some(v) = committed_text(
+                ui,
+                &format!("lane-{}", lane.id),
+                &lane.name,
+                false,
+                "Lane name",
+            ) {
+                out.push(InspectorRequest::Execute(Command::RenameLane(
+                    lane.id.clone(),
+                    v,
+                )));
+            }
+        });
+    }
+    if ui.button("➕ Add lane").clicked() {
+        let id = map.fresh_lane_id();
+        let name = format!("Lane {}", count + 1);
+        out.push(InspectorRequest::Execute(Command::AddLane(Lane {
+            id,
+            name,
+        })));
+    }
+    ui.add_space(8.0);
+    ui.label(
+        RichText::new("Tip: double-click the canvas to add a step; drag from a step's blue handle to connect it.")
+            .small()
+            .weak(),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probabilities_in_the_forms_people_type() {
+        assert_eq!(parse_probability(""), Ok(None));
+        assert_eq!(parse_probability("0.3"), Ok(Some(0.3)));
+        assert_eq!(parse_probability("30%"), Ok(Some(0.3)));
+        assert_eq!(parse_probability("30"), Ok(Some(0.3)));
+        assert_eq!(parse_probability("0,25"), Ok(Some(0.25)));
+        assert!(parse_probability("150%").is_err());
+        assert!(parse_probability("-1").is_err());
+        assert!(parse_probability("abc").is_err());
+    }
+}
