@@ -14,7 +14,7 @@ pub struct Csr {
 
 impl Csr {
     /// Builds from (from, to, weight) triples over `n` nodes; each row keeps the given order.
-    fn build(n: usize, edges: &[(u32, u32, f64)]) -> Self {
+    pub fn build(n: usize, edges: &[(u32, u32, f64)]) -> Self {
         let mut offsets = vec![0u32; n + 1];
         for &(a, _, _) in edges {
             offsets[a as usize + 1] += 1;

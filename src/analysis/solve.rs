@@ -258,7 +258,10 @@ impl Recursion<'_> {
             }
             leaks[k] = inside < 1.0 - 1e-12;
         }
-        // Steps that never leave (under this policy) can only hold zero-time loops: value 0.
+        // Under this policy, a case that can never leave the component ends up cycling in a
+        // closed class, which (the component being finite) takes no time: value 0. Those
+        // classes absorb; every other step reaches a leak or one of them, so the system on
+        // the other steps has a unique solution.
         let mut rev: Vec<Vec<usize>> = vec![Vec::new(); m];
         for (k, row) in rows.iter().enumerate() {
             for &(j, _) in row {
@@ -275,7 +278,37 @@ impl Recursion<'_> {
                 }
             }
         }
-        let r: Vec<usize> = (0..m).filter(|&k| leaves[k]).collect();
+        let local_edges: Vec<(u32, u32, f64)> = rows
+            .iter()
+            .enumerate()
+            .flat_map(|(k, row)| row.iter().map(move |&(j, p)| (k as u32, j as u32, p)))
+            .collect();
+        let local = Csr::build(m, &local_edges);
+        let mut absorbing = vec![false; m];
+        let mut class_of = vec![usize::MAX; m];
+        let classes = sccs(
+            m,
+            &local,
+            (0..m).filter(|&k| !leaves[k]),
+            &|k| !leaves[k],
+            &|_, _, _| true,
+        );
+        for (c, class) in classes.iter().enumerate() {
+            for &k in class {
+                class_of[k] = c;
+            }
+        }
+        for (c, class) in classes.iter().enumerate() {
+            let closed = class
+                .iter()
+                .all(|&k| local.targets(k).iter().all(|&j| class_of[j as usize] == c));
+            if closed {
+                for &k in class {
+                    absorbing[k] = true;
+                }
+            }
+        }
+        let r: Vec<usize> = (0..m).filter(|&k| !absorbing[k]).collect();
         let mut x = vec![0.0; m];
         if r.len() <= DENSE_LIMIT {
             let mut pos = vec![usize::MAX; m];

@@ -192,6 +192,8 @@ fn fit(map: &mut Map, compact: bool) -> Result<(), MapError> {
 struct Snapshot {
     label: &'static str,
     map: Map,
+    /// Which state of the document this map was (for the unsaved-changes marker).
+    state: u64,
 }
 
 /// How many undo steps are kept at most; fewer for very large maps (see `undo_limit`).
@@ -207,7 +209,11 @@ pub struct Document {
     redo: Vec<Snapshot>,
     /// Increases with every change of the map (edit, undo, redo).
     revision: u64,
-    saved_revision: u64,
+    /// Identifies the current state: a new edit makes a new state, undo and redo go back
+    /// to earlier ones, so undoing to the saved state clears the unsaved marker.
+    state: u64,
+    next_state: u64,
+    saved_state: u64,
 }
 
 impl Document {
@@ -218,14 +224,16 @@ impl Document {
             undo: Vec::new(),
             redo: Vec::new(),
             revision: 0,
-            saved_revision: 0,
+            state: 0,
+            next_state: 1,
+            saved_state: 0,
         }
     }
 
     /// A document that starts unsaved (e.g. restored from a recovery copy).
     pub fn new_dirty(map: Map, path: Option<PathBuf>) -> Self {
         let mut d = Self::new(map, path);
-        d.revision = 1;
+        d.saved_state = u64::MAX;
         d
     }
 
@@ -235,12 +243,12 @@ impl Document {
 
     /// Whether the map differs from the file (or was never saved).
     pub fn is_dirty(&self) -> bool {
-        self.revision != self.saved_revision
+        self.state != self.saved_state
     }
 
     pub fn mark_saved(&mut self, path: PathBuf) {
         self.path = Some(path);
-        self.saved_revision = self.revision;
+        self.saved_state = self.state;
     }
 
     /// Applies a command as one undo step. On error the map is unchanged.
@@ -252,7 +260,13 @@ impl Document {
                 if self.map == before {
                     return Ok(());
                 }
-                self.undo.push(Snapshot { label, map: before });
+                self.undo.push(Snapshot {
+                    label,
+                    map: before,
+                    state: self.state,
+                });
+                self.state = self.next_state;
+                self.next_state += 1;
                 let limit = undo_limit(self.map.step_count());
                 if self.undo.len() > limit {
                     let excess = self.undo.len() - limit;
@@ -294,6 +308,7 @@ impl Document {
         self.redo.push(Snapshot {
             label: s.label,
             map: current,
+            state: std::mem::replace(&mut self.state, s.state),
         });
         self.revision += 1;
         true
@@ -307,6 +322,7 @@ impl Document {
         self.undo.push(Snapshot {
             label: s.label,
             map: current,
+            state: std::mem::replace(&mut self.state, s.state),
         });
         self.revision += 1;
         true
