@@ -344,11 +344,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             ("BPMNEdge", "bpmnElement"),
             ("BPMNPlane", "bpmnElement"),
         ];
-        const CHILDREN: &[(&str, &str)] = &[
-            ("lane", "flowNodeRef"),
-            ("dataOutputAssociation", "targetRef"),
-            ("dataInputAssociation", "sourceRef"),
-        ];
+        const CHILDREN: &[(&str, &str)] = &[("lane", "flowNodeRef")];
         let mut ids: Vec<_> = self.ids.values().copied().collect();
         // Report the first problem in the file.
         ids.sort_by_key(|n| n.range().start);
@@ -370,14 +366,13 @@ impl<'a, 'i> Importer<'a, 'i> {
                 }
             }
         }
-        // Associations inside data associations have no id of their own; check them too.
+        // Data associations (their id is optional): what they read or write must exist.
         for n in self.doc.descendants().filter(|n| {
             n.tag_name().namespace() == Some(BPMN_NS)
                 && matches!(
                     n.tag_name().name(),
                     "dataOutputAssociation" | "dataInputAssociation"
                 )
-                && n.attribute("id").is_none()
         }) {
             let child = if n.tag_name().name() == "dataOutputAssociation" {
                 "targetRef"

@@ -95,6 +95,20 @@ fn sequence_flow_to_a_non_step_is_an_error() {
 }
 
 #[test]
+fn dangling_data_association_is_named() {
+    let text = format!(
+        "{HEAD}<process id=\"p\"><task id=\"a\">\n<dataOutputAssociation>\
+         <targetRef>Nowhere</targetRef></dataOutputAssociation></task></process></definitions>"
+    );
+    let (pos, problem) = bpmn_error(&text);
+    assert_eq!(pos.map(|p| p.0), Some(3));
+    assert_eq!(
+        problem.to_string(),
+        "dataOutputAssociation \"a\": targetRef refers to \"Nowhere\", but no element has that id"
+    );
+}
+
+#[test]
 fn bad_vf_attribute_is_named() {
     let text = format!(
         "{HEAD}<process id=\"p\" xmlns:vf=\"https://valueflow.dev/bpmn/1\">\
