@@ -370,6 +370,11 @@ impl Canvas {
 
     /// The bounds of everything on the canvas (steps and lane bands), canvas units.
     fn content_bounds(&self) -> Rect {
+        let bands_bottom = self.bands.last().map_or(400.0, |b| b.bottom);
+        if self.graph.node_count() == 0 {
+            // An empty map: its lanes, at a comfortable width to start drawing in.
+            return Rect::from_min_max(Pos2::ZERO, pos2(800.0, bands_bottom.max(200.0)));
+        }
         let mut r = Rect::NOTHING;
         for (_, n) in self.graph.nodes_iter() {
             r = r.union(Rect::from_center_size(
@@ -377,17 +382,11 @@ impl Canvas {
                 super::shapes::half_size() * 2.0 + vec2(40.0, 50.0),
             ));
         }
-        if let (Some(first), Some(last)) = (self.bands.first(), self.bands.last()) {
-            let x = if r.is_positive() { r.min.x } else { 0.0 };
-            r = r.union(Rect::from_min_max(
-                pos2(x, first.top),
-                pos2(x + 1.0, last.bottom),
-            ));
-        }
-        if !r.is_positive() {
-            r = Rect::from_min_size(Pos2::ZERO, vec2(800.0, 400.0));
-        }
-        r
+        let top = self.bands.first().map_or(r.top(), |b| b.top);
+        Rect::from_min_max(
+            pos2(r.left(), top.min(r.top())),
+            pos2(r.right(), bands_bottom.max(r.bottom())),
+        )
     }
 
     /// Zoom and pan so that the whole map fits (right of the lane header column).
@@ -458,7 +457,15 @@ impl Canvas {
         meta.save(ui);
         let response = GraphView::<StaticLayoutState, StaticLayout>::new()
             .with_id(Some(GRAPH_ID.to_owned()))
-            .with_interactions(&SettingsInteraction::new().with_hover_enabled(true))
+            .with_interactions(
+                // Only hover from egui_graphs: its drag snaps the node to the cursor, so
+                // dragging, clicking and selection are done here.
+                &SettingsInteraction::new()
+                    .with_dragging_enabled(false)
+                    .with_node_clicking_enabled(false)
+                    .with_node_selection_enabled(false)
+                    .with_hover_enabled(true),
+            )
             .with_navigations(
                 &SettingsNavigation::new()
                     .with_fit_to_screen_enabled(false)

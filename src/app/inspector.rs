@@ -23,6 +23,7 @@ pub enum InspectorRequest {
 /// A text field that hands back its text only when an edit is committed and changed.
 fn committed_text(
     ui: &mut egui::Ui,
+    label: egui::Id,
     salt: &str,
     current: &str,
     multiline: bool,
@@ -37,7 +38,9 @@ fn committed_text(
     } else {
         TextEdit::singleline(&mut buffer)
     };
-    let response = ui.add(edit.id(id).hint_text(hint).desired_width(f32::INFINITY));
+    let response = ui
+        .add(edit.id(id).hint_text(hint).desired_width(f32::INFINITY))
+        .labelled_by(label);
     if response.has_focus() {
         ui.data_mut(|d| d.insert_temp(id, buffer.clone()));
         return None;
@@ -49,7 +52,12 @@ fn committed_text(
 
 /// A duration field: accepts `90`, `1h 30m`, `2d`, `1.5h`; shows a problem inline and keeps
 /// the bad text in view (uncommitted) until it is fixed or reverted with Escape.
-fn committed_duration(ui: &mut egui::Ui, salt: &str, current_mins: f64) -> Option<f64> {
+fn committed_duration(
+    ui: &mut egui::Ui,
+    label: egui::Id,
+    salt: &str,
+    current_mins: f64,
+) -> Option<f64> {
     let id = ui.id().with(("inspector-duration", salt));
     let stored = ui.data_mut(|d| d.get_temp::<String>(id));
     let mut buffer = stored
@@ -64,6 +72,7 @@ fn committed_duration(ui: &mut egui::Ui, salt: &str, current_mins: f64) -> Optio
     }
     let response = ui
         .add(edit)
+        .labelled_by(label)
         .on_hover_text("Minutes, or e.g. 45m, 1h 30m, 1.5h, 2d (a day is 24 hours)");
     let parsed = parse_duration(&buffer);
     if let Err(e) = &parsed {
@@ -183,9 +192,11 @@ fn lane_combo(
     chosen
 }
 
-fn field_label(ui: &mut egui::Ui, text: &str) {
+/// A field's caption; returns its id so the field can be labelled by it (screen readers,
+/// UI tests).
+fn field_label(ui: &mut egui::Ui, text: &str) -> egui::Id {
     ui.add_space(4.0);
-    ui.label(RichText::new(text).small().strong());
+    ui.label(RichText::new(text).small().strong()).id
 }
 
 /// The inspector's contents for the current selection.
@@ -213,9 +224,10 @@ fn step_ui(ui: &mut egui::Ui, map: &Map, id: &StepId, out: &mut Vec<InspectorReq
         |field: StepField| InspectorRequest::Execute(Command::SetStepField(id.clone(), field));
     ui.heading("Step");
     ui.label(RichText::new(format!("id: {id}")).small().weak());
-    field_label(ui, "Name");
+    let label = field_label(ui, "Name");
     if let Some(v) = committed_text(
         ui,
+        label,
         &format!("{id}-name"),
         &s.name,
         false,
@@ -250,12 +262,14 @@ fn step_ui(ui: &mut egui::Ui, map: &Map, id: &StepId, out: &mut Vec<InspectorReq
         out.push(set(StepField::Touchpoint(t)));
     }
     ui.columns(2, |cols| {
-        field_label(&mut cols[0], "Work time");
-        if let Some(v) = committed_duration(&mut cols[0], &format!("{id}-work"), s.work_mins) {
+        let label = field_label(&mut cols[0], "Work time");
+        if let Some(v) = committed_duration(&mut cols[0], label, &format!("{id}-work"), s.work_mins)
+        {
             out.push(set(StepField::WorkMins(v)));
         }
-        field_label(&mut cols[1], "Wait before it");
-        if let Some(v) = committed_duration(&mut cols[1], &format!("{id}-wait"), s.wait_mins) {
+        let label = field_label(&mut cols[1], "Wait before it");
+        if let Some(v) = committed_duration(&mut cols[1], label, &format!("{id}-wait"), s.wait_mins)
+        {
             out.push(set(StepField::WaitMins(v)));
         }
     });
@@ -263,9 +277,10 @@ fn step_ui(ui: &mut egui::Ui, map: &Map, id: &StepId, out: &mut Vec<InspectorReq
     if let Some(v) = combo(ui, "value", s.value, Value::ALL, value_name) {
         out.push(set(StepField::Value(v)));
     }
-    field_label(ui, "Benefit to the customer");
+    let label = field_label(ui, "Benefit to the customer");
     if let Some(v) = committed_text(
         ui,
+        label,
         &format!("{id}-benefit"),
         &s.benefit,
         true,
@@ -273,9 +288,10 @@ fn step_ui(ui: &mut egui::Ui, map: &Map, id: &StepId, out: &mut Vec<InspectorReq
     ) {
         out.push(set(StepField::Benefit(v)));
     }
-    field_label(ui, "System");
+    let label = field_label(ui, "System");
     if let Some(v) = committed_text(
         ui,
+        label,
         &format!("{id}-system"),
         &s.system,
         false,
@@ -283,8 +299,8 @@ fn step_ui(ui: &mut egui::Ui, map: &Map, id: &StepId, out: &mut Vec<InspectorReq
     ) {
         out.push(set(StepField::System(v)));
     }
-    field_label(ui, "Notes");
-    if let Some(v) = committed_text(ui, &format!("{id}-notes"), &s.notes, true, "") {
+    let label = field_label(ui, "Notes");
+    if let Some(v) = committed_text(ui, label, &format!("{id}-notes"), &s.notes, true, "") {
         out.push(set(StepField::Notes(v)));
     }
 }
@@ -379,9 +395,10 @@ fn flow_ui(
             k,
         )));
     }
-    field_label(ui, "Label");
+    let label = field_label(ui, "Label");
     if let Some(v) = committed_text(
         ui,
+        label,
         "flow-label",
         &flow.label,
         false,
@@ -396,15 +413,20 @@ fn flow_ui(
     }
     let from_decision = map.step(from).is_some_and(|s| s.kind == StepKind::Decision);
     if kind == FlowKind::Work && from_decision {
-        field_label(ui, "Probability of this branch");
+        let label = field_label(ui, "Probability of this branch");
         let shown = flow
             .probability
             .map(|p| format!("{}%", format_percent(p)))
             .unwrap_or_default();
         let id = ui.id().with("probability-error");
-        if let Some(text) =
-            committed_text(ui, "probability", &shown, false, "empty = share the rest")
-        {
+        if let Some(text) = committed_text(
+            ui,
+            label,
+            "probability",
+            &shown,
+            false,
+            "empty = share the rest",
+        ) {
             match parse_probability(&text) {
                 Ok(p) => {
                     ui.data_mut(|d| d.remove::<String>(id));
@@ -459,9 +481,10 @@ fn flow_ui(
 
 fn map_ui(ui: &mut egui::Ui, map: &Map, out: &mut Vec<InspectorRequest>) {
     ui.heading("Map");
-    field_label(ui, "Name");
+    let label = field_label(ui, "Name");
     if let Some(v) = committed_text(
         ui,
+        label,
         "map-name",
         &map.name,
         false,
@@ -469,8 +492,8 @@ fn map_ui(ui: &mut egui::Ui, map: &Map, out: &mut Vec<InspectorRequest>) {
     ) {
         out.push(InspectorRequest::Execute(Command::SetName(v)));
     }
-    field_label(ui, "Description");
-    if let Some(v) = committed_text(ui, "map-description", &map.description, true, "") {
+    let label = field_label(ui, "Description");
+    if let Some(v) = committed_text(ui, label, "map-description", &map.description, true, "") {
         out.push(InspectorRequest::Execute(Command::SetDescription(v)));
     }
     ui.add_space(8.0);
@@ -517,6 +540,7 @@ fn map_ui(ui: &mut egui::Ui, map: &Map, out: &mut Vec<InspectorRequest>) {
                 .on_hover_text("Steps in this lane");
             if let Some(v) = committed_text(
                 ui,
+                label,
                 &format!("lane-{}", lane.id),
                 &lane.name,
                 false,

@@ -1,0 +1,507 @@
+//! The editor driven as a person would, through egui_kittest: keys, clicks and drags on the
+//! real app, checking the Map afterwards (not just that nothing crashed).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed unwrap is a clear test failure"
+)]
+
+use egui::{Event, Modifiers, PointerButton, Pos2, Vec2, pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use valueflow::app::EditorApp;
+use valueflow::app::files::Prefs;
+use valueflow::model::{FlowKind, Lane, Map, StepId, StepKind, Touchpoint, Value};
+
+fn harness(app: EditorApp) -> Harness<'static, EditorApp> {
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .with_step_dt(0.05)
+        .build_ui_state(|ui, app: &mut EditorApp| app.ui_root(ui), app);
+    h.run_steps(4);
+    h
+}
+
+fn empty_map() -> Map {
+    let mut m = Map::new("Workshop");
+    for (id, name) in [("customer", "Customer"), ("back", "Back office")] {
+        m.add_lane(Lane {
+            id: id.into(),
+            name: name.into(),
+        })
+        .unwrap();
+    }
+    m
+}
+
+fn app_on(map: Map) -> EditorApp {
+    EditorApp::new(map, None, Prefs::default(), None)
+}
+
+/// Screen position of a canvas point.
+fn screen(h: &Harness<'_, EditorApp>, canvas: Pos2) -> Pos2 {
+    h.state().canvas.canvas_to_screen(canvas)
+}
+
+fn step_screen(h: &Harness<'_, EditorApp>, id: &str) -> Pos2 {
+    let c = h.state().canvas.step_centre(&StepId::new(id)).unwrap();
+    screen(h, c)
+}
+
+/// A full click (press and release) at a screen point, then enough time for it not to pair
+/// with the next click into a double-click.
+fn click(h: &mut Harness<'_, EditorApp>, at: Pos2, modifiers: Modifiers) {
+    h.hover_at(at);
+    h.step();
+    for pressed in [true, false] {
+        h.event_modifiers(
+            Event::PointerButton {
+                pos: at,
+                button: PointerButton::Primary,
+                pressed,
+                modifiers,
+            },
+            modifiers,
+        );
+        h.step();
+    }
+    h.run_steps(8);
+}
+
+fn drag(h: &mut Harness<'_, EditorApp>, from: Pos2, to: Pos2, modifiers: Modifiers) {
+    h.hover_at(from);
+    h.step();
+    h.event_modifiers(
+        Event::PointerButton {
+            pos: from,
+            button: PointerButton::Primary,
+            pressed: true,
+            modifiers,
+        },
+        modifiers,
+    );
+    h.step();
+    for k in 1..=6 {
+        let p = from + (to - from) * (k as f32 / 6.0);
+        h.event_modifiers(Event::PointerMoved(p), modifiers);
+        h.step();
+    }
+    h.event_modifiers(
+        Event::PointerButton {
+            pos: to,
+            button: PointerButton::Primary,
+            pressed: false,
+            modifiers,
+        },
+        modifiers,
+    );
+    h.step();
+    h.run_steps(8);
+}
+
+fn key(h: &mut Harness<'_, EditorApp>, k: egui::Key) {
+    h.key_press(k);
+    h.run_steps(2);
+}
+
+fn cmd_key(h: &mut Harness<'_, EditorApp>, k: egui::Key) {
+    h.key_press_modifiers(Modifiers::COMMAND, k);
+    h.run_steps(2);
+}
+
+/// The text field that has keyboard focus.
+fn focused<'h>(h: &'h Harness<'_, EditorApp>) -> egui_kittest::Node<'h> {
+    h.get_all_by_role(egui::accesskit::Role::TextInput)
+        .find(|n| n.is_focused())
+        .expect("a focused text field")
+}
+
+/// The text field showing a value.
+fn field<'h>(h: &'h Harness<'_, EditorApp>, value: &'h str) -> egui_kittest::Node<'h> {
+    h.get_all_by_value(value)
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::TextInput)
+        .expect("a text field with that value")
+}
+
+/// Adds a step with N at a canvas point and commits the in-place name editor.
+fn add_step(h: &mut Harness<'_, EditorApp>, at: Pos2, name: &str) -> StepId {
+    let p = screen(h, at);
+    assert!(
+        h.state().canvas.rect.contains(p),
+        "{at:?} is not on screen: {p:?} zoom {} pan {:?} rect {:?}",
+        h.state().canvas.zoom,
+        h.state().canvas.pan,
+        h.state().canvas.rect
+    );
+    h.hover_at(p);
+    h.step();
+    key(h, egui::Key::N);
+    let id = h.state().selection.steps[0].clone();
+    // The name editor is open (focused) with "New step" selected: typing replaces it.
+    focused(h).type_text(name);
+    h.step();
+    key(h, egui::Key::Enter);
+    id
+}
+
+#[test]
+fn draw_a_process_and_see_the_no_value_delay_appear() {
+    let mut h = harness(app_on(empty_map()));
+    let a = add_step(&mut h, pos2(150.0, 70.0), "Customer orders");
+    let b = add_step(&mut h, pos2(300.0, 210.0), "Check credit");
+    let c = add_step(&mut h, pos2(460.0, 70.0), "Ship goods");
+    {
+        let map = &h.state().doc.map;
+        assert_eq!(map.step_count(), 3);
+        assert_eq!(map.step(&a).unwrap().name, "Customer orders");
+        assert_eq!(map.step(&a).unwrap().lane, Some("customer".into()));
+        assert_eq!(map.step(&b).unwrap().lane, Some("back".into()));
+    }
+    // Connect a → b → c: click a, shift-click b, C; then b, shift-click c, C.
+    let (pa, pb, pc) = (
+        step_screen(&h, a.as_str()),
+        step_screen(&h, b.as_str()),
+        step_screen(&h, c.as_str()),
+    );
+    click(&mut h, pa, Modifiers::NONE);
+    click(&mut h, pb, Modifiers::SHIFT);
+    assert_eq!(h.state().selection.steps, vec![a.clone(), b.clone()]);
+    key(&mut h, egui::Key::C);
+    click(&mut h, pb, Modifiers::NONE);
+    click(&mut h, pc, Modifiers::SHIFT);
+    key(&mut h, egui::Key::C);
+    {
+        let map = &h.state().doc.map;
+        assert!(map.find_flow(&a, &b, FlowKind::Work).is_some());
+        assert!(map.find_flow(&b, &c, FlowKind::Work).is_some());
+    }
+    // Mark the first step customer-facing with T.
+    click(&mut h, pa, Modifiers::NONE);
+    key(&mut h, egui::Key::T);
+    assert_eq!(
+        h.state().doc.map.step(&a).unwrap().touchpoint,
+        Touchpoint::Customer
+    );
+
+    // The internal credit check: wait 2d and value none, through the inspector.
+    click(&mut h, pb, Modifiers::NONE);
+    assert_eq!(h.state().selection.steps, vec![b.clone()]);
+    // Work and wait both show 0m; the wait field is the second.
+    h.get_all_by_value("0m")
+        .filter(|n| n.accesskit_node().role() == egui::accesskit::Role::TextInput)
+        .nth(1)
+        .expect("the wait field")
+        .focus();
+    h.step();
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    focused(&h).type_text("2d");
+    h.step();
+    key(&mut h, egui::Key::Enter);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().doc.map.step(&b).unwrap().wait_mins,
+        2.0 * 1440.0,
+        "wait typed as 2d"
+    );
+    h.get_by_value("Not assessed").click();
+    h.run_steps(2);
+    h.get_by_label("No value").click();
+    h.run_steps(3);
+    assert_eq!(h.state().doc.map.step(&b).unwrap().value, Value::None);
+
+    // The findings panel lists it, and the analysis agrees.
+    let f = &h.state().analysis.findings;
+    assert!(
+        f.iter()
+            .any(|f| f.rule.as_str() == "no-value-delay" && f.step == b)
+    );
+    assert!(
+        h.query_by_label_contains("Delay with no customer value: Check credit")
+            .is_some()
+    );
+
+    // Editing the name in the inspector is one undo step.
+    let before = h.state().doc.map.clone();
+    field(&h, "Check credit").focus();
+    h.step();
+    field(&h, "Check credit").type_text(" twice");
+    h.step();
+    key(&mut h, egui::Key::Enter);
+    assert_eq!(
+        h.state().doc.map.step(&b).unwrap().name,
+        "Check credit twice"
+    );
+    cmd_key(&mut h, egui::Key::Z);
+    assert_eq!(h.state().doc.map, before);
+}
+
+#[test]
+fn undo_to_the_empty_map_and_redo_to_the_same_map() {
+    let empty = empty_map();
+    let mut h = harness(app_on(empty.clone()));
+    let a = add_step(&mut h, pos2(150.0, 70.0), "One");
+    let b = add_step(&mut h, pos2(300.0, 210.0), "Two");
+    let (pa, pb) = (step_screen(&h, a.as_str()), step_screen(&h, b.as_str()));
+    click(&mut h, pa, Modifiers::NONE);
+    click(&mut h, pb, Modifiers::SHIFT);
+    key(&mut h, egui::Key::I);
+    assert!(
+        h.state()
+            .doc
+            .map
+            .find_flow(&a, &b, FlowKind::Information)
+            .is_some()
+    );
+    drag(&mut h, pa, pa + Vec2::new(40.0, 0.0), Modifiers::NONE);
+    let full = h.state().doc.map.clone();
+    for _ in 0..20 {
+        cmd_key(&mut h, egui::Key::Z);
+    }
+    assert_eq!(h.state().doc.map, empty);
+    for _ in 0..20 {
+        h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::Z);
+        h.run_steps(2);
+    }
+    assert_eq!(h.state().doc.map, full);
+}
+
+#[test]
+fn grabbing_a_step_off_centre_moves_it_exactly_and_once() {
+    let map = valueflow::samples::default_map().unwrap();
+    let mut h = harness(app_on(map));
+    let id = StepId::new("enter-order");
+    let before = h.state().doc.map.step(&id).unwrap().pos.unwrap();
+    let zoom = h.state().canvas.zoom;
+    let grab = step_screen(&h, "enter-order") + Vec2::new(30.0, 12.0);
+    let undo_depth = h.state().doc.can_undo();
+    assert!(!undo_depth);
+    drag(&mut h, grab, grab + Vec2::new(120.0, 0.0), Modifiers::NONE);
+    let after = h.state().doc.map.step(&id).unwrap().pos.unwrap();
+    assert!(
+        (after[0] - (before[0] + 120.0 / zoom)).abs() < 0.01,
+        "{before:?} → {after:?} at zoom {zoom}"
+    );
+    assert!((after[1] - before[1]).abs() < 0.01, "no snap to the cursor");
+    // One drag is one undo step.
+    cmd_key(&mut h, egui::Key::Z);
+    assert_eq!(h.state().doc.map.step(&id).unwrap().pos.unwrap(), before);
+    assert!(!h.state().doc.can_undo());
+    // A plain click does not move anything.
+    click(&mut h, grab, Modifiers::NONE);
+    assert_eq!(h.state().doc.map.step(&id).unwrap().pos.unwrap(), before);
+    assert!(!h.state().doc.is_dirty());
+}
+
+#[test]
+fn dragging_a_step_into_another_band_changes_its_lane() {
+    let mut h = harness(app_on(empty_map()));
+    let a = add_step(&mut h, pos2(150.0, 70.0), "Moves");
+    let from = step_screen(&h, a.as_str());
+    let to = screen(&h, pos2(150.0, 210.0));
+    drag(&mut h, from, to, Modifiers::NONE);
+    assert_eq!(
+        h.state().doc.map.step(&a).unwrap().lane,
+        Some("back".into())
+    );
+}
+
+#[test]
+fn open_move_save_and_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o2c.vfmap.json");
+    valueflow::format::save_file(&valueflow::samples::default_map().unwrap(), &path).unwrap();
+    let mut h = harness(app_on(Map::new("scratch")));
+    h.state_mut().open_path(&path);
+    h.run_steps(4);
+    assert_eq!(h.state().doc.map.name, "Order to cash (as-is)");
+    let p = step_screen(&h, "enter-order");
+    drag(&mut h, p, p + Vec2::new(0.0, 25.0), Modifiers::NONE);
+    assert!(h.state().doc.is_dirty());
+    assert!(h.state().title().contains('•'));
+    cmd_key(&mut h, egui::Key::S);
+    h.run_steps(2);
+    assert!(!h.state().doc.is_dirty());
+    let reloaded = valueflow::format::load_file(&path).unwrap();
+    assert_eq!(reloaded, h.state().doc.map);
+    assert!(
+        h.state()
+            .prefs
+            .recent
+            .iter()
+            .any(|r| r.ends_with("o2c.vfmap.json"))
+    );
+}
+
+#[test]
+fn copy_paste_and_duplicate_keep_flows_among_the_copies() {
+    let map = valueflow::samples::default_map().unwrap();
+    let n = map.step_count();
+    let mut h = harness(app_on(map));
+    let (pa, pb) = (
+        step_screen(&h, "enter-order"),
+        step_screen(&h, "split-order"),
+    );
+    click(&mut h, pa, Modifiers::NONE);
+    click(&mut h, pb, Modifiers::SHIFT);
+    cmd_key(&mut h, egui::Key::C);
+    cmd_key(&mut h, egui::Key::V);
+    let map = &h.state().doc.map;
+    assert_eq!(map.step_count(), n + 2);
+    let pasted = h.state().selection.steps.clone();
+    assert_eq!(pasted.len(), 2);
+    assert!(
+        pasted
+            .iter()
+            .all(|id| id.as_str() != "enter-order" && id.as_str() != "split-order")
+    );
+    assert!(
+        map.find_flow(&pasted[0], &pasted[1], FlowKind::Work)
+            .is_some(),
+        "the flow between the copies"
+    );
+    assert_eq!(map.step(&pasted[0]).unwrap().name, "Enter order");
+    cmd_key(&mut h, egui::Key::D);
+    assert_eq!(h.state().doc.map.step_count(), n + 4);
+    cmd_key(&mut h, egui::Key::Z);
+    cmd_key(&mut h, egui::Key::Z);
+    assert_eq!(h.state().doc.map.step_count(), n);
+}
+
+#[test]
+fn deleting_a_lane_with_steps_asks_where_they_go() {
+    let map = valueflow::samples::default_map().unwrap();
+    let mut h = harness(app_on(map));
+    let credit = valueflow::model::LaneId::new("credit");
+    let members = h.state().doc.map.steps_in_lane(&credit).len();
+    assert!(members > 0);
+    // With nothing selected the inspector shows the lanes; each has a delete button.
+    key(&mut h, egui::Key::Escape);
+    let buttons = h.get_all_by_label("🗑").collect::<Vec<_>>();
+    let credit_row = h.state().doc.map.lane_position(&credit).unwrap();
+    buttons[credit_row].click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Move them to").is_some(),
+        "the dialog asks"
+    );
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Delete lane")
+        .click();
+    h.run_steps(3);
+    let map = &h.state().doc.map;
+    assert!(map.lane(&credit).is_none());
+    assert_eq!(map.step_count(), 28);
+    assert!(
+        map.steps()
+            .all(|s| s.lane.as_ref().is_some_and(|l| map.lane(l).is_some()))
+    );
+    let bands = valueflow::layout::lane_bands(map);
+    for s in map.steps() {
+        assert_eq!(
+            valueflow::layout::band_at(&bands, s.pos.unwrap()[1])
+                .unwrap()
+                .lane,
+            s.lane,
+            "{} in its band",
+            s.id
+        );
+    }
+}
+
+#[test]
+fn shortcuts_do_not_fire_while_typing() {
+    let mut h = harness(app_on(empty_map()));
+    // Map name field (nothing selected): typing n, t, c, delete must only edit text.
+    field(&h, "Workshop").focus();
+    h.step();
+    field(&h, "Workshop").type_text(" nt");
+    h.step();
+    h.key_press(egui::Key::N);
+    h.key_press(egui::Key::Delete);
+    h.run_steps(2);
+    assert_eq!(h.state().doc.map.step_count(), 0);
+    key(&mut h, egui::Key::Enter);
+    assert_eq!(h.state().doc.map.name, "Workshop nt");
+}
+
+#[test]
+fn new_with_unsaved_changes_asks_first() {
+    let mut h = harness(app_on(empty_map()));
+    add_step(&mut h, pos2(150.0, 70.0), "Unsaved");
+    cmd_key(&mut h, egui::Key::N);
+    h.run_steps(2);
+    assert!(h.query_by_label("Unsaved changes").is_some());
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert_eq!(h.state().doc.map.step_count(), 1);
+    cmd_key(&mut h, egui::Key::N);
+    h.get_by_label("Discard").click();
+    h.run_steps(2);
+    assert_eq!(h.state().doc.map.step_count(), 0);
+    assert_eq!(h.state().doc.map.name, "Untitled map");
+}
+
+#[test]
+fn a_bad_file_shows_an_error_and_keeps_the_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.vfmap.json");
+    std::fs::write(&path, "{ not json").unwrap();
+    let map = valueflow::samples::default_map().unwrap();
+    let mut h = harness(app_on(map.clone()));
+    h.state_mut().open_path(&path);
+    h.run_steps(3);
+    assert!(h.query_by_label("Cannot open the map").is_some());
+    assert!(h.query_by_label_contains("not valid JSON").is_some());
+    assert_eq!(h.state().doc.map, map);
+}
+
+#[test]
+fn idle_means_no_repaints() {
+    let map = valueflow::samples::default_map().unwrap();
+    let mut h = harness(app_on(map));
+    // `try_run` fails if the app keeps asking for frames.
+    assert!(
+        h.try_run().is_ok(),
+        "the editor keeps repainting while idle"
+    );
+}
+
+#[test]
+fn clicking_a_finding_selects_its_step() {
+    let map = valueflow::samples::default_map().unwrap();
+    let mut h = harness(app_on(map));
+    h.get_all_by_label_contains("Reconcile customer account")
+        .next()
+        .unwrap()
+        .click();
+    h.run_steps(3);
+    assert_eq!(
+        h.state().selection.steps,
+        vec![StepId::new("reconcile-account")]
+    );
+    // And the inspector now shows it.
+    assert!(
+        h.query_all_by_value("Reconcile customer account across BU ledgers")
+            .next()
+            .is_some()
+    );
+}
+
+#[test]
+fn box_selection_and_delete() {
+    let mut h = harness(app_on(empty_map()));
+    let a = add_step(&mut h, pos2(150.0, 70.0), "A");
+    let b = add_step(&mut h, pos2(300.0, 70.0), "B");
+    add_step(&mut h, pos2(470.0, 210.0), "Far");
+    key(&mut h, egui::Key::Escape);
+    let from = screen(&h, pos2(60.0, 20.0));
+    let to = screen(&h, pos2(380.0, 130.0));
+    drag(&mut h, from, to, Modifiers::SHIFT);
+    assert_eq!(h.state().selection.steps, vec![a, b]);
+    key(&mut h, egui::Key::Delete);
+    assert_eq!(h.state().doc.map.step_count(), 1);
+    assert_eq!(
+        h.state().doc.map.steps().next().unwrap().kind,
+        StepKind::Activity
+    );
+}
