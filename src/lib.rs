@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod format;
+pub mod interop;
 pub mod layout;
 pub mod model;
 pub mod report;

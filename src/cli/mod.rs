@@ -1,8 +1,9 @@
-//! The command line: `valueflow [FILE]` opens the editor, `analyze` and `validate` work
-//! without a window. Exit codes are part of the interface (see `EXIT_CODES`).
+//! The command line: `valueflow [FILE]` opens the editor; `analyze`, `validate`, `import` and
+//! `export` work without a window. Exit codes are part of the interface (see `EXIT_CODES`).
 
 use crate::analysis::{Severity, analyze};
-use crate::format::load_file;
+use crate::format::{load_file, save_file};
+use crate::interop;
 use crate::report;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -13,7 +14,8 @@ use std::process::ExitCode;
 pub const EXIT_CODES: &str = "Exit codes:
   0  success
   1  `analyze --fail-on`: a finding at or above the given severity was found
-  2  the file could not be read or is not a valid map, or the arguments are wrong";
+  2  the file could not be read or is not a valid map (or BPMN/CSV file), the output could not
+     be written, or the arguments are wrong";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -53,6 +55,24 @@ pub enum Command {
     Validate {
         /// The map file (*.vfmap.json).
         file: PathBuf,
+    },
+    /// Convert a BPMN 2.0 file (.bpmn, .xml) or a CSV step table (.csv) into a map.
+    #[command(after_help = EXIT_CODES)]
+    Import {
+        /// The file to import; its format is told by its name (.bpmn, .xml or .csv).
+        file: PathBuf,
+        /// The map file to write (*.vfmap.json); written atomically.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Write a map as BPMN 2.0 (.bpmn) or as a CSV step table (.csv).
+    #[command(after_help = EXIT_CODES)]
+    Export {
+        /// The map file (*.vfmap.json).
+        file: PathBuf,
+        /// The file to write; its format is told by its name (.bpmn, .xml or .csv).
+        #[arg(short, long)]
+        output: PathBuf,
     },
 }
 
@@ -138,6 +158,42 @@ pub fn run(command: Command) -> ExitCode {
             )),
             Err(e) => fail(&e),
         },
+        Command::Import { file, output } => {
+            let imported = match interop::import_file(&file) {
+                Ok(i) => i,
+                Err(e) => return fail(&e),
+            };
+            if let Err(e) = save_file(&imported.map, &output) {
+                return fail(&e);
+            }
+            for note in &imported.notes {
+                eprintln!("note: {note}");
+            }
+            print(&format!(
+                "{}: imported {} steps, {} flows, {} lanes into {}\n",
+                file.display(),
+                imported.map.step_count(),
+                imported.map.flow_count(),
+                imported.map.lanes().len(),
+                output.display()
+            ))
+        }
+        Command::Export { file, output } => {
+            let map = match load_file(&file) {
+                Ok(m) => m,
+                Err(e) => return fail(&e),
+            };
+            match interop::export_file(&map, &output) {
+                Ok(()) => print(&format!(
+                    "{}: exported {} steps, {} flows to {}\n",
+                    file.display(),
+                    map.step_count(),
+                    map.flow_count(),
+                    output.display()
+                )),
+                Err(e) => fail(&e),
+            }
+        }
     }
 }
 

@@ -151,10 +151,15 @@ pub fn to_json_string(map: &Map) -> Result<String, SaveError> {
 /// Saves a map atomically: the file at `path` is either the old one or the complete new one.
 pub fn save_file(map: &Map, path: &Path) -> Result<(), SaveError> {
     let text = to_json_string(map)?;
-    let io = |source: std::io::Error| SaveError::Io {
+    write_atomic(path, text.as_bytes()).map_err(|source| SaveError::Io {
         path: path.display().to_string(),
         source,
-    };
+    })
+}
+
+/// Writes bytes atomically: a temporary file beside `path`, synced, then renamed over it, so
+/// the file is either the old one or the complete new one (also used by the interop exports).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -162,18 +167,17 @@ pub fn save_file(map: &Map, path: &Path) -> Result<(), SaveError> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".valueflow-save-")
         .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    tmp.write_all(text.as_bytes()).map_err(io)?;
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
     // The temporary file is private (0600); give the saved file the old file's permissions,
     // or ordinary ones (0644) for a new file.
     let permissions = match std::fs::metadata(path) {
         Ok(m) => m.permissions(),
-        Err(_) => default_permissions(tmp.as_file()).map_err(io)?,
+        Err(_) => default_permissions(tmp.as_file())?,
     };
-    tmp.as_file().set_permissions(permissions).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
+    tmp.as_file().set_permissions(permissions)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 

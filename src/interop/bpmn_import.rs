@@ -1,0 +1,1250 @@
+//! BPMN 2.0 XML → `Map`: a namespace-aware read with roxmltree, checks (ids, references,
+//! depth) that name the line, then the mapping of docs/bpmn.md. Never panics.
+
+use super::{BpmnProblem, Imported, InteropError};
+use crate::model::{
+    Flow, FlowKind, Lane, LaneId, Map, MapError, Step, StepId, StepKind, Touchpoint, Value,
+};
+use roxmltree::{Document, Node, ParsingOptions};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// The BPMN 2.0 model namespace.
+pub const BPMN_NS: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+/// The BPMN 2.0 diagram interchange namespace.
+pub const BPMNDI_NS: &str = "http://www.omg.org/spec/BPMN/20100524/DI";
+/// The OMG diagram-common namespace (`Bounds`).
+pub const DC_NS: &str = "http://www.omg.org/spec/DD/20100524/DC";
+/// The OMG diagram-interchange namespace (`waypoint`).
+pub const DI_NS: &str = "http://www.omg.org/spec/DD/20100524/DI";
+/// valueflow's own attributes (touchpoint, value, times, ...) live in this namespace.
+pub const VF_NS: &str = "https://valueflow.dev/bpmn/1";
+/// Elements nested deeper than this are refused (real files stay under 20).
+pub const MAX_DEPTH: usize = 256;
+/// At most this many XML nodes (elements, attributes' texts, ...) are parsed.
+pub const MAX_NODES: u32 = 20_000_000;
+
+/// Task types: each becomes an activity step.
+pub const TASKS: &[&str] = &[
+    "task",
+    "userTask",
+    "serviceTask",
+    "scriptTask",
+    "businessRuleTask",
+    "manualTask",
+    "sendTask",
+    "receiveTask",
+];
+/// Activities that hold or call other activities: each becomes one activity step.
+pub const CONTAINERS: &[&str] = &[
+    "subProcess",
+    "transaction",
+    "adHocSubProcess",
+    "callActivity",
+];
+/// Events.
+pub const EVENTS: &[&str] = &[
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "implicitThrowEvent",
+];
+/// Gateways.
+pub const GATEWAYS: &[&str] = &[
+    "exclusiveGateway",
+    "inclusiveGateway",
+    "parallelGateway",
+    "eventBasedGateway",
+    "complexGateway",
+];
+
+/// Whether a BPMN element name is a flow node (a step).
+pub fn is_flow_node(name: &str) -> bool {
+    TASKS.contains(&name)
+        || CONTAINERS.contains(&name)
+        || EVENTS.contains(&name)
+        || GATEWAYS.contains(&name)
+}
+
+/// Reads a BPMN file from bytes; `source_name` names it in errors (and names the map if the
+/// file does not).
+pub fn import_bytes(source_name: &str, bytes: &[u8]) -> Result<Imported, InteropError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        // ISO-8859-1 maps every byte to the code point of the same number.
+        _ if declares_latin1(bytes) => bytes.iter().map(|&b| char::from(b)).collect(),
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            return Err(error(source_name, Some((line, 1)), BpmnProblem::NotUtf8));
+        }
+    };
+    import_str(source_name, &text)
+}
+
+/// Whether the XML declaration names ISO-8859-1 (Latin-1).
+fn declares_latin1(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(200)];
+    let Some(end) = head.windows(2).position(|w| w == b"?>") else {
+        return false;
+    };
+    let decl = String::from_utf8_lossy(&head[..end]).to_ascii_lowercase();
+    decl.starts_with("<?xml")
+        && ["iso-8859-1", "latin1", "iso_8859-1", "latin-1"]
+            .iter()
+            .any(|e| decl.contains(e))
+}
+
+fn error(file: &str, position: Option<(u32, u32)>, problem: BpmnProblem) -> InteropError {
+    InteropError::Bpmn {
+        file: file.to_owned(),
+        position,
+        problem: Box::new(problem),
+    }
+}
+
+/// Reads a BPMN document from text.
+pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropError> {
+    if text.trim().is_empty() {
+        return Err(InteropError::Empty {
+            file: source_name.to_owned(),
+        });
+    }
+    let options = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: MAX_NODES,
+        ..ParsingOptions::default()
+    };
+    let doc = Document::parse_with_options(text, options).map_err(|e| {
+        let pos = e.pos();
+        let message = e.to_string();
+        let message = message
+            .strip_suffix(&format!(" at {pos}"))
+            .unwrap_or(&message)
+            .to_owned();
+        error(
+            source_name,
+            Some((pos.row, pos.col)),
+            BpmnProblem::Xml(message),
+        )
+    })?;
+    Importer::new(source_name, &doc)?.import()
+}
+
+/// Parses an ISO-8601 duration (`PT4H`, `P2D`, `P1DT2H30M`, `PT1.5M`) into minutes.
+/// A day is 1440 minutes, a week 7 days, a month 30 days and a year 365 days.
+pub fn parse_iso_duration(text: &str) -> Option<f64> {
+    let rest = text.trim().strip_prefix('P')?;
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) if !t.is_empty() => (d, Some(t)),
+        Some(_) => return None,
+        None => (rest, None),
+    };
+    let mut total = 0.0;
+    let mut any = false;
+    let mut read = |part: &str, units: &[(char, f64)]| -> Option<()> {
+        let mut number = String::new();
+        let mut next_unit = 0;
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' || c == ',' {
+                number.push(if c == ',' { '.' } else { c });
+                continue;
+            }
+            let k = units[next_unit..].iter().position(|(u, _)| *u == c)? + next_unit;
+            let v: f64 = number.parse().ok()?;
+            total += v * units[k].1;
+            number.clear();
+            next_unit = k + 1;
+            any = true;
+        }
+        number.is_empty().then_some(())
+    };
+    read(
+        date,
+        &[
+            ('Y', 365.0 * 1440.0),
+            ('M', 30.0 * 1440.0),
+            ('W', 7.0 * 1440.0),
+            ('D', 1440.0),
+        ],
+    )?;
+    if let Some(time) = time {
+        read(time, &[('H', 60.0), ('M', 1.0), ('S', 1.0 / 60.0)])?;
+    }
+    (any && total.is_finite()).then_some(total)
+}
+
+/// A lane of the map being built, with its place in the diagram for ordering.
+struct LaneSpec {
+    id: String,
+    name: String,
+    /// The DI y of the lane's (or pool's) shape; lanes without one go last.
+    order_y: Option<f64>,
+}
+
+/// A pool or a process without a pool: the unit that owns lanes and steps.
+struct Container<'a, 'i> {
+    participant: Option<Node<'a, 'i>>,
+    process: Option<Node<'a, 'i>>,
+}
+
+struct PendingFlow {
+    from: usize,
+    to: usize,
+    kind: FlowKind,
+    label: String,
+    probability: Option<f64>,
+    /// vf:flowIndex, the flow's place in the exported map's order.
+    index: Option<u64>,
+}
+
+struct Importer<'a, 'i> {
+    file: &'a str,
+    doc: &'a Document<'i>,
+    ids: HashMap<&'a str, Node<'a, 'i>>,
+    /// First DI shape of each model element (by its id).
+    shapes: HashMap<&'a str, Node<'a, 'i>>,
+    notes: Vec<String>,
+    steps: Vec<Step>,
+    /// The step each flow node (and each element nested in a sub-process) stands for.
+    owner: HashMap<&'a str, usize>,
+    lanes: Vec<LaneSpec>,
+    flows: Vec<PendingFlow>,
+    flow_at: HashMap<(usize, usize, FlowKind), usize>,
+}
+
+impl<'a, 'i> Importer<'a, 'i> {
+    fn new(file: &'a str, doc: &'a Document<'i>) -> Result<Self, InteropError> {
+        let mut me = Self {
+            file,
+            doc,
+            ids: HashMap::new(),
+            shapes: HashMap::new(),
+            notes: Vec::new(),
+            steps: Vec::new(),
+            owner: HashMap::new(),
+            lanes: Vec::new(),
+            flows: Vec::new(),
+            flow_at: HashMap::new(),
+        };
+        me.check_root()?;
+        me.collect_ids()?;
+        me.check_references()?;
+        Ok(me)
+    }
+
+    fn pos(&self, n: Node) -> Option<(u32, u32)> {
+        let p = self.doc.text_pos_at(n.range().start);
+        Some((p.row, p.col))
+    }
+
+    fn fail(&self, n: Node, problem: BpmnProblem) -> InteropError {
+        error(self.file, self.pos(n), problem)
+    }
+
+    fn check_root(&self) -> Result<(), InteropError> {
+        let root = self.doc.root_element();
+        let tag = root.tag_name();
+        if tag.name() == "definitions" && tag.namespace() == Some(BPMN_NS) {
+            return Ok(());
+        }
+        let problem = if tag.name() == "definitions" {
+            BpmnProblem::MissingNamespace
+        } else {
+            BpmnProblem::NotBpmn {
+                found: tag.name().to_owned(),
+            }
+        };
+        Err(self.fail(root, problem))
+    }
+
+    /// One iterative pass: bounds the depth and records every id of the model and diagram
+    /// (vendor content inside `extensionElements` is skipped: it may reuse BPMN names).
+    fn collect_ids(&mut self) -> Result<(), InteropError> {
+        let mut stack = vec![(self.doc.root_element(), 1usize)];
+        while let Some((n, depth)) = stack.pop() {
+            if depth > MAX_DEPTH {
+                return Err(self.fail(n, BpmnProblem::TooDeep(MAX_DEPTH)));
+            }
+            let ns = n.tag_name().namespace();
+            let ours = ns == Some(BPMN_NS) || ns == Some(BPMNDI_NS);
+            if ours && let Some(id) = n.attribute("id") {
+                if let Some(first) = self.ids.get(id) {
+                    let first_line = self.doc.text_pos_at(first.range().start).row;
+                    return Err(self.fail(
+                        n,
+                        BpmnProblem::DuplicateId {
+                            id: id.to_owned(),
+                            first_line,
+                        },
+                    ));
+                }
+                self.ids.insert(id, n);
+            }
+            if ns == Some(BPMNDI_NS)
+                && n.tag_name().name() == "BPMNShape"
+                && let Some(e) = n.attribute("bpmnElement")
+            {
+                self.shapes.entry(e).or_insert(n);
+            }
+            let skip = n.tag_name().name() == "extensionElements";
+            // Children pushed in reverse so that the first id in the file is met first.
+            let children: Vec<_> = n.children().filter(|c| c.is_element()).collect();
+            for c in children.into_iter().rev() {
+                if skip {
+                    // Still bounded in depth, but no ids are taken from vendor content.
+                    Self::check_depth(c, depth + 1).map_err(|n| {
+                        error(self.file, self.pos(n), BpmnProblem::TooDeep(MAX_DEPTH))
+                    })?;
+                } else {
+                    stack.push((c, depth + 1));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_depth(top: Node<'a, 'i>, depth: usize) -> Result<(), Node<'a, 'i>> {
+        let mut stack = vec![(top, depth)];
+        while let Some((n, d)) = stack.pop() {
+            if d > MAX_DEPTH {
+                return Err(n);
+            }
+            stack.extend(n.children().filter(|c| c.is_element()).map(|c| (c, d + 1)));
+        }
+        Ok(())
+    }
+
+    /// Looks an id up; references may carry a namespace prefix (`tns:Task_1`).
+    fn lookup(&self, reference: &str) -> Option<Node<'a, 'i>> {
+        let r = reference.trim();
+        self.ids.get(r).copied().or_else(|| {
+            r.split_once(':')
+                .and_then(|(_, local)| self.ids.get(local).copied())
+        })
+    }
+
+    /// Every reference that the mapping or a BPMN viewer follows must name an element.
+    fn check_references(&self) -> Result<(), InteropError> {
+        const ATTRIBUTES: &[(&str, &str)] = &[
+            ("sequenceFlow", "sourceRef"),
+            ("sequenceFlow", "targetRef"),
+            ("messageFlow", "sourceRef"),
+            ("messageFlow", "targetRef"),
+            ("association", "sourceRef"),
+            ("association", "targetRef"),
+            ("boundaryEvent", "attachedToRef"),
+            ("participant", "processRef"),
+            ("dataObjectReference", "dataObjectRef"),
+            ("dataStoreReference", "dataStoreRef"),
+            ("BPMNShape", "bpmnElement"),
+            ("BPMNEdge", "bpmnElement"),
+            ("BPMNPlane", "bpmnElement"),
+        ];
+        const CHILDREN: &[(&str, &str)] = &[("lane", "flowNodeRef")];
+        let mut ids: Vec<_> = self.ids.values().copied().collect();
+        // Report the first problem in the file.
+        ids.sort_by_key(|n| n.range().start);
+        for n in ids {
+            let name = n.tag_name().name();
+            for &(element, attribute) in ATTRIBUTES.iter().filter(|(e, _)| *e == name) {
+                if let Some(target) = n.attribute(attribute)
+                    && self.lookup(target).is_none()
+                {
+                    return Err(self.dangling(n, element, attribute, target));
+                }
+            }
+            for &(element, child) in CHILDREN.iter().filter(|(e, _)| *e == name) {
+                for c in bpmn_children(n).filter(|c| c.tag_name().name() == child) {
+                    let target = c.text().unwrap_or_default();
+                    if self.lookup(target).is_none() {
+                        return Err(self.dangling(c, element, child, target));
+                    }
+                }
+            }
+        }
+        // Data associations (their id is optional): what they read or write must exist.
+        for n in self.doc.descendants().filter(|n| {
+            n.tag_name().namespace() == Some(BPMN_NS)
+                && matches!(
+                    n.tag_name().name(),
+                    "dataOutputAssociation" | "dataInputAssociation"
+                )
+        }) {
+            let child = if n.tag_name().name() == "dataOutputAssociation" {
+                "targetRef"
+            } else {
+                "sourceRef"
+            };
+            for c in bpmn_children(n).filter(|c| c.tag_name().name() == child) {
+                let target = c.text().unwrap_or_default();
+                if self.lookup(target).is_none() {
+                    return Err(self.dangling(c, n.tag_name().name(), child, target));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn dangling(&self, at: Node, element: &str, reference: &str, target: &str) -> InteropError {
+        let holder = if at.attribute("id").is_some() {
+            at
+        } else {
+            at.ancestors()
+                .find(|a| a.attribute("id").is_some())
+                .unwrap_or(at)
+        };
+        self.fail(
+            at,
+            BpmnProblem::DanglingReference {
+                element: element.to_owned(),
+                id: holder.attribute("id").unwrap_or_default().to_owned(),
+                reference: reference.to_owned(),
+                target: target.trim().to_owned(),
+            },
+        )
+    }
+
+    fn bad_attribute(&self, n: Node, attribute: &str, expected: &str, found: &str) -> InteropError {
+        self.fail(
+            n,
+            BpmnProblem::BadAttribute {
+                element: n.tag_name().name().to_owned(),
+                id: n.attribute("id").unwrap_or_default().to_owned(),
+                attribute: attribute.to_owned(),
+                expected: expected.to_owned(),
+                found: found.to_owned(),
+            },
+        )
+    }
+
+    fn invalid(&self, n: Node, e: MapError) -> InteropError {
+        self.fail(
+            n,
+            BpmnProblem::Invalid {
+                element: n.tag_name().name().to_owned(),
+                id: n.attribute("id").unwrap_or_default().to_owned(),
+                error: e,
+            },
+        )
+    }
+
+    /// The DI y of an element's shape, for ordering lanes.
+    fn shape_y(&self, id: Option<&str>) -> Result<Option<f64>, InteropError> {
+        match id.and_then(|id| self.shapes.get(id)) {
+            Some(&shape) => Ok(self.bounds(shape)?.map(|b| b[1])),
+            None => Ok(None),
+        }
+    }
+
+    /// `[x, y, width, height]` of a shape's `dc:Bounds`.
+    fn bounds(&self, shape: Node) -> Result<Option<[f64; 4]>, InteropError> {
+        let Some(b) = shape
+            .children()
+            .find(|c| c.tag_name().namespace() == Some(DC_NS) && c.tag_name().name() == "Bounds")
+        else {
+            return Ok(None);
+        };
+        let mut out = [0.0; 4];
+        for (k, attr) in ["x", "y", "width", "height"].into_iter().enumerate() {
+            let text = b.attribute(attr).unwrap_or("0");
+            out[k] = match text.trim().parse::<f64>() {
+                Ok(v) if v.is_finite() => v,
+                _ => return Err(self.bad_attribute(b, attr, "a finite number", text)),
+            };
+        }
+        Ok(Some(out))
+    }
+
+    fn import(mut self) -> Result<Imported, InteropError> {
+        let root = self.doc.root_element();
+        let containers = self.containers(root);
+        let laneless = self.is_laneless(&containers);
+        for c in &containers {
+            self.add_container(c, laneless)?;
+        }
+        for process in bpmn_children(root).filter(|n| n.tag_name().name() == "process") {
+            self.add_sequence_flows(process)?;
+        }
+        for collaboration in bpmn_children(root).filter(|n| n.tag_name().name() == "collaboration")
+        {
+            self.add_message_flows(collaboration)?;
+        }
+        self.add_data_flows();
+        self.add_associations()?;
+        self.build(root, laneless)
+    }
+
+    /// Pools first (in file order), then processes that no pool shows.
+    fn containers(&self, root: Node<'a, 'i>) -> Vec<Container<'a, 'i>> {
+        let mut out = Vec::new();
+        let mut shown = HashSet::new();
+        for collaboration in bpmn_children(root).filter(|n| n.tag_name().name() == "collaboration")
+        {
+            for p in bpmn_children(collaboration).filter(|n| n.tag_name().name() == "participant") {
+                let process = p
+                    .attribute("processRef")
+                    .and_then(|r| self.lookup(r))
+                    .filter(|n| n.tag_name().name() == "process");
+                if let Some(process) = process {
+                    shown.insert(process.id());
+                }
+                out.push(Container {
+                    participant: Some(p),
+                    process,
+                });
+            }
+        }
+        for process in bpmn_children(root).filter(|n| n.tag_name().name() == "process") {
+            if !shown.contains(&process.id()) {
+                out.push(Container {
+                    participant: None,
+                    process: Some(process),
+                });
+            }
+        }
+        out
+    }
+
+    /// A map without lanes: one process and no lanes in the whole file, shown by no pool (or
+    /// by a pool valueflow marked `vf:laneless`, as it exports maps without lanes).
+    fn is_laneless(&self, containers: &[Container]) -> bool {
+        let [only] = containers else {
+            return false;
+        };
+        let has_lanes = only.process.is_some_and(|p| {
+            p.descendants()
+                .any(|n| n.tag_name().namespace() == Some(BPMN_NS) && n.tag_name().name() == "lane")
+        });
+        only.process.is_some()
+            && !has_lanes
+            && only
+                .participant
+                .is_none_or(|p| p.attribute((VF_NS, "laneless")) == Some("true"))
+    }
+
+    fn add_container(&mut self, c: &Container<'a, 'i>, laneless: bool) -> Result<(), InteropError> {
+        let pool_name = c
+            .participant
+            .and_then(|p| p.attribute("name"))
+            .or_else(|| c.process.and_then(|p| p.attribute("name")))
+            .filter(|n| !n.trim().is_empty());
+        let pool_node = c.participant.or(c.process);
+        let pool_id = pool_node
+            .and_then(|n| n.attribute("id"))
+            .unwrap_or("pool")
+            .to_owned();
+        let Some(process) = c.process else {
+            // A black-box pool: one lane holding one step, so message flows have an end.
+            let Some(p) = c.participant else {
+                return Ok(());
+            };
+            let lane = self.add_lane(
+                lane_id(p, &pool_id),
+                lane_name(p, pool_name.unwrap_or(&pool_id)),
+                self.shape_y(Some(&pool_id))?,
+            );
+            let mut step = Step::new(
+                pool_id.clone(),
+                pool_name.unwrap_or(&pool_id),
+                StepKind::Activity,
+            );
+            step.lane = Some(LaneId::new(lane));
+            step.notes = "A pool without a process in the BPMN file".into();
+            if let Some(&shape) = self.shapes.get(pool_id.as_str())
+                && let Some([x, y, w, h]) = self.bounds(shape)?
+            {
+                step.pos = Some([(x + w / 2.0) as f32, (y + h / 2.0) as f32]);
+            }
+            self.apply_vf(p, &mut step)?;
+            let i = self.steps.len();
+            self.steps.push(step);
+            self.owner.insert(p.attribute("id").unwrap_or_default(), i);
+            return Ok(());
+        };
+        // Lanes: the leaves of the lane tree, named "Parent / Child".
+        let mut lane_of: HashMap<&'a str, String> = HashMap::new();
+        let mut leaves = Vec::new();
+        let mut stack: Vec<(Node<'a, 'i>, String)> = bpmn_children(process)
+            .filter(|n| n.tag_name().name() == "laneSet")
+            .flat_map(bpmn_children)
+            .filter(|n| n.tag_name().name() == "lane")
+            .map(|l| (l, String::new()))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        while let Some((lane, parent)) = stack.pop() {
+            let own = lane
+                .attribute("name")
+                .filter(|n| !n.trim().is_empty())
+                .or_else(|| lane.attribute("id"))
+                .unwrap_or("lane");
+            let name = if parent.is_empty() {
+                own.to_owned()
+            } else {
+                format!("{parent} / {own}")
+            };
+            let children: Vec<_> = bpmn_children(lane)
+                .filter(|n| n.tag_name().name() == "childLaneSet")
+                .flat_map(bpmn_children)
+                .filter(|n| n.tag_name().name() == "lane")
+                .collect();
+            let id = lane.attribute("id").unwrap_or_default();
+            let leaf = if children.is_empty() {
+                leaves.push((lane, name.clone()));
+                id.to_owned()
+            } else {
+                // Nodes a parent lane names directly go to its first leaf.
+                first_leaf(lane)
+                    .and_then(|l| l.attribute("id"))
+                    .unwrap_or(id)
+                    .to_owned()
+            };
+            for r in bpmn_children(lane).filter(|n| n.tag_name().name() == "flowNodeRef") {
+                if let Some(target) = r.text().and_then(|t| self.lookup(t)) {
+                    let key = target.attribute("id").unwrap_or_default();
+                    // Deeper lanes are visited later and win.
+                    lane_of.insert(key, leaf.clone());
+                }
+            }
+            for ch in children.into_iter().rev() {
+                stack.push((ch, name.clone()));
+            }
+        }
+        let mut default_lane = None;
+        // BPMN id of a leaf lane → id of the map lane made from it.
+        let mut lane_ids: HashMap<&'a str, String> = HashMap::new();
+        if laneless {
+            // The map has no lanes at all.
+        } else if leaves.is_empty() {
+            let node = pool_node.unwrap_or(process);
+            default_lane = Some(self.add_lane(
+                lane_id(node, &pool_id),
+                lane_name(node, pool_name.unwrap_or(&pool_id)),
+                self.shape_y(Some(&pool_id))?,
+            ));
+        } else {
+            for (lane, name) in &leaves {
+                let id = lane.attribute("id").unwrap_or_default();
+                let y = self.shape_y(Some(id))?;
+                let added = self.add_lane(lane_id(*lane, id), lane_name(*lane, name), y);
+                default_lane.get_or_insert_with(|| added.clone());
+                lane_ids.insert(id, added);
+            }
+        }
+        // Steps: the process's flow nodes; a sub-process is one step and what is inside it
+        // belongs to that step.
+        let mut unplaced = 0usize;
+        // Distinct targets of each node's sequence flows, to tell splitting gateways.
+        let mut targets: HashMap<&'a str, HashSet<&'a str>> = HashMap::new();
+        for f in bpmn_children(process).filter(|f| f.tag_name().name() == "sequenceFlow") {
+            if let (Some(a), Some(b)) = (f.attribute("sourceRef"), f.attribute("targetRef")) {
+                targets.entry(a.trim()).or_default().insert(b.trim());
+            }
+        }
+        for n in bpmn_children(process).filter(|n| is_flow_node(n.tag_name().name())) {
+            let id = n.attribute("id").unwrap_or_default();
+            let lane = match lane_of.get(id).and_then(|l| lane_ids.get(l.as_str())) {
+                Some(l) => Some(l.clone()),
+                None => {
+                    if !leaves.is_empty() {
+                        unplaced += 1;
+                    }
+                    default_lane.clone()
+                }
+            };
+            let outgoing = targets.get(id).map_or(0, HashSet::len);
+            let i = self.add_step(n, lane, outgoing)?;
+            for inner in n.descendants().skip(1) {
+                if let Some(inner_id) = inner.attribute("id")
+                    && inner.tag_name().namespace() == Some(BPMN_NS)
+                {
+                    self.owner.entry(inner_id).or_insert(i);
+                }
+            }
+        }
+        if unplaced > 0 {
+            self.notes.push(format!(
+                "{unplaced} element(s) of process \"{}\" are in no lane; they were put in its first lane",
+                process.attribute("id").unwrap_or_default()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Adds a lane (unique id) and returns its id.
+    fn add_lane(&mut self, id: String, name: String, order_y: Option<f64>) -> String {
+        let mut unique = id.clone();
+        let mut k = 2;
+        while self.lanes.iter().any(|l| l.id == unique) {
+            unique = format!("{id}-{k}");
+            k += 1;
+        }
+        self.lanes.push(LaneSpec {
+            id: unique.clone(),
+            name,
+            order_y,
+        });
+        unique
+    }
+
+    fn add_step(
+        &mut self,
+        n: Node<'a, 'i>,
+        lane: Option<String>,
+        outgoing: usize,
+    ) -> Result<usize, InteropError> {
+        let bpmn_id = n.attribute("id").unwrap_or_default();
+        let element = n.tag_name().name();
+        let name = n
+            .attribute("name")
+            .map(str::to_owned)
+            .unwrap_or_else(|| humanize(element));
+        let mut step = Step::new(bpmn_id, name, StepKind::Activity);
+        step.lane = lane.map(LaneId::new);
+        step.kind = match element {
+            "startEvent" => StepKind::Start,
+            "endEvent" => StepKind::End,
+            "parallelGateway" => StepKind::Activity,
+            g if GATEWAYS.contains(&g) && outgoing > 1 => StepKind::Decision,
+            "intermediateCatchEvent" => match timer_duration(n) {
+                Some(text) => {
+                    step.wait_mins = match parse_iso_duration(&text) {
+                        Some(mins) => mins,
+                        None => {
+                            self.notes.push(format!(
+                                "timer \"{bpmn_id}\": \"{}\" is not an ISO-8601 duration; its wait was set to 0",
+                                text.trim()
+                            ));
+                            0.0
+                        }
+                    };
+                    StepKind::Wait
+                }
+                None if has_timer(n) => {
+                    self.notes.push(format!(
+                        "timer \"{bpmn_id}\" waits for a date or cycle, not a duration; its wait was set to 0"
+                    ));
+                    StepKind::Wait
+                }
+                None => StepKind::Activity,
+            },
+            _ => StepKind::Activity,
+        };
+        if CONTAINERS[..3].contains(&element) {
+            let inner = n
+                .descendants()
+                .filter(|d| {
+                    d.tag_name().namespace() == Some(BPMN_NS) && is_flow_node(d.tag_name().name())
+                })
+                .count()
+                .saturating_sub(1);
+            if inner > 0 {
+                step.notes = format!("BPMN {element} holding {inner} element(s), kept as one step");
+            }
+        }
+        if let Some(&shape) = self.shapes.get(bpmn_id)
+            && shape.attribute((VF_NS, "autoPlaced")) != Some("true")
+            && let Some([x, y, w, h]) = self.bounds(shape)?
+        {
+            step.pos = Some([(x + w / 2.0) as f32, (y + h / 2.0) as f32]);
+        }
+        self.apply_vf(n, &mut step)?;
+        let i = self.steps.len();
+        self.steps.push(step);
+        self.owner.insert(bpmn_id, i);
+        Ok(i)
+    }
+
+    /// valueflow's own attributes, where the file has them, override the mapping's defaults.
+    fn apply_vf(&self, n: Node, step: &mut Step) -> Result<(), InteropError> {
+        let attr = |name: &str| n.attribute((VF_NS, name));
+        if let Some(id) = attr("id") {
+            step.id = StepId::new(id);
+        }
+        if let Some(v) = attr("kind") {
+            step.kind = StepKind::parse(v)
+                .ok_or_else(|| self.bad_attribute(n, "vf:kind", &StepKind::expected(), v))?;
+        }
+        if let Some(v) = attr("touchpoint") {
+            step.touchpoint = Touchpoint::parse(v).ok_or_else(|| {
+                self.bad_attribute(n, "vf:touchpoint", &Touchpoint::expected(), v)
+            })?;
+        }
+        if let Some(v) = attr("value") {
+            step.value = Value::parse(v)
+                .ok_or_else(|| self.bad_attribute(n, "vf:value", &Value::expected(), v))?;
+        }
+        for (name, field) in [
+            ("workMins", &mut step.work_mins),
+            ("waitMins", &mut step.wait_mins),
+        ] {
+            if let Some(v) = attr(name) {
+                *field = v
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|m| m.is_finite() && *m >= 0.0)
+                    .ok_or_else(|| {
+                        self.bad_attribute(n, &format!("vf:{name}"), "a number of minutes >= 0", v)
+                    })?;
+            }
+        }
+        for (name, field) in [
+            ("benefit", &mut step.benefit),
+            ("system", &mut step.system),
+            ("notes", &mut step.notes),
+        ] {
+            if let Some(v) = attr(name) {
+                *field = v.to_owned();
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds (or merges into) the flow (from, to, kind).
+    fn push_flow(&mut self, flow: PendingFlow) {
+        let key = (flow.from, flow.to, flow.kind);
+        match self.flow_at.get(&key) {
+            Some(&k) => {
+                let old = &mut self.flows[k];
+                if !flow.label.is_empty() && !old.label.split(" / ").any(|l| l == flow.label) {
+                    if !old.label.is_empty() {
+                        old.label.push_str(" / ");
+                    }
+                    old.label.push_str(&flow.label);
+                }
+                old.probability = match (old.probability, flow.probability) {
+                    (Some(a), Some(b)) => Some((a + b).min(1.0)),
+                    (a, b) => a.or(b),
+                };
+            }
+            None => {
+                self.flow_at.insert(key, self.flows.len());
+                self.flows.push(flow);
+            }
+        }
+    }
+
+    fn step_of(&self, reference: Option<&str>) -> Option<usize> {
+        let node = self.lookup(reference?)?;
+        self.owner.get(node.attribute("id")?).copied()
+    }
+
+    fn flow_index(&self, n: Node) -> Result<Option<u64>, InteropError> {
+        match n.attribute((VF_NS, "flowIndex")) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| self.bad_attribute(n, "vf:flowIndex", "a whole number >= 0", v)),
+        }
+    }
+
+    fn add_sequence_flows(&mut self, process: Node<'a, 'i>) -> Result<(), InteropError> {
+        for f in bpmn_children(process).filter(|n| n.tag_name().name() == "sequenceFlow") {
+            let ends = [f.attribute("sourceRef"), f.attribute("targetRef")];
+            let (Some(from), Some(to)) = (self.step_of(ends[0]), self.step_of(ends[1])) else {
+                let (reference, target) = if self.step_of(ends[0]).is_none() {
+                    ("sourceRef", ends[0])
+                } else {
+                    ("targetRef", ends[1])
+                };
+                let target = target.unwrap_or_default();
+                let found = self
+                    .lookup(target)
+                    .map(|n| n.tag_name().name().to_owned())
+                    .unwrap_or_else(|| "missing attribute".into());
+                return Err(self.fail(
+                    f,
+                    BpmnProblem::WrongReference {
+                        element: "sequenceFlow".into(),
+                        id: f.attribute("id").unwrap_or_default().to_owned(),
+                        reference: reference.into(),
+                        target: target.to_owned(),
+                        found,
+                        expected: "a flow node of the same process",
+                    },
+                ));
+            };
+            let label = match f.attribute("name").filter(|n| !n.is_empty()) {
+                Some(name) => name.to_owned(),
+                None => bpmn_children(f)
+                    .find(|c| c.tag_name().name() == "conditionExpression")
+                    .and_then(|c| c.text())
+                    .map(|t| t.trim().to_owned())
+                    .unwrap_or_default(),
+            };
+            let probability = match f.attribute((VF_NS, "probability")) {
+                None => None,
+                Some(v) => Some(
+                    v.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|p| (0.0..=1.0).contains(p))
+                        .ok_or_else(|| {
+                            self.bad_attribute(f, "vf:probability", "a number from 0 to 1", v)
+                        })?,
+                ),
+            };
+            let index = self.flow_index(f)?;
+            self.push_flow(PendingFlow {
+                from,
+                to,
+                kind: FlowKind::Work,
+                label,
+                probability,
+                index,
+            });
+        }
+        // A boundary event is one more way out of its activity: a work flow from the host.
+        for b in bpmn_children(process).filter(|n| n.tag_name().name() == "boundaryEvent") {
+            let (Some(host), Some(event)) = (
+                self.step_of(b.attribute("attachedToRef")),
+                self.step_of(b.attribute("id")),
+            ) else {
+                continue;
+            };
+            let interrupting = b.attribute("cancelActivity") != Some("false");
+            self.push_flow(PendingFlow {
+                from: host,
+                to: event,
+                kind: FlowKind::Work,
+                label: if interrupting {
+                    "boundary event".into()
+                } else {
+                    "boundary event (non-interrupting)".into()
+                },
+                probability: None,
+                index: None,
+            });
+        }
+        Ok(())
+    }
+
+    fn add_message_flows(&mut self, collaboration: Node<'a, 'i>) -> Result<(), InteropError> {
+        for f in bpmn_children(collaboration).filter(|n| n.tag_name().name() == "messageFlow") {
+            let (from, to) = (
+                self.step_of(f.attribute("sourceRef")),
+                self.step_of(f.attribute("targetRef")),
+            );
+            let (Some(from), Some(to)) = (from, to) else {
+                self.notes.push(format!(
+                    "message flow \"{}\" ends on a pool that has a process, not on a step; it was left out",
+                    f.attribute("id").unwrap_or_default()
+                ));
+                continue;
+            };
+            if from == to {
+                continue;
+            }
+            let index = self.flow_index(f)?;
+            self.push_flow(PendingFlow {
+                from,
+                to,
+                kind: FlowKind::Information,
+                label: f.attribute("name").unwrap_or_default().to_owned(),
+                probability: None,
+                index,
+            });
+        }
+        Ok(())
+    }
+
+    /// Data objects and stores: every step that writes one passes information to every step
+    /// that reads it. References to the same data object or store count as one.
+    fn add_data_flows(&mut self) {
+        struct Data {
+            label: String,
+            writers: Vec<(usize, Option<u64>)>,
+            readers: Vec<usize>,
+        }
+        let mut data: Vec<Data> = Vec::new();
+        let mut data_at: HashMap<&str, usize> = HashMap::new();
+        let associations = self.doc.descendants().filter(|n| {
+            n.tag_name().namespace() == Some(BPMN_NS)
+                && matches!(
+                    n.tag_name().name(),
+                    "dataOutputAssociation" | "dataInputAssociation"
+                )
+        });
+        for a in associations {
+            let writes = a.tag_name().name() == "dataOutputAssociation";
+            let Some(step) = a.parent().and_then(|p| self.step_of(p.attribute("id"))) else {
+                continue;
+            };
+            let child = if writes { "targetRef" } else { "sourceRef" };
+            for r in bpmn_children(a).filter(|c| c.tag_name().name() == child) {
+                let Some(target) = r.text().and_then(|t| self.lookup(t)) else {
+                    continue;
+                };
+                let (key, label) = match target.tag_name().name() {
+                    "dataObjectReference" | "dataStoreReference" => {
+                        let inner = target
+                            .attribute("dataObjectRef")
+                            .or_else(|| target.attribute("dataStoreRef"))
+                            .and_then(|r| self.lookup(r));
+                        let key = inner.unwrap_or(target).attribute("id").unwrap_or_default();
+                        let label = target
+                            .attribute("name")
+                            .or_else(|| inner.and_then(|i| i.attribute("name")))
+                            .unwrap_or_default();
+                        (key, label)
+                    }
+                    "dataObject" | "dataStore" => (
+                        target.attribute("id").unwrap_or_default(),
+                        target.attribute("name").unwrap_or_default(),
+                    ),
+                    _ => continue,
+                };
+                let k = *data_at.entry(key).or_insert_with(|| {
+                    data.push(Data {
+                        label: label.to_owned(),
+                        writers: Vec::new(),
+                        readers: Vec::new(),
+                    });
+                    data.len() - 1
+                });
+                if writes {
+                    let index = a
+                        .attribute((VF_NS, "flowIndex"))
+                        .and_then(|v| v.trim().parse().ok());
+                    data[k].writers.push((step, index));
+                } else {
+                    data[k].readers.push(step);
+                }
+            }
+        }
+        for d in data {
+            for &(from, index) in &d.writers {
+                for &to in &d.readers {
+                    if from != to {
+                        self.push_flow(PendingFlow {
+                            from,
+                            to,
+                            kind: FlowKind::Information,
+                            label: d.label.clone(),
+                            probability: None,
+                            index,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// An association between two steps (not to a text annotation) is an information flow.
+    fn add_associations(&mut self) -> Result<(), InteropError> {
+        let all: Vec<_> = self
+            .doc
+            .descendants()
+            .filter(|n| {
+                n.tag_name().namespace() == Some(BPMN_NS) && n.tag_name().name() == "association"
+            })
+            .collect();
+        for a in all {
+            let (Some(from), Some(to)) = (
+                self.step_of(a.attribute("sourceRef")),
+                self.step_of(a.attribute("targetRef")),
+            ) else {
+                continue;
+            };
+            let index = self.flow_index(a)?;
+            self.push_flow(PendingFlow {
+                from,
+                to,
+                kind: FlowKind::Information,
+                label: a.attribute((VF_NS, "label")).unwrap_or_default().to_owned(),
+                probability: None,
+                index,
+            });
+        }
+        Ok(())
+    }
+
+    fn build(mut self, root: Node<'a, 'i>, laneless: bool) -> Result<Imported, InteropError> {
+        let name = root
+            .attribute("name")
+            .or_else(|| {
+                self.doc
+                    .descendants()
+                    .filter(|n| {
+                        n.tag_name().namespace() == Some(BPMN_NS)
+                            && matches!(n.tag_name().name(), "participant" | "process")
+                    })
+                    .find_map(|n| n.attribute("name").filter(|s| !s.trim().is_empty()))
+            })
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                Path::new(self.file)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+        let mut map = Map::new(name);
+        map.description = root
+            .attribute((VF_NS, "description"))
+            .unwrap_or_default()
+            .to_owned();
+        if !laneless {
+            // Lane order from the diagram, top to bottom; lanes without a shape keep file order.
+            let mut order: Vec<usize> = (0..self.lanes.len()).collect();
+            order.sort_by(|&a, &b| {
+                let key = |l: &LaneSpec| l.order_y.unwrap_or(f64::INFINITY);
+                key(&self.lanes[a]).total_cmp(&key(&self.lanes[b]))
+            });
+            for k in order {
+                let l = &self.lanes[k];
+                map.add_lane(Lane {
+                    id: LaneId::new(l.id.clone()),
+                    name: l.name.clone(),
+                })
+                .map_err(|e| self.invalid(root, e))?;
+            }
+        }
+        map.reserve(self.steps.len());
+        let step_nodes: HashMap<usize, &str> = self.owner.iter().map(|(k, v)| (*v, *k)).collect();
+        let steps = std::mem::take(&mut self.steps);
+        let ids: Vec<StepId> = steps.iter().map(|s| s.id.clone()).collect();
+        let kinds: Vec<StepKind> = steps.iter().map(|s| s.kind).collect();
+        for (k, step) in steps.into_iter().enumerate() {
+            map.add_step(step).map_err(|e| {
+                let node = step_nodes
+                    .get(&k)
+                    .and_then(|id| self.ids.get(id))
+                    .copied()
+                    .unwrap_or(root);
+                self.invalid(node, e)
+            })?;
+        }
+        if root.attribute("exporter") != Some("valueflow") {
+            fit_to_editor(&mut map).map_err(|e| self.invalid(root, e))?;
+        }
+        // Flows exported by valueflow carry their place in the map's order; others follow
+        // in file order (work, messages, data, associations).
+        let mut flows = std::mem::take(&mut self.flows);
+        flows.sort_by_key(|f| f.index.unwrap_or(u64::MAX));
+        for f in flows {
+            let flow = Flow {
+                kind: f.kind,
+                probability: f.probability,
+                label: f.label,
+            };
+            // A probability on a flow from a step that is not a decision is a vf attribute
+            // the mapping cannot honour: the kind decides, and the probability is dropped.
+            let flow = if kinds[f.from] != StepKind::Decision {
+                Flow {
+                    probability: None,
+                    ..flow
+                }
+            } else {
+                flow
+            };
+            map.connect_unchecked_sum(&ids[f.from], &ids[f.to], flow)
+                .map_err(|e| self.invalid(root, e))?;
+        }
+        map.check_decisions().map_err(|e| self.invalid(root, e))?;
+        Ok(Imported {
+            map,
+            notes: self.notes,
+        })
+    }
+}
+
+/// Moves a foreign diagram's positions onto the editor's canvas: the whole drawing shifted so
+/// it starts at the first row and column, then each lane's steps shifted down together where
+/// they reach above the lane's band (`layout::fit_steps_to_lanes`). Relative placement within
+/// a lane is kept.
+fn fit_to_editor(map: &mut Map) -> Result<(), MapError> {
+    let placed: Vec<(StepId, [f32; 2])> = map
+        .steps()
+        .filter_map(|s| s.pos.map(|p| (s.id.clone(), p)))
+        .collect();
+    let min_x = placed
+        .iter()
+        .map(|(_, p)| p[0])
+        .fold(f32::INFINITY, f32::min);
+    let min_y = placed
+        .iter()
+        .map(|(_, p)| p[1])
+        .fold(f32::INFINITY, f32::min);
+    if placed.is_empty() {
+        return Ok(());
+    }
+    let (dx, dy) = (
+        crate::layout::FIRST_LAYER_X - min_x,
+        crate::layout::FIRST_ROW_OFFSET - min_y,
+    );
+    for (id, [x, y]) in placed {
+        map.move_step(&id, [x + dx, y + dy])?;
+    }
+    for (id, pos) in crate::layout::fit_steps_to_lanes(map, false) {
+        map.move_step(&id, pos)?;
+    }
+    Ok(())
+}
+
+/// A lane's id in the map: valueflow's own id if the file carries one.
+fn lane_id(n: Node, fallback: &str) -> String {
+    n.attribute((VF_NS, "id")).unwrap_or(fallback).to_owned()
+}
+
+fn lane_name(n: Node, fallback: &str) -> String {
+    match n.attribute((VF_NS, "id")) {
+        // An exported lane's name is exact, even when empty.
+        Some(_) => n.attribute("name").unwrap_or_default().to_owned(),
+        None => fallback.to_owned(),
+    }
+}
+
+fn first_leaf<'a, 'i>(lane: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
+    let mut at = lane;
+    loop {
+        let child = bpmn_children(at)
+            .filter(|n| n.tag_name().name() == "childLaneSet")
+            .flat_map(bpmn_children)
+            .find(|n| n.tag_name().name() == "lane");
+        match child {
+            Some(c) => at = c,
+            None => return Some(at),
+        }
+    }
+}
+
+fn bpmn_children<'a, 'i>(n: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
+    n.children()
+        .filter(|c| c.is_element() && c.tag_name().namespace() == Some(BPMN_NS))
+}
+
+fn has_timer(n: Node) -> bool {
+    bpmn_children(n).any(|c| c.tag_name().name() == "timerEventDefinition")
+}
+
+fn timer_duration(n: Node) -> Option<String> {
+    bpmn_children(n)
+        .filter(|c| c.tag_name().name() == "timerEventDefinition")
+        .flat_map(bpmn_children)
+        .find(|c| c.tag_name().name() == "timeDuration")
+        .map(|c| c.text().unwrap_or_default().to_owned())
+}
+
+/// "exclusiveGateway" → "Exclusive gateway", the name of an unnamed step.
+fn humanize(element: &str) -> String {
+    let mut out = String::new();
+    for (k, c) in element.chars().enumerate() {
+        if k == 0 {
+            out.extend(c.to_uppercase());
+        } else if c.is_uppercase() {
+            out.push(' ');
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

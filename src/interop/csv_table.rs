@@ -1,0 +1,457 @@
+//! The CSV step table: one row per step (with its outgoing work flows in `next`), then an
+//! optional `from,to,label` section of information flows. Errors name the row and column.
+
+use super::{CsvProblem, Imported, InteropError};
+use crate::model::{
+    Flow, FlowKind, FlowRef, Lane, LaneId, Map, MapError, Step, StepId, StepKind, Touchpoint, Value,
+};
+use crate::units::{format_duration, parse_duration};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The step table's columns, in the order they are written.
+pub const COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "lane",
+    "kind",
+    "touchpoint",
+    "work",
+    "wait",
+    "value",
+    "benefit",
+    "system",
+    "notes",
+    "next",
+    "probabilities",
+    "labels",
+];
+const EXPECTED: &str = "id, name, lane, kind, touchpoint, work, wait, value, benefit, system, notes, next, probabilities, labels";
+/// The header of the optional information-flow section.
+pub const INFO_HEADER: [&str; 3] = ["from", "to", "label"];
+
+/// A time as text that reads back exactly: `1h 30m` where that is exact, else plain minutes;
+/// empty for 0.
+fn time_text(mins: f64) -> String {
+    if mins == 0.0 {
+        return String::new();
+    }
+    let human = format_duration(mins);
+    if parse_duration(&human) == Ok(mins) {
+        human
+    } else {
+        format!("{mins}")
+    }
+}
+
+/// Joins list items with `;`, escaping `\` and `;` inside items with a backslash.
+fn join_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items
+        .map(|s| s.replace('\\', "\\\\").replace(';', "\\;"))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// Splits a `;` list (see `join_list`); items are trimmed. An empty text is an empty list.
+fn split_list(text: &str) -> Vec<String> {
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
+    let mut items = vec![String::new()];
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let (Some(next), Some(last)) = (chars.next(), items.last_mut()) {
+                    last.push(next);
+                }
+            }
+            ';' => items.push(String::new()),
+            c => {
+                if let Some(last) = items.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+    }
+    items.into_iter().map(|s| s.trim().to_owned()).collect()
+}
+
+/// The CSV text of a map.
+pub fn to_csv_string(map: &Map) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    // Writing into a Vec cannot fail, so the results below are only formalities.
+    let _ = w.write_record(COLUMNS);
+    // Each step's outgoing work flows, in map order.
+    let mut outgoing: HashMap<&StepId, Vec<FlowRef>> = HashMap::new();
+    for f in map.flows().filter(|f| f.flow.kind == FlowKind::Work) {
+        outgoing.entry(f.from).or_default().push(f);
+    }
+    for step in map.steps() {
+        let out = outgoing.remove(&step.id).unwrap_or_default();
+        let next = join_list(out.iter().map(|f| f.to.as_str()));
+        let probabilities = if out.iter().any(|f| f.flow.probability.is_some()) {
+            out.iter()
+                .map(|f| {
+                    f.flow
+                        .probability
+                        .map(|p| p.to_string())
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+                .join(";")
+        } else {
+            String::new()
+        };
+        let labels = if out.iter().any(|f| !f.flow.label.is_empty()) {
+            join_list(out.iter().map(|f| f.flow.label.as_str()))
+        } else {
+            String::new()
+        };
+        let lane = step
+            .lane
+            .as_ref()
+            .and_then(|l| map.lane(l))
+            .map(|l| l.name.as_str())
+            .unwrap_or_default();
+        let _ = w.write_record([
+            step.id.as_str(),
+            &step.name,
+            lane,
+            step.kind.as_str(),
+            step.touchpoint.as_str(),
+            &time_text(step.work_mins),
+            &time_text(step.wait_mins),
+            step.value.as_str(),
+            &step.benefit,
+            &step.system,
+            &step.notes,
+            &next,
+            &probabilities,
+            &labels,
+        ]);
+    }
+    let info: Vec<_> = map
+        .flows()
+        .filter(|f| f.flow.kind == FlowKind::Information)
+        .collect();
+    let mut text = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+    if !info.is_empty() {
+        text.push('\n');
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let _ = w.write_record(INFO_HEADER);
+        for f in info {
+            let _ = w.write_record([f.from.as_str(), f.to.as_str(), &f.flow.label]);
+        }
+        text.push_str(&String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default());
+    }
+    text
+}
+
+/// Reads a step table from bytes; `source_name` names it in errors and names the map.
+pub fn import_bytes(source_name: &str, bytes: &[u8]) -> Result<Imported, InteropError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64
+            + 1;
+        InteropError::Csv {
+            file: source_name.to_owned(),
+            row: line,
+            column: None,
+            problem: Box::new(CsvProblem::Syntax("the file is not UTF-8 text".into())),
+        }
+    })?;
+    import_str(source_name, text)
+}
+
+struct Row {
+    line: u64,
+    fields: Vec<String>,
+}
+
+/// Reads a step table from text.
+pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropError> {
+    let fail = |row: u64, column: Option<&str>, problem: CsvProblem| InteropError::Csv {
+        file: source_name.to_owned(),
+        row,
+        column: column.map(str::to_owned),
+        problem: Box::new(problem),
+    };
+    if text.trim().is_empty() {
+        return Err(InteropError::Empty {
+            file: source_name.to_owned(),
+        });
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            fail(line, None, CsvProblem::Syntax(e.to_string()))
+        })?;
+        rows.push(Row {
+            line: record.position().map_or(0, |p| p.line()),
+            fields: record.iter().map(str::to_owned).collect(),
+        });
+    }
+    let Some((header, rest)) = rows.split_first() else {
+        return Err(InteropError::Empty {
+            file: source_name.to_owned(),
+        });
+    };
+    // Columns by name, in any order; unknown ones are refused so nothing is silently lost.
+    let mut column = HashMap::new();
+    for (k, name) in header.fields.iter().enumerate() {
+        let name = name.trim();
+        let Some(&known) = COLUMNS.iter().find(|c| **c == name) else {
+            return Err(fail(
+                header.line,
+                Some(name),
+                CsvProblem::UnknownColumn(EXPECTED),
+            ));
+        };
+        if column.insert(known, k).is_some() {
+            return Err(fail(header.line, Some(name), CsvProblem::DuplicateColumn));
+        }
+    }
+    for required in ["id", "kind"] {
+        if !column.contains_key(required) {
+            return Err(fail(header.line, None, CsvProblem::MissingColumn(required)));
+        }
+    }
+    let info_at = rest
+        .iter()
+        .position(|r| r.fields.iter().map(|f| f.trim()).eq(INFO_HEADER));
+    let (step_rows, info_rows) = match info_at {
+        Some(k) => (&rest[..k], &rest[k + 1..]),
+        None => (rest, &[][..]),
+    };
+    for r in step_rows {
+        if r.fields.len() != header.fields.len() {
+            return Err(fail(
+                r.line,
+                None,
+                CsvProblem::FieldCount {
+                    found: r.fields.len(),
+                    expected: header.fields.len(),
+                },
+            ));
+        }
+    }
+    let get = |r: &'_ Row, name: &str| -> String {
+        column
+            .get(name)
+            .and_then(|&k| r.fields.get(k))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let name = Path::new(source_name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut map = Map::new(name);
+    // Lanes by name, in order of first appearance.
+    let any_lane = step_rows.iter().any(|r| !get(r, "lane").trim().is_empty());
+    let mut lane_by_name: HashMap<String, LaneId> = HashMap::new();
+    map.reserve(step_rows.len());
+    for r in step_rows {
+        let lane_name = get(r, "lane").trim().to_owned();
+        let lane = if lane_name.is_empty() {
+            if any_lane {
+                return Err(fail(
+                    r.line,
+                    Some("lane"),
+                    CsvProblem::Value(
+                        "empty, but other rows name lanes: every step needs a lane then".into(),
+                    ),
+                ));
+            }
+            None
+        } else if let Some(id) = lane_by_name.get(&lane_name) {
+            Some(id.clone())
+        } else {
+            let id = lane_id(&map, &lane_name);
+            map.add_lane(Lane {
+                id: id.clone(),
+                name: lane_name.clone(),
+            })
+            .map_err(|e| fail(r.line, Some("lane"), CsvProblem::Invalid(e)))?;
+            lane_by_name.insert(lane_name, id.clone());
+            Some(id)
+        };
+        let keyword = |name: &'static str, expected: String| {
+            move |v: &str| {
+                fail(
+                    r.line,
+                    Some(name),
+                    CsvProblem::Value(format!("\"{v}\" is not one of {expected}")),
+                )
+            }
+        };
+        let kind_text = get(r, "kind").trim().to_owned();
+        let kind = StepKind::parse(&kind_text)
+            .ok_or_else(|| keyword("kind", StepKind::expected())(&kind_text))?;
+        let text = get(r, "touchpoint").trim().to_owned();
+        let touchpoint = if text.is_empty() {
+            Touchpoint::default()
+        } else {
+            Touchpoint::parse(&text)
+                .ok_or_else(|| keyword("touchpoint", Touchpoint::expected())(&text))?
+        };
+        let text = get(r, "value").trim().to_owned();
+        let value = if text.is_empty() {
+            Value::default()
+        } else {
+            Value::parse(&text).ok_or_else(|| keyword("value", Value::expected())(&text))?
+        };
+        let time = |name: &'static str| -> Result<f64, InteropError> {
+            let text = get(r, name);
+            if text.trim().is_empty() {
+                return Ok(0.0);
+            }
+            parse_duration(&text)
+                .map_err(|e| fail(r.line, Some(name), CsvProblem::Value(e.to_string())))
+        };
+        let mut step = Step::new(get(r, "id").trim(), get(r, "name"), kind);
+        step.lane = lane;
+        step.touchpoint = touchpoint;
+        step.value = value;
+        step.work_mins = time("work")?;
+        step.wait_mins = time("wait")?;
+        step.benefit = get(r, "benefit");
+        step.system = get(r, "system");
+        step.notes = get(r, "notes");
+        map.add_step(step)
+            .map_err(|e| fail(r.line, Some("id"), CsvProblem::Invalid(e)))?;
+    }
+    for r in step_rows {
+        let from = StepId::new(get(r, "id").trim());
+        let next = split_list(&get(r, "next"));
+        let probabilities = split_list(&get(r, "probabilities"));
+        let labels = split_list(&get(r, "labels"));
+        for (list, name) in [(&probabilities, "probabilities"), (&labels, "labels")] {
+            if !list.is_empty() && list.len() != next.len() {
+                return Err(fail(
+                    r.line,
+                    Some(name),
+                    CsvProblem::Value(format!(
+                        "{} item(s), but \"next\" names {} step(s); give one per step (empty for none)",
+                        list.len(),
+                        next.len()
+                    )),
+                ));
+            }
+        }
+        for (k, to) in next.iter().enumerate() {
+            let probability = match probabilities.get(k).map(|p| p.trim()) {
+                None | Some("") => None,
+                Some(p) => Some(p.parse::<f64>().map_err(|_| {
+                    fail(
+                        r.line,
+                        Some("probabilities"),
+                        CsvProblem::Value(format!("\"{p}\" is not a number from 0 to 1")),
+                    )
+                })?),
+            };
+            let flow = Flow {
+                kind: FlowKind::Work,
+                probability,
+                label: labels.get(k).cloned().unwrap_or_default(),
+            };
+            map.connect_unchecked_sum(&from, &StepId::new(to.as_str()), flow)
+                .map_err(|e| {
+                    let column = if probability.is_some() && !matches!(e, MapError::UnknownStep(_))
+                    {
+                        "probabilities"
+                    } else {
+                        "next"
+                    };
+                    fail(r.line, Some(column), CsvProblem::Invalid(e))
+                })?;
+        }
+    }
+    let decisions_row: HashMap<String, u64> = step_rows
+        .iter()
+        .map(|r| (get(r, "id").trim().to_owned(), r.line))
+        .collect();
+    if let Err(e) = map.check_decisions() {
+        let line = match &e {
+            MapError::ProbabilitySum { step, .. } => {
+                decisions_row.get(step.as_str()).copied().unwrap_or(0)
+            }
+            _ => 0,
+        };
+        return Err(fail(line, Some("probabilities"), CsvProblem::Invalid(e)));
+    }
+    for r in info_rows {
+        let field = |k: usize| r.fields.get(k).map(|s| s.trim().to_owned());
+        let (Some(from), Some(to)) = (field(0), field(1)) else {
+            return Err(fail(
+                r.line,
+                None,
+                CsvProblem::FieldCount {
+                    found: r.fields.len(),
+                    expected: 3,
+                },
+            ));
+        };
+        if r.fields.len() > 3 {
+            return Err(fail(
+                r.line,
+                None,
+                CsvProblem::FieldCount {
+                    found: r.fields.len(),
+                    expected: 3,
+                },
+            ));
+        }
+        let label = r.fields.get(2).cloned().unwrap_or_default();
+        map.connect(
+            &StepId::new(from.as_str()),
+            &StepId::new(to.as_str()),
+            Flow::information().with_label(label),
+        )
+        .map_err(|e| {
+            let column = match &e {
+                MapError::UnknownStep(id) if id.as_str() == from => "from",
+                _ => "to",
+            };
+            fail(r.line, Some(column), CsvProblem::Invalid(e))
+        })?;
+    }
+    Ok(Imported {
+        map,
+        notes: Vec::new(),
+    })
+}
+
+/// A lane id from its name: lowercase words joined by `-`, made unique.
+fn lane_id(map: &Map, name: &str) -> LaneId {
+    let mut slug = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let base = if slug.is_empty() { "lane" } else { slug };
+    let mut id = LaneId::new(base);
+    let mut k = 2;
+    while map.lane(&id).is_some() {
+        id = LaneId::new(format!("{base}-{k}"));
+        k += 1;
+    }
+    id
+}

@@ -1,0 +1,226 @@
+//! Other formats ⇄ `Map`: BPMN 2.0 XML (import and export, docs/bpmn.md) and a CSV step
+//! table. Errors name the file and the line (BPMN) or the row and column (CSV).
+
+pub mod bpmn_export;
+pub mod bpmn_import;
+pub mod csv_table;
+
+use crate::model::{Map, MapError};
+use std::io::Read;
+use std::path::Path;
+use thiserror::Error;
+
+/// Input files larger than this are refused before they are read (64 MiB): valueflow's BPMN
+/// export of 10,000 steps is 12 MB, so this allows about 50,000 steps, and the XML tree needs
+/// several times the file's size in memory.
+pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why an import or export failed. Nothing is half-imported and no output is half-written.
+#[derive(Debug, Error)]
+pub enum InteropError {
+    #[error("{file}: cannot read the file: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {file}: {source}")]
+    Write {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: the file is {size} bytes; files larger than {limit} bytes are refused")]
+    TooLarge { file: String, size: u64, limit: u64 },
+    #[error("{file}: the file is empty")]
+    Empty { file: String },
+    #[error(
+        "{file}: cannot tell the format from the file name; use a name ending in .bpmn, .xml or .csv"
+    )]
+    UnknownFormat { file: String },
+    #[error("{file}{}: {problem}", line_col(*.position))]
+    Bpmn {
+        file: String,
+        /// 1-based line and column, where known.
+        position: Option<(u32, u32)>,
+        /// Boxed so that results stay small.
+        problem: Box<BpmnProblem>,
+    },
+    #[error("{file}: row {row}{}: {problem}", column.as_ref().map(|c| format!(", column \"{c}\"")).unwrap_or_default())]
+    Csv {
+        file: String,
+        /// The line number of the record in the file (the header is row 1).
+        row: u64,
+        column: Option<String>,
+        /// Boxed so that results stay small.
+        problem: Box<CsvProblem>,
+    },
+}
+
+fn line_col(position: Option<(u32, u32)>) -> String {
+    position
+        .map(|(l, c)| format!(":{l}:{c}"))
+        .unwrap_or_default()
+}
+
+/// What is wrong with a BPMN file.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum BpmnProblem {
+    #[error(
+        "the file is not UTF-8 text and declares no encoding this importer reads (UTF-8, ISO-8859-1)"
+    )]
+    NotUtf8,
+    #[error("not well-formed XML: {0}")]
+    Xml(String),
+    #[error("elements are nested deeper than {0} levels")]
+    TooDeep(usize),
+    #[error(
+        "not a BPMN 2.0 file: the root element is <{found}>, expected <definitions> in the namespace {}",
+        bpmn_import::BPMN_NS
+    )]
+    NotBpmn { found: String },
+    #[error(
+        "the root element <definitions> is not in the BPMN 2.0 namespace: add xmlns=\"{}\" (or a prefix bound to it)",
+        bpmn_import::BPMN_NS
+    )]
+    MissingNamespace,
+    #[error("duplicate id \"{id}\" (first used on line {first_line}); ids must be unique")]
+    DuplicateId { id: String, first_line: u32 },
+    #[error("{element} \"{id}\": {reference} refers to \"{target}\", but no element has that id")]
+    DanglingReference {
+        element: String,
+        id: String,
+        reference: String,
+        target: String,
+    },
+    #[error(
+        "{element} \"{id}\": {reference} refers to \"{target}\", which is a {found}, not {expected}"
+    )]
+    WrongReference {
+        element: String,
+        id: String,
+        reference: String,
+        target: String,
+        found: String,
+        expected: &'static str,
+    },
+    #[error("{element} \"{id}\": attribute {attribute} must be {expected}, found \"{found}\"")]
+    BadAttribute {
+        element: String,
+        id: String,
+        attribute: String,
+        expected: String,
+        found: String,
+    },
+    #[error("{element} \"{id}\": {error}")]
+    Invalid {
+        element: String,
+        id: String,
+        error: MapError,
+    },
+}
+
+/// What is wrong with a row of a CSV step table.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum CsvProblem {
+    #[error("not valid CSV: {0}")]
+    Syntax(String),
+    #[error("unknown column (expected some of: {0})")]
+    UnknownColumn(&'static str),
+    #[error("the column appears twice")]
+    DuplicateColumn,
+    #[error("the header has no column \"{0}\"")]
+    MissingColumn(&'static str),
+    #[error("the row has {found} fields, the header {expected}")]
+    FieldCount { found: usize, expected: usize },
+    #[error("{0}")]
+    Value(String),
+    #[error("{0}")]
+    Invalid(MapError),
+}
+
+/// The file formats this module reads and writes, told apart by the file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InteropFormat {
+    Bpmn,
+    Csv,
+}
+
+impl InteropFormat {
+    /// `.bpmn` and `.xml` are BPMN, `.csv` is the step table (case-insensitive).
+    pub fn from_path(path: &Path) -> Result<Self, InteropError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("bpmn" | "xml") => Ok(Self::Bpmn),
+            Some("csv") => Ok(Self::Csv),
+            _ => Err(InteropError::UnknownFormat {
+                file: path.display().to_string(),
+            }),
+        }
+    }
+}
+
+/// A map read from another format, with what the import had to leave out or guess.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub map: Map,
+    /// One plain sentence per thing a user may want to know (dropped elements, defaults).
+    pub notes: Vec<String>,
+}
+
+/// Reads a BPMN or CSV file (by its name), refusing files over `MAX_INPUT_BYTES`.
+pub fn import_file(path: &Path) -> Result<Imported, InteropError> {
+    let format = InteropFormat::from_path(path)?;
+    let name = path.display().to_string();
+    let bytes = read_input(path)?;
+    match format {
+        InteropFormat::Bpmn => bpmn_import::import_bytes(&name, &bytes),
+        InteropFormat::Csv => csv_table::import_bytes(&name, &bytes),
+    }
+}
+
+/// Writes a map as BPMN or CSV (by the file name), atomically.
+pub fn export_file(map: &Map, path: &Path) -> Result<(), InteropError> {
+    let text = match InteropFormat::from_path(path)? {
+        InteropFormat::Bpmn => bpmn_export::to_bpmn_string(map),
+        InteropFormat::Csv => csv_table::to_csv_string(map),
+    };
+    crate::format::write_atomic(path, text.as_bytes()).map_err(|source| InteropError::Write {
+        file: path.display().to_string(),
+        source,
+    })
+}
+
+/// Reads a whole input file, bounded by `MAX_INPUT_BYTES`.
+pub fn read_input(path: &Path) -> Result<Vec<u8>, InteropError> {
+    let file_name = path.display().to_string();
+    let io = |source| InteropError::Read {
+        file: file_name.clone(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    let too_large = |size| InteropError::TooLarge {
+        file: file_name.clone(),
+        size,
+        limit: MAX_INPUT_BYTES,
+    };
+    if size > MAX_INPUT_BYTES {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // `take` bounds the read even if the file grows while it is read.
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests;

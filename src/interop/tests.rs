@@ -1,0 +1,522 @@
+//! Unit and property tests of the interop formats: ISO durations, BPMN export → import is
+//! lossless, CSV export → import keeps everything the table holds, and bad input errors.
+
+use super::bpmn_export::{format_iso_duration, to_bpmn_string};
+use super::bpmn_import::{import_str, parse_iso_duration};
+use super::csv_table::{self, to_csv_string};
+use super::{BpmnProblem, CsvProblem, InteropError};
+use crate::model::{Flow, FlowKind, Lane, LaneId, Map, Step, StepId, StepKind, Touchpoint, Value};
+use proptest::prelude::*;
+
+#[test]
+fn iso_durations_parse_to_minutes() {
+    assert_eq!(parse_iso_duration("PT4H"), Some(240.0));
+    assert_eq!(parse_iso_duration("P2D"), Some(2880.0));
+    assert_eq!(parse_iso_duration("P1DT2H30M"), Some(1440.0 + 150.0));
+    assert_eq!(parse_iso_duration("PT30S"), Some(0.5));
+    assert_eq!(parse_iso_duration("PT1.5M"), Some(1.5));
+    assert_eq!(parse_iso_duration("P1W"), Some(7.0 * 1440.0));
+    assert_eq!(parse_iso_duration(" PT0M "), Some(0.0));
+    for bad in [
+        "", "P", "PT", "4H", "PT4", "P1H", "PT4H2D", "PTxH", "P1DT", "${x}", "PT1M1H",
+    ] {
+        assert_eq!(parse_iso_duration(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn iso_durations_round_trip() {
+    for mins in [
+        0.0, 1.0, 59.0, 60.0, 150.0, 1440.0, 1441.0, 4326.0, 0.5, 17.25,
+    ] {
+        let text = format_iso_duration(mins);
+        assert_eq!(parse_iso_duration(&text), Some(mins), "{text}");
+    }
+    assert_eq!(format_iso_duration(1440.0 + 150.0), "P1DT2H30M");
+    assert_eq!(format_iso_duration(240.0), "PT4H");
+}
+
+fn bpmn_error(text: &str) -> (Option<(u32, u32)>, BpmnProblem) {
+    match import_str("t.bpmn", text) {
+        Err(InteropError::Bpmn {
+            position, problem, ..
+        }) => (position, *problem),
+        other => panic!("expected a BPMN error, got {other:?}"),
+    }
+}
+
+const HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">"#;
+
+#[test]
+fn malformed_xml_names_line_and_column() {
+    let (pos, problem) = bpmn_error(&format!(
+        "{HEAD}\n<process id=\"p\">\n<task id=\"a\">\n</process>"
+    ));
+    assert_eq!(pos.map(|p| p.0), Some(5));
+    assert!(matches!(problem, BpmnProblem::Xml(_)), "{problem}");
+}
+
+#[test]
+fn not_bpmn_and_too_deep_are_refused() {
+    let (_, problem) = bpmn_error("<html><body/></html>");
+    assert!(
+        problem.to_string().contains("root element is <html>"),
+        "{problem}"
+    );
+    let deep = format!(
+        "{HEAD}{}{}</definitions>",
+        "<extensionElements>".repeat(300),
+        "</extensionElements>".repeat(300)
+    );
+    let (_, problem) = bpmn_error(&deep);
+    assert_eq!(problem, BpmnProblem::TooDeep(super::bpmn_import::MAX_DEPTH));
+}
+
+#[test]
+fn dtd_and_entity_bombs_are_refused() {
+    let text = r#"<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" name="&b;"/>"#;
+    let (_, problem) = bpmn_error(text);
+    assert!(problem.to_string().contains("DTD"), "{problem}");
+}
+
+#[test]
+fn sequence_flow_to_a_non_step_is_an_error() {
+    let text = format!(
+        "{HEAD}<process id=\"p\"><task id=\"a\"/><dataObject id=\"x\"/>\
+         <sequenceFlow id=\"f\" sourceRef=\"a\" targetRef=\"x\"/></process></definitions>"
+    );
+    let (_, problem) = bpmn_error(&text);
+    assert!(
+        problem.to_string().contains("\"x\", which is a dataObject"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn dangling_data_association_is_named() {
+    let text = format!(
+        "{HEAD}<process id=\"p\"><task id=\"a\">\n<dataOutputAssociation>\
+         <targetRef>Nowhere</targetRef></dataOutputAssociation></task></process></definitions>"
+    );
+    let (pos, problem) = bpmn_error(&text);
+    assert_eq!(pos.map(|p| p.0), Some(3));
+    assert_eq!(
+        problem.to_string(),
+        "dataOutputAssociation \"a\": targetRef refers to \"Nowhere\", but no element has that id"
+    );
+}
+
+#[test]
+fn bad_vf_attribute_is_named() {
+    let text = format!(
+        "{HEAD}<process id=\"p\" xmlns:vf=\"https://valueflow.dev/bpmn/1\">\
+         <task id=\"a\" vf:workMins=\"soon\"/></process></definitions>"
+    );
+    let (_, problem) = bpmn_error(&text);
+    assert_eq!(
+        problem.to_string(),
+        "task \"a\": attribute vf:workMins must be a number of minutes >= 0, found \"soon\""
+    );
+}
+
+#[test]
+fn gateways_timers_and_duplicates_map_as_documented() {
+    let text = format!(
+        r#"{HEAD}<process id="p">
+  <startEvent id="s"/>
+  <exclusiveGateway id="g"/>
+  <task id="a" name="A"/><task id="b" name="B"/>
+  <parallelGateway id="j"/>
+  <intermediateCatchEvent id="t" name="Wait"><timerEventDefinition><timeDuration>P1DT2H</timeDuration></timerEventDefinition></intermediateCatchEvent>
+  <endEvent id="e"/>
+  <sequenceFlow id="f1" sourceRef="s" targetRef="g"/>
+  <sequenceFlow id="f2" sourceRef="g" targetRef="a" name="yes"/>
+  <sequenceFlow id="f3" sourceRef="g" targetRef="b"><conditionExpression>x &gt; 1</conditionExpression></sequenceFlow>
+  <sequenceFlow id="f4" sourceRef="a" targetRef="j"/>
+  <sequenceFlow id="f5" sourceRef="b" targetRef="j"/>
+  <sequenceFlow id="f6" sourceRef="j" targetRef="t"/>
+  <sequenceFlow id="f7" sourceRef="t" targetRef="e" name="one"/>
+  <sequenceFlow id="f8" sourceRef="t" targetRef="e" name="two"/>
+</process></definitions>"#
+    );
+    let imported = import_str("t.bpmn", &text).unwrap();
+    let m = &imported.map;
+    let kind = |id: &str| m.step(&StepId::new(id)).unwrap().kind;
+    assert_eq!(kind("g"), StepKind::Decision);
+    assert_eq!(kind("j"), StepKind::Activity);
+    assert_eq!(kind("t"), StepKind::Wait);
+    assert_eq!(m.step(&StepId::new("t")).unwrap().wait_mins, 1440.0 + 120.0);
+    assert_eq!(m.step(&StepId::new("g")).unwrap().name, "Exclusive gateway");
+    assert!(m.lanes().is_empty());
+    let flows: Vec<_> = m
+        .flows()
+        .map(|f| (f.from.as_str(), f.to.as_str(), f.flow.label.as_str()))
+        .collect();
+    assert_eq!(
+        flows,
+        [
+            ("s", "g", ""),
+            ("g", "a", "yes"),
+            ("g", "b", "x > 1"),
+            ("a", "j", ""),
+            ("b", "j", ""),
+            ("j", "t", ""),
+            ("t", "e", "one / two"),
+        ]
+    );
+    // Equal probabilities: none given.
+    assert!(m.flows().all(|f| f.flow.probability.is_none()));
+    for s in m.steps() {
+        assert_eq!(
+            (s.value, s.touchpoint),
+            (Value::Unassessed, Touchpoint::Internal)
+        );
+    }
+}
+
+// ---- generated maps ------------------------------------------------------------------------
+
+/// Text with XML's special characters, quotes, line breaks, tabs and non-ASCII letters.
+fn text() -> impl Strategy<Value = String> {
+    "[a-zA-Z0-9 <>&\"';:,\\\\é€漢\n\t\r-]{0,10}"
+}
+
+fn minutes() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(0.0),
+        (0u32..5000).prop_map(f64::from),
+        (0u32..100_000).prop_map(|v| f64::from(v) / 7.0),
+        Just(0.1),
+        Just(1e-3),
+    ]
+}
+
+fn position() -> impl Strategy<Value = Option<[f32; 2]>> {
+    prop_oneof![
+        Just(None),
+        (-5000.0f32..5000.0, -2000.0f32..3000.0).prop_map(|(x, y)| Some([x, y])),
+    ]
+}
+
+/// kind, lane, touchpoint, value, work, wait, [name, benefit, system, notes], pos.
+type StepSpec = (u8, u8, u8, u8, f64, f64, [String; 4], Option<[f32; 2]>);
+
+#[derive(Debug, Clone)]
+struct Spec {
+    name: String,
+    description: String,
+    lanes: Vec<String>,
+    steps: Vec<StepSpec>,
+    flows: Vec<(usize, usize, bool, String, u8)>,
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    (
+        text(),
+        text(),
+        proptest::collection::vec(text(), 0..4),
+        proptest::collection::vec(
+            (
+                0u8..5,
+                any::<u8>(),
+                0u8..2,
+                0u8..4,
+                minutes(),
+                minutes(),
+                [text(), text(), text(), text()],
+                position(),
+            ),
+            1..14,
+        ),
+        proptest::collection::vec(
+            (0usize..14, 0usize..14, any::<bool>(), text(), 0u8..3),
+            0..30,
+        ),
+    )
+        .prop_map(|(name, description, lanes, steps, flows)| Spec {
+            name,
+            description,
+            lanes,
+            steps,
+            flows,
+        })
+}
+
+/// Builds a valid map from a generated spec. Ids get characters XML ids cannot hold.
+fn build(spec: &Spec, id_chars: &str) -> Map {
+    let mut map = Map::new(spec.name.clone());
+    map.description = spec.description.clone();
+    for (k, name) in spec.lanes.iter().enumerate() {
+        map.add_lane(Lane {
+            id: LaneId::new(format!("lane {k}{id_chars}")),
+            name: name.clone(),
+        })
+        .unwrap();
+    }
+    let n = spec.steps.len();
+    for (k, (kind, lane, touch, value, work, wait, texts, pos)) in spec.steps.iter().enumerate() {
+        let mut step = Step::new(
+            format!("s{k}{id_chars}"),
+            texts[0].clone(),
+            StepKind::ALL[*kind as usize],
+        )
+        .with_times(*work, *wait)
+        .with_touchpoint(Touchpoint::ALL[*touch as usize])
+        .with_value(Value::ALL[*value as usize]);
+        step.benefit = texts[1].clone();
+        step.system = texts[2].clone();
+        step.notes = texts[3].clone();
+        step.pos = *pos;
+        if !map.lanes().is_empty() {
+            step.lane = Some(map.lanes()[*lane as usize % map.lanes().len()].id.clone());
+        }
+        map.add_step(step).unwrap();
+    }
+    let ids: Vec<StepId> = map.steps().map(|s| s.id.clone()).collect();
+    let mut flows: Vec<(usize, usize, Flow)> = Vec::new();
+    for (a, b, info, label, _) in &spec.flows {
+        let (a, b) = (a % n, b % n);
+        let kind = if *info {
+            FlowKind::Information
+        } else {
+            FlowKind::Work
+        };
+        if flows
+            .iter()
+            .any(|(x, y, f)| (*x, *y, f.kind) == (a, b, kind))
+        {
+            continue;
+        }
+        flows.push((
+            a,
+            b,
+            Flow {
+                kind,
+                probability: None,
+                label: label.clone(),
+            },
+        ));
+    }
+    // Probabilities per decision: none, all (summing to 1), or the first only.
+    for (d, step) in map.steps().enumerate() {
+        if step.kind != StepKind::Decision {
+            continue;
+        }
+        let mode = spec.flows.get(d).map_or(0, |f| f.4);
+        let out: Vec<usize> = (0..flows.len())
+            .filter(|&k| flows[k].0 == d && flows[k].2.kind == FlowKind::Work)
+            .collect();
+        match (mode, out.len()) {
+            (_, 0) | (0, _) => {}
+            (1, len) => {
+                // 1/2, 1/4, ... and the rest to the last: exact, summing to 1.
+                for (j, &k) in out.iter().enumerate() {
+                    let p = 0.5f64.powi((j + 1).min(len - 1) as i32);
+                    flows[k].2.probability = Some(if len == 1 { 1.0 } else { p });
+                }
+            }
+            (_, 1) => {}
+            _ => flows[out[0]].2.probability = Some(0.3),
+        }
+    }
+    for (a, b, f) in flows {
+        map.connect_unchecked_sum(&ids[a], &ids[b], f).unwrap();
+    }
+    map.check_decisions().unwrap();
+    map
+}
+
+fn bpmn_round_trip(map: &Map) -> Map {
+    let xml = to_bpmn_string(map);
+    match import_str("generated.bpmn", &xml) {
+        Ok(i) => i.map,
+        Err(e) => panic!("{e}\n{xml}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Export → import gives back exactly the same map: ids, names, lanes and their order,
+    /// every field, positions (or none), flows in order with kinds, labels and probabilities.
+    #[test]
+    fn bpmn_export_then_import_is_lossless(spec in spec()) {
+        let map = build(&spec, " <&é;\\\"");
+        let back = bpmn_round_trip(&map);
+        prop_assert_eq!(&back, &map);
+        prop_assert_eq!(back.lanes(), map.lanes());
+    }
+
+    /// CSV export → import keeps steps (but positions), lanes by name, and all flows; the
+    /// table it writes again is the same text.
+    #[test]
+    fn csv_export_then_import_keeps_the_table(spec in spec()) {
+        let mut spec = spec;
+        for (_, _, _, label, _) in &mut spec.flows {
+            *label = label.trim().to_owned();
+        }
+        for (k, name) in spec.lanes.iter_mut().enumerate() {
+            // Lanes are found by (trimmed) name in the table, so names must tell lanes apart.
+            *name = format!("{name} #{k}").trim().to_owned();
+        }
+        let map = build(&spec, ";\\ é,\"");
+        let text = to_csv_string(&map);
+        let back = match csv_table::import_str("t.csv", &text) {
+            Ok(i) => i.map,
+            Err(e) => panic!("{e}\n{text}"),
+        };
+        prop_assert_eq!(to_csv_string(&back), text.clone());
+        prop_assert_eq!(back.step_count(), map.step_count());
+        for (a, b) in map.steps().zip(back.steps()) {
+            let lane_name = |m: &Map, s: &Step| s.lane.as_ref().and_then(|l| m.lane(l)).map(|l| l.name.clone());
+            prop_assert_eq!(lane_name(&map, a), lane_name(&back, b));
+            let mut a = a.clone();
+            a.pos = None;
+            a.lane = b.lane.clone();
+            prop_assert_eq!(&a, b);
+        }
+        let flows = |m: &Map| {
+            let mut v: Vec<_> = m
+                .flows()
+                .map(|f| (f.from.clone(), f.to.clone(), f.flow.kind.as_str(), f.flow.label.clone(), f.flow.probability.map(f64::to_bits)))
+                .collect();
+            v.sort();
+            v
+        };
+        prop_assert_eq!(flows(&back), flows(&map));
+    }
+}
+
+#[test]
+fn samples_round_trip_through_bpmn() {
+    for (name, _) in crate::samples::BUILT_IN {
+        let map = crate::samples::load(name).unwrap().unwrap();
+        assert_eq!(bpmn_round_trip(&map), map, "{name}");
+    }
+}
+
+#[test]
+fn synthetic_map_round_trips_through_bpmn_and_csv() {
+    let mut map = crate::samples::synthetic(300);
+    // Some steps without a position: they are auto-placed in the export, and stay unplaced.
+    for id in ["s3", "s10", "s200"] {
+        map.set_step_field(&StepId::new(id), crate::model::StepField::Pos(None))
+            .unwrap();
+    }
+    assert_eq!(bpmn_round_trip(&map), map);
+    let text = to_csv_string(&map);
+    let back = csv_table::import_str("synthetic.csv", &text).unwrap().map;
+    assert_eq!(to_csv_string(&back), text);
+}
+
+fn csv_error(text: &str) -> (u64, Option<String>, CsvProblem) {
+    match csv_table::import_str("steps.csv", text) {
+        Err(InteropError::Csv {
+            row,
+            column,
+            problem,
+            ..
+        }) => (row, column, *problem),
+        other => panic!("expected a CSV error, got {other:?}"),
+    }
+}
+
+#[test]
+fn csv_errors_name_row_and_column() {
+    let head = "id,name,lane,kind,work,wait,next,probabilities\n";
+    let (row, column, problem) = csv_error(&format!(
+        "{head}a,Start,Sales,start,,,b,\nb,Check,Sales,decision,5m,,c;d,0.5;0.7\nc,C,Sales,end,,,,\nd,D,Sales,end,,,,\n"
+    ));
+    assert_eq!((row, column.as_deref()), (3, Some("probabilities")));
+    assert!(problem.to_string().contains("sum to 1.2"), "{problem}");
+
+    let (row, column, problem) = csv_error(&format!("{head}a,A,Sales,start,,soon,,\n"));
+    assert_eq!((row, column.as_deref()), (2, Some("wait")));
+    assert!(
+        problem.to_string().contains("\"soon\" is not a time"),
+        "{problem}"
+    );
+
+    let (row, column, _) = csv_error(&format!("{head}a,A,Sales,begin,,,,\n"));
+    assert_eq!((row, column.as_deref()), (2, Some("kind")));
+
+    let (row, column, problem) = csv_error(&format!("{head}a,A,Sales,start,,,zz,\n"));
+    assert_eq!((row, column.as_deref()), (2, Some("next")));
+    assert_eq!(problem.to_string(), "no step with id \"zz\"");
+
+    let (row, column, _) = csv_error("id,kind,colour\na,start,red\n");
+    assert_eq!((row, column.as_deref()), (1, Some("colour")));
+
+    let (row, _, problem) = csv_error(&format!("{head}a,A,Sales,start\n"));
+    assert_eq!(row, 2);
+    assert!(matches!(
+        problem,
+        CsvProblem::FieldCount {
+            found: 4,
+            expected: 8
+        }
+    ));
+
+    let (row, column, _) = csv_error(&format!(
+        "{head}a,A,Sales,start,,,,\n\nfrom,to,label\na,nowhere,form\n"
+    ));
+    assert_eq!((row, column.as_deref()), (5, Some("to")));
+
+    let err = csv_table::import_str("steps.csv", &format!("{head}a,A,Sales,start,,soon,,\n"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "steps.csv: row 2, column \"wait\": \"soon\" is not a time; use numbers with d, h, m or s (e.g. 1h 30m, 2d, 90)"
+    );
+}
+
+#[test]
+fn csv_reads_hand_written_tables() {
+    let text = "id,name,lane,kind,work,wait,value,next,probabilities\n\
+                in,Order in,Customer,start,,,,check,\n\
+                check,Complete?,Sales,decision,,,business,ok; fix,0.9;\n\
+                fix,Fix order,Sales,activity,20,1h 30m,none,check,\n\
+                ok,Ship,Warehouse,end,1.5h,2d,customer,,\n\
+                \n\
+                from,to,label\n\
+                in,ok,delivery address\n";
+    let map = csv_table::import_str("orders.csv", text).unwrap().map;
+    assert_eq!(map.name, "orders");
+    let lanes: Vec<_> = map
+        .lanes()
+        .iter()
+        .map(|l| (l.id.as_str(), l.name.as_str()))
+        .collect();
+    assert_eq!(
+        lanes,
+        [
+            ("customer", "Customer"),
+            ("sales", "Sales"),
+            ("warehouse", "Warehouse")
+        ]
+    );
+    let fix = map.step(&StepId::new("fix")).unwrap();
+    assert_eq!(
+        (fix.work_mins, fix.wait_mins, fix.value),
+        (20.0, 90.0, Value::None)
+    );
+    let ok = map.step(&StepId::new("ok")).unwrap();
+    assert_eq!((ok.work_mins, ok.wait_mins), (90.0, 2880.0));
+    let check = map.index_of(&StepId::new("check")).unwrap();
+    let mut p: Vec<f64> = map
+        .branch_probabilities(check)
+        .iter()
+        .map(|x| x.1)
+        .collect();
+    p.sort_by(f64::total_cmp);
+    assert!((p[0] - 0.1).abs() < 1e-12 && p[1] == 0.9, "{p:?}");
+    let info: Vec<_> = map
+        .flows()
+        .filter(|f| f.flow.kind == FlowKind::Information)
+        .map(|f| (f.from.as_str(), f.to.as_str(), f.flow.label.as_str()))
+        .collect();
+    assert_eq!(info, [("in", "ok", "delivery address")]);
+}

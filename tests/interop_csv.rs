@@ -1,0 +1,147 @@
+//! The CSV step table as a user meets it: every sample survives export → import with the same
+//! analysis, the CLI converts both ways, and a bad table gets one clear line naming row and column.
+#![allow(
+    clippy::unwrap_used,
+    reason = "a failed unwrap is a clear test failure"
+)]
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use valueflow::analysis::analyze;
+use valueflow::interop::csv_table::{import_str, to_csv_string};
+use valueflow::model::{FlowKind, Map};
+
+fn valueflow() -> Command {
+    Command::cargo_bin("valueflow").unwrap()
+}
+
+fn flows(map: &Map) -> Vec<(String, String, &'static str, String, Option<u64>)> {
+    let mut v: Vec<_> = map
+        .flows()
+        .map(|f| {
+            (
+                f.from.to_string(),
+                f.to.to_string(),
+                f.flow.kind.as_str(),
+                f.flow.label.clone(),
+                f.flow.probability.map(f64::to_bits),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_sample_round_trips_through_the_table() {
+    for (name, _) in valueflow::samples::BUILT_IN {
+        let map = valueflow::samples::load(name).unwrap().unwrap();
+        let text = to_csv_string(&map);
+        let back = import_str(name, &text).unwrap().map;
+        assert_eq!(to_csv_string(&back), text, "{name}");
+        // Lanes come back by name, in order of first use (the samples use each lane).
+        let names = |m: &Map| m.lanes().iter().map(|l| l.name.clone()).collect::<Vec<_>>();
+        let mut used = Vec::new();
+        for s in map.steps() {
+            let lane = map.lane(s.lane.as_ref().unwrap()).unwrap().name.clone();
+            if !used.contains(&lane) {
+                used.push(lane);
+            }
+        }
+        assert_eq!(names(&back), used, "{name}");
+        for (a, b) in map.steps().zip(back.steps()) {
+            assert_eq!(
+                (&a.id, &a.name, a.kind, a.touchpoint, a.value),
+                (&b.id, &b.name, b.kind, b.touchpoint, b.value)
+            );
+            assert_eq!((a.work_mins, a.wait_mins), (b.work_mins, b.wait_mins));
+            assert_eq!(
+                (&a.benefit, &a.system, &a.notes),
+                (&b.benefit, &b.system, &b.notes)
+            );
+            assert_eq!(b.pos, None, "the table has no positions");
+        }
+        assert_eq!(flows(&back), flows(&map), "{name}");
+        assert_eq!(analyze(&back).metrics, analyze(&map).metrics, "{name}");
+    }
+}
+
+#[test]
+fn the_table_reads_like_a_spreadsheet() {
+    let map = valueflow::samples::load("coffee-shop-order.vfmap.json")
+        .unwrap()
+        .unwrap();
+    let text = to_csv_string(&map);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "id,name,lane,kind,touchpoint,work,wait,value,benefit,system,notes,next,probabilities,labels"
+    );
+    // Times in human units; next, probabilities and labels as ';' lists.
+    assert!(
+        text.contains("\ntake-order,Take order,Counter,activity,customer,1m 30s,3m,customer,"),
+        "{text}"
+    );
+    assert!(text.contains(",leave;remake,0.92;0.08,yes;no\n"), "{text}");
+    // The information flows follow in their own section.
+    let info = map
+        .flows()
+        .filter(|f| f.flow.kind == FlowKind::Information)
+        .count();
+    let section = text.split("\n\nfrom,to,label\n").nth(1).unwrap();
+    assert_eq!(section.lines().count(), info);
+    assert!(section.contains("take-order,take-payment,order total\n"));
+}
+
+#[test]
+fn cli_exports_and_imports_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("o2c.csv");
+    valueflow()
+        .args(["export", "samples/order-to-cash-as-is.vfmap.json", "-o"])
+        .arg(&csv)
+        .assert()
+        .success();
+    let map_path = tmp.path().join("o2c.vfmap.json");
+    valueflow()
+        .arg("import")
+        .arg(&csv)
+        .arg("-o")
+        .arg(&map_path)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "imported 28 steps, 44 flows, 8 lanes",
+        ));
+    valueflow()
+        .arg("analyze")
+        .arg(&map_path)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("26d"));
+}
+
+#[test]
+fn cli_bad_csv_exits_2_with_row_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("steps.csv");
+    std::fs::write(
+        &csv,
+        "id,name,lane,kind,work,wait\na,Start,Sales,start,,\nb,Wait,Sales,wait,,three days\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out.vfmap.json");
+    let assert = valueflow()
+        .arg("import")
+        .arg(&csv)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "steps.csv: row 3, column \"wait\": \"three days\" is not a time",
+        ));
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!out.exists());
+}
