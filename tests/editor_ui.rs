@@ -505,3 +505,36 @@ fn box_selection_and_delete() {
         StepKind::Activity
     );
 }
+
+#[test]
+fn import_bpmn_into_the_editor_and_export_it_again() {
+    let mut h = harness(app_on(empty_map()));
+    h.state_mut().import_path(std::path::Path::new(
+        "../shared/fixtures/bpmn/bpmnjs-lanes.bpmn",
+    ));
+    h.run_steps(3);
+    let app = h.state();
+    assert!(app.dialog.is_none(), "imported without an error");
+    assert!(app.doc.map.step_count() > 0);
+    assert!(
+        app.doc.path.is_none() && app.doc.is_dirty(),
+        "an import is a new, unsaved map"
+    );
+    assert!(
+        app.doc.map.steps().all(|s| s.pos.is_some()),
+        "placed on the canvas"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lanes.bpmn");
+    h.state_mut().export_to(&out);
+    let back = valueflow::interop::import_file(&out).unwrap();
+    assert_eq!(back.map.step_count(), h.state().doc.map.step_count());
+    // A file that is not BPMN: an error dialog, and the map stays.
+    let before = h.state().doc.map.clone();
+    let bad = dir.path().join("bad.bpmn");
+    std::fs::write(&bad, "<not-bpmn/>").unwrap();
+    h.state_mut().import_path(&bad);
+    h.run_steps(2);
+    assert!(h.query_by_label("Cannot import the file").is_some());
+    assert_eq!(h.state().doc.map, before);
+}

@@ -49,6 +49,27 @@ impl Prefs {
 pub enum DialogPurpose {
     Open,
     SaveAs,
+    /// Read a BPMN 2.0 or CSV file into a new map.
+    Import,
+    /// Write the map as BPMN 2.0 or CSV.
+    Export,
+}
+
+impl DialogPurpose {
+    /// Whether the dialog picks an existing file (rather than naming one to write).
+    pub fn reads(self) -> bool {
+        matches!(self, DialogPurpose::Open | DialogPurpose::Import)
+    }
+
+    /// The prompt's title and its button.
+    pub fn title_and_action(self) -> (&'static str, &'static str) {
+        match self {
+            DialogPurpose::Open => ("Open map", "Open"),
+            DialogPurpose::SaveAs => ("Save map as", "Save"),
+            DialogPurpose::Import => ("Import BPMN or CSV", "Import"),
+            DialogPurpose::Export => ("Export as BPMN or CSV", "Export"),
+        }
+    }
 }
 
 /// A native dialog running on its own thread, so the window keeps painting.
@@ -87,10 +108,17 @@ impl NativeDialog {
         std::thread::Builder::new()
             .name("file-dialog".into())
             .spawn(move || {
-                let dialog = rfd::FileDialog::new().add_filter("valueflow map", &["json"]);
+                let map_filter = |d: rfd::FileDialog| d.add_filter("valueflow map", &["json"]);
+                let other_filter = |d: rfd::FileDialog| {
+                    d.add_filter("BPMN 2.0", &["bpmn", "xml"])
+                        .add_filter("CSV step table", &["csv"])
+                };
+                let dialog = rfd::FileDialog::new();
                 let chosen = match purpose {
-                    DialogPurpose::Open => dialog.pick_file(),
-                    DialogPurpose::SaveAs => dialog.set_file_name(name).save_file(),
+                    DialogPurpose::Open => map_filter(dialog).pick_file(),
+                    DialogPurpose::SaveAs => map_filter(dialog).set_file_name(name).save_file(),
+                    DialogPurpose::Import => other_filter(dialog).pick_file(),
+                    DialogPurpose::Export => other_filter(dialog).set_file_name(name).save_file(),
                 };
                 let _ = tx.send(chosen);
                 ctx.request_repaint();

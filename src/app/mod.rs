@@ -85,6 +85,8 @@ pub enum After {
     OpenDialog,
     OpenPath(PathBuf),
     OpenSample(String),
+    ImportDialog,
+    ImportPath(PathBuf),
     Close,
 }
 
@@ -261,6 +263,44 @@ impl EditorApp {
         }
     }
 
+    /// Imports a BPMN 2.0 or CSV file as a new, unsaved map; on error the current map stays.
+    pub fn import_path(&mut self, path: &Path) {
+        match crate::interop::import_file(path) {
+            Ok(imported) => {
+                self.replace_document(Document::new_dirty(imported.map, None));
+                let notes = imported.notes.len();
+                self.set_status(if notes == 0 {
+                    format!("Imported {}; save it as a map to keep it", path.display())
+                } else {
+                    format!(
+                        "Imported {} with {notes} note(s): {}",
+                        path.display(),
+                        imported.notes.join(" · ")
+                    )
+                });
+            }
+            Err(e) => {
+                self.dialog = Some(Dialog::Error {
+                    title: "Cannot import the file".into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Exports the map as BPMN 2.0 or CSV (by the file name); errors are shown.
+    pub fn export_to(&mut self, path: &Path) {
+        match crate::interop::export_file(&self.doc.map, path) {
+            Ok(()) => self.set_status(format!("Exported {}", path.display())),
+            Err(e) => {
+                self.dialog = Some(Dialog::Error {
+                    title: "Cannot export the map".into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+
     /// Saves to a path; returns whether it worked (errors are shown).
     pub fn save_to(&mut self, path: &Path) -> bool {
         let path = files::with_extension(path.to_owned());
@@ -286,7 +326,11 @@ impl EditorApp {
 
     /// Starts a native file dialog, or the in-app path prompt where there is none.
     fn ask_path(&mut self, purpose: DialogPurpose, ctx: &egui::Context) {
-        let name = files::suggested_file_name(&self.doc.map);
+        let name = if purpose == DialogPurpose::Export {
+            export_file_name(&self.doc.map)
+        } else {
+            files::suggested_file_name(&self.doc.map)
+        };
         match NativeDialog::spawn(purpose, &name, ctx) {
             Some(d) => self.native = Some(d),
             None => self.prompt_path(purpose),
@@ -295,6 +339,13 @@ impl EditorApp {
 
     fn prompt_path(&mut self, purpose: DialogPurpose) {
         let text = match (purpose, &self.doc.path) {
+            (DialogPurpose::Export, _) => std::env::current_dir()
+                .map(|d| {
+                    d.join(export_file_name(&self.doc.map))
+                        .display()
+                        .to_string()
+                })
+                .unwrap_or_default(),
             (DialogPurpose::SaveAs, Some(p)) => p.display().to_string(),
             (DialogPurpose::SaveAs, None) => std::env::current_dir()
                 .map(|d| {
@@ -303,7 +354,7 @@ impl EditorApp {
                         .to_string()
                 })
                 .unwrap_or_default(),
-            (DialogPurpose::Open, _) => self
+            (DialogPurpose::Open | DialogPurpose::Import, _) => self
                 .prefs
                 .recent
                 .first()
@@ -321,6 +372,8 @@ impl EditorApp {
     fn path_chosen(&mut self, purpose: DialogPurpose, path: PathBuf, ctx: &egui::Context) {
         match purpose {
             DialogPurpose::Open => self.open_path(&path),
+            DialogPurpose::Import => self.import_path(&path),
+            DialogPurpose::Export => self.export_to(&path),
             DialogPurpose::SaveAs => {
                 if self.save_to(&path)
                     && let Some(after) = self.pending_after.take()
@@ -346,6 +399,8 @@ impl EditorApp {
                 }
             }
             After::OpenDialog => self.ask_path(DialogPurpose::Open, ctx),
+            After::ImportDialog => self.ask_path(DialogPurpose::Import, ctx),
+            After::ImportPath(p) => self.import_path(&p),
             After::OpenPath(p) => self.open_path(&p),
             After::OpenSample(name) => match samples::load(&name) {
                 Some(Ok(map)) => self.replace_document(Document::new(map, None)),
@@ -518,6 +573,8 @@ impl EditorApp {
                 None => self.ask_path(DialogPurpose::SaveAs, ctx),
             },
             UiCommand::SaveAs => self.ask_path(DialogPurpose::SaveAs, ctx),
+            UiCommand::Import => self.guard(After::ImportDialog, ctx),
+            UiCommand::Export => self.ask_path(DialogPurpose::Export, ctx),
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             UiCommand::Undo => {
                 if self.doc.undo() {
@@ -1127,7 +1184,12 @@ impl EditorApp {
                 .collect()
         });
         if let Some(p) = dropped.into_iter().next() {
-            out.push(Request::Open(After::OpenPath(p)));
+            let import = crate::interop::InteropFormat::from_path(&p).is_ok();
+            out.push(Request::Open(if import {
+                After::ImportPath(p)
+            } else {
+                After::OpenPath(p)
+            }));
         }
         if ctx.input(|i| i.viewport().close_requested()) && !self.allow_close && self.doc.is_dirty()
         {
@@ -1265,11 +1327,7 @@ impl EditorApp {
                 error,
             } => {
                 let (purpose, mut text, mut error) = (*purpose, text.clone(), error.clone());
-                let title = if purpose == DialogPurpose::Open {
-                    "Open map"
-                } else {
-                    "Save map as"
-                };
+                let (title, action) = purpose.title_and_action();
                 modal(title, &mut |ui| {
                     ui.label("No file dialog is available here; type the file's path:");
                     let r = ui.add(
@@ -1285,19 +1343,13 @@ impl EditorApp {
                     }
                     ui.add_space(8.0);
                     ui.horizontal(|ui| {
-                        let go = ui
-                            .button(if purpose == DialogPurpose::Open {
-                                "Open"
-                            } else {
-                                "Save"
-                            })
-                            .clicked()
+                        let go = ui.button(action).clicked()
                             || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
                         if go {
                             let path = PathBuf::from(text.trim());
                             if text.trim().is_empty() {
                                 error = Some("Type a path".into());
-                            } else if purpose == DialogPurpose::Open && !path.is_file() {
+                            } else if purpose.reads() && !path.is_file() {
                                 error = Some(format!("No file at {}", path.display()));
                             } else {
                                 keep = false;
@@ -1410,6 +1462,15 @@ enum Request {
     PathChosen(DialogPurpose, PathBuf),
     Restore(Box<Recovered>),
     DiscardRecovery,
+}
+
+/// A file name for exporting a map as BPMN.
+fn export_file_name(map: &Map) -> String {
+    let name = files::suggested_file_name(map);
+    format!(
+        "{}.bpmn",
+        name.trim_end_matches(crate::format::FILE_EXTENSION)
+    )
 }
 
 /// Maps without positions (new or imported) are arranged when they are opened.
