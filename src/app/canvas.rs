@@ -441,6 +441,7 @@ impl Canvas {
         selection: &mut Selection,
         search_hits: &HashSet<StepId>,
         keyboard_free: bool,
+        analysis: &Analysis,
     ) -> Vec<CanvasRequest> {
         let mut requests = Vec::new();
         let palette = *theme::palette(ui.visuals().dark_mode);
@@ -711,8 +712,16 @@ impl Canvas {
             }
         }
 
-        if hovered_step.is_some() && self.drag.is_none() {
+        if let Some(id) = &hovered_step
+            && self.drag.is_none()
+        {
             ui.ctx().set_cursor_icon(CursorIcon::Grab);
+            let near_handle = pointer
+                .zip(handle_at)
+                .is_some_and(|(p, h)| (p - h).length() <= theme::HANDLE_RADIUS + 3.0);
+            if !near_handle {
+                step_tooltip(&response, id, analysis);
+            }
         }
         if space_down && self.drag.is_none() && response.hovered() {
             ui.ctx().set_cursor_icon(CursorIcon::Grab);
@@ -877,6 +886,40 @@ impl Canvas {
         }
         false
     }
+}
+
+/// Hovering a step shows its findings, each delay with the challenge question.
+fn step_tooltip(response: &egui::Response, id: &StepId, analysis: &Analysis) {
+    let findings: Vec<_> = analysis.findings_for(id).collect();
+    let time = analysis
+        .critical_path
+        .contains(id)
+        .then_some("On the most likely critical path");
+    if findings.is_empty() && time.is_none() {
+        return;
+    }
+    response.clone().on_hover_ui_at_pointer(|ui| {
+        ui.set_max_width(360.0);
+        if let Some(t) = time {
+            ui.label(egui::RichText::new(t).small().weak());
+        }
+        for f in findings {
+            ui.label(
+                egui::RichText::new(format!(
+                    "{} · {}",
+                    f.severity.as_str().to_uppercase(),
+                    f.rule.title()
+                ))
+                .color(theme::severity_color(f.severity))
+                .strong(),
+            );
+            ui.label(&f.message);
+            if let Some(q) = f.question {
+                ui.label(egui::RichText::new(q).italics());
+            }
+            ui.add_space(4.0);
+        }
+    });
 }
 
 /// A probability as a short percentage: 30, 33.3, 0.5.

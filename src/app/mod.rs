@@ -881,10 +881,13 @@ impl EditorApp {
                     self.analysis_generation,
                 );
                 let keyboard_free = self.dialog.is_none() && !ctx.egui_wants_keyboard_input();
-                for r in self
-                    .canvas
-                    .ui(ui, &mut self.selection, &hits, keyboard_free)
-                {
+                for r in self.canvas.ui(
+                    ui,
+                    &mut self.selection,
+                    &hits,
+                    keyboard_free,
+                    &self.analysis,
+                ) {
                     requests.push(Request::Canvas(r));
                 }
                 self.rename_ui(ui, &mut requests);
