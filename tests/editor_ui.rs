@@ -538,3 +538,35 @@ fn import_bpmn_into_the_editor_and_export_it_again() {
     assert!(h.query_by_label("Cannot import the file").is_some());
     assert_eq!(h.state().doc.map, before);
 }
+
+/// Pixel snapshots of the as-is sample (wgpu on Mesa's software renderer).
+/// After a deliberate visual change: `UPDATE_SNAPSHOTS=1 cargo test --test editor_ui snapshot`.
+fn snapshot_sample(dark_mode: bool, name: &str) {
+    let prefs = Prefs {
+        dark_mode,
+        ..Prefs::default()
+    };
+    let app = EditorApp::new(
+        valueflow::samples::default_map().unwrap(),
+        None,
+        prefs,
+        None,
+    );
+    let mut h = Harness::builder()
+        .with_size([1400.0, 860.0])
+        .with_step_dt(0.05)
+        .wgpu()
+        .build_ui_state(|ui, app: &mut EditorApp| app.ui_root(ui), app);
+    h.run_steps(6);
+    h.snapshot(name);
+}
+
+#[test]
+fn snapshot_as_is_sample_light() {
+    snapshot_sample(false, "as_is_light");
+}
+
+#[test]
+fn snapshot_as_is_sample_dark() {
+    snapshot_sample(true, "as_is_dark");
+}

@@ -977,11 +977,11 @@ impl EditorApp {
         ui.horizontal(|ui| {
             let tools = [
                 ("➕ Step", UiCommand::AddStep),
-                ("→ Connect", UiCommand::ConnectWork),
-                ("⇢ Information", UiCommand::ConnectInformation),
+                ("Connect", UiCommand::ConnectWork),
+                ("Information", UiCommand::ConnectInformation),
                 ("👤 Customer-facing", UiCommand::ToggleCustomerFacing),
                 ("🗑 Delete", UiCommand::Delete),
-                ("▦ Arrange", UiCommand::AutoArrange),
+                ("Arrange", UiCommand::AutoArrange),
                 ("⛶ Fit", UiCommand::FitView),
                 ("⟲ Undo", UiCommand::Undo),
                 ("⟳ Redo", UiCommand::Redo),
