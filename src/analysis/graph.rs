@@ -184,10 +184,43 @@ pub fn sccs(
     member: &dyn Fn(usize) -> bool,
     keep: &dyn Fn(usize, usize, f64) -> bool,
 ) -> Vec<Vec<usize>> {
-    const UNSEEN: u32 = u32::MAX;
-    let mut index = vec![UNSEEN; n];
-    let mut low = vec![0u32; n];
-    let mut on_stack = vec![false; n];
+    sccs_in(&mut SccScratch::new(n), csr, nodes, member, keep)
+}
+
+const UNSEEN: u32 = u32::MAX;
+
+/// Per-node working arrays for `sccs_in`, reusable across calls on subsets of one graph
+/// (each call resets only what it touched, so many small calls stay linear overall).
+pub struct SccScratch {
+    index: Vec<u32>,
+    low: Vec<u32>,
+    on_stack: Vec<bool>,
+}
+
+impl SccScratch {
+    pub fn new(n: usize) -> Self {
+        Self {
+            index: vec![UNSEEN; n],
+            low: vec![0; n],
+            on_stack: vec![false; n],
+        }
+    }
+}
+
+/// `sccs` with caller-provided scratch space.
+pub fn sccs_in(
+    scratch: &mut SccScratch,
+    csr: &Csr,
+    nodes: impl Iterator<Item = usize>,
+    member: &dyn Fn(usize) -> bool,
+    keep: &dyn Fn(usize, usize, f64) -> bool,
+) -> Vec<Vec<usize>> {
+    let SccScratch {
+        index,
+        low,
+        on_stack,
+    } = scratch;
+    let mut visited: Vec<usize> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
     let mut out = Vec::new();
     let mut next = 0u32;
@@ -198,6 +231,7 @@ pub fn sccs(
             continue;
         }
         calls.push((root, 0));
+        visited.push(root);
         index[root] = next;
         low[root] = next;
         next += 1;
@@ -225,6 +259,7 @@ pub fn sccs(
                 last.1 = p;
             }
             if let Some(w) = child {
+                visited.push(w);
                 index[w] = next;
                 low[w] = next;
                 next += 1;
@@ -249,6 +284,11 @@ pub fn sccs(
                 out.push(comp);
             }
         }
+    }
+    for v in visited {
+        index[v] = UNSEEN;
+        low[v] = 0;
+        on_stack[v] = false;
     }
     out
 }

@@ -2,7 +2,7 @@
 //! components, then each strongly connected component solved by policy iteration, where
 //! decisions average their branches and parallel splits take their slowest branch.
 
-use super::graph::{Csr, FlowGraph, sccs};
+use super::graph::{Csr, FlowGraph, SccScratch, sccs, sccs_in};
 
 /// Relative tolerance for "equal" times (ties) and for policy improvement.
 pub fn nearly_equal(a: f64, b: f64) -> bool {
@@ -30,6 +30,7 @@ pub fn find_traps(g: &FlowGraph, comps: &[Vec<usize>]) -> (Vec<bool>, Vec<bool>)
     let mut trap = vec![false; n];
     let mut comp_has_trap = vec![false; comps.len()];
     let mut in_set = vec![false; n];
+    let mut scratch = SccScratch::new(n);
     for (c, comp) in comps.iter().enumerate() {
         if !is_cyclic(&g.work, comp) {
             continue;
@@ -66,8 +67,8 @@ pub fn find_traps(g: &FlowGraph, comps: &[Vec<usize>]) -> (Vec<bool>, Vec<bool>)
                     break;
                 }
             }
-            let subs = sccs(
-                n,
+            let subs = sccs_in(
+                &mut scratch,
                 &g.work,
                 alive.iter().copied(),
                 &|w| in_set[w],
