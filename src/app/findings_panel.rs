@@ -13,32 +13,12 @@ pub fn findings_ui(
     analysis: &Analysis,
     selected: Option<&StepId>,
 ) -> Option<StepId> {
-    let m = &analysis.metrics;
-    let endless = || "endless".to_owned();
     ui.heading("Process");
     egui::Grid::new("metrics")
         .num_columns(2)
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
-            let rows = [
-                (
-                    "Lead time",
-                    m.lead_time_mins.map_or_else(endless, format_duration),
-                ),
-                (
-                    "Value-added time",
-                    m.value_added_mins.map_or_else(endless, format_duration),
-                ),
-                (
-                    "Process cycle efficiency",
-                    m.pce
-                        .map_or_else(|| "n/a".to_owned(), |p| format!("{:.1}%", p * 100.0)),
-                ),
-                ("Hand-offs between lanes", m.handoffs.to_string()),
-                ("Information hand-offs", m.info_handoffs.to_string()),
-                ("Customer touchpoints", m.customer_touchpoints.to_string()),
-                ("Steps", m.steps.to_string()),
-            ];
+            let rows = crate::report::metric_rows(&analysis.metrics);
             for (k, v) in rows {
                 ui.label(k);
                 ui.label(RichText::new(v).strong());

@@ -99,6 +99,27 @@ fn check_pos(pos: Option<[f32; 2]>) -> Result<(), MapError> {
 }
 
 impl Map {
+    /// The node of a step, or `UnknownStep`.
+    fn require_step(&self, id: &StepId) -> Result<NodeIndex, MapError> {
+        self.index_of(id)
+            .ok_or_else(|| MapError::UnknownStep(id.clone()))
+    }
+
+    /// The edge of a flow, or `UnknownFlow`.
+    fn require_flow(
+        &self,
+        from: &StepId,
+        to: &StepId,
+        kind: FlowKind,
+    ) -> Result<EdgeIndex, MapError> {
+        self.find_flow(from, to, kind)
+            .ok_or_else(|| MapError::UnknownFlow {
+                from: from.clone(),
+                to: to.clone(),
+                kind,
+            })
+    }
+
     // ---- lanes -------------------------------------------------------------------------
 
     /// Appends a lane at the bottom.
@@ -239,9 +260,7 @@ impl Map {
     /// Removes a step and every flow touching it. Returns the step, its position in the map
     /// order and the removed flows (from, to, flow) in map order.
     pub fn remove_step(&mut self, id: &StepId) -> Result<RemovedStep, MapError> {
-        let i = self
-            .index_of(id)
-            .ok_or_else(|| MapError::UnknownStep(id.clone()))?;
+        let i = self.require_step(id)?;
         let touching: Vec<EdgeIndex> = self
             .flow_order
             .iter()
@@ -287,9 +306,7 @@ impl Map {
 
     /// Changes a step's id everywhere (its flows follow it). Returns the old id.
     pub fn rename_step_id(&mut self, id: &StepId, new_id: StepId) -> Result<StepId, MapError> {
-        let i = self
-            .index_of(id)
-            .ok_or_else(|| MapError::UnknownStep(id.clone()))?;
+        let i = self.require_step(id)?;
         if &new_id == id {
             return Ok(new_id);
         }
@@ -306,9 +323,7 @@ impl Map {
 
     /// Sets one field of a step; returns the field's old value.
     pub fn set_step_field(&mut self, id: &StepId, field: StepField) -> Result<StepField, MapError> {
-        let i = self
-            .index_of(id)
-            .ok_or_else(|| MapError::UnknownStep(id.clone()))?;
+        let i = self.require_step(id)?;
         match &field {
             StepField::Lane(lane) => self.check_step_lane(id, lane.as_ref())?,
             StepField::WorkMins(v) => check_time("work_mins", *v)?,
@@ -385,12 +400,8 @@ impl Map {
         to: &StepId,
         flow: Flow,
     ) -> Result<EdgeIndex, MapError> {
-        let a = self
-            .index_of(from)
-            .ok_or_else(|| MapError::UnknownStep(from.clone()))?;
-        let b = self
-            .index_of(to)
-            .ok_or_else(|| MapError::UnknownStep(to.clone()))?;
+        let a = self.require_step(from)?;
+        let b = self.require_step(to)?;
         if self.find_flow(from, to, flow.kind).is_some() {
             return Err(MapError::DuplicateFlow {
                 from: from.clone(),
@@ -499,13 +510,7 @@ impl Map {
         to: &StepId,
         kind: FlowKind,
     ) -> Result<(Flow, usize), MapError> {
-        let e = self
-            .find_flow(from, to, kind)
-            .ok_or_else(|| MapError::UnknownFlow {
-                from: from.clone(),
-                to: to.clone(),
-                kind,
-            })?;
+        let e = self.require_flow(from, to, kind)?;
         let position = self.flow_order.iter().position(|&x| x == e).unwrap_or(0);
         self.flow_order.remove(position);
         let a = self.graph.edge_endpoints(e).map(|(a, _)| a);
@@ -524,13 +529,7 @@ impl Map {
         kind: FlowKind,
         field: FlowField,
     ) -> Result<FlowField, MapError> {
-        let e = self
-            .find_flow(from, to, kind)
-            .ok_or_else(|| MapError::UnknownFlow {
-                from: from.clone(),
-                to: to.clone(),
-                kind,
-            })?;
+        let e = self.require_flow(from, to, kind)?;
         match field {
             FlowField::Label(v) => Ok(FlowField::Label(std::mem::replace(
                 &mut self.graph[e].label,

@@ -15,8 +15,8 @@ fn percent(pce: Option<f64>) -> String {
     pce.map_or_else(|| "n/a".to_owned(), |p| format!("{:.1}%", p * 100.0))
 }
 
-/// The headline lines shared by text and Markdown.
-fn metric_rows(m: &Metrics) -> Vec<(&'static str, String)> {
+/// The headline lines shared by text, Markdown and the editor's findings panel.
+pub fn metric_rows(m: &Metrics) -> Vec<(&'static str, String)> {
     vec![
         ("Lead time", duration_or_endless(m.lead_time_mins)),
         ("Value-added time", duration_or_endless(m.value_added_mins)),
