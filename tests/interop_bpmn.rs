@@ -423,13 +423,38 @@ fn tool_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/bpmn-check")
 }
 
+/// Installs the BPMN checker (pinned by its package-lock.json) the first time it is needed,
+/// so that a plain `cargo test` works on a fresh clone with Node.js and npm.
+fn ensure_checker_installed(dir: &Path) {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    let installed = || {
+        dir.join("node_modules/bpmn-moddle").is_dir() && dir.join("node_modules/bpmnlint").is_dir()
+    };
+    if installed() {
+        return;
+    }
+    let status = std::process::Command::new("npm")
+        .args([
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+        ])
+        .arg(dir)
+        .status();
+    assert!(
+        matches!(status, Ok(s) if s.success()) && installed(),
+        "the BPMN checker could not be installed ({status:?}): it needs Node.js 20+ with npm; \
+         install it, then run `npm ci --prefix tools/bpmn-check`"
+    );
+}
+
 /// Runs tools/bpmn-check/check.mjs once on many files; one JSON object per file.
 fn check_with_node(files: &[PathBuf]) -> Vec<serde_json::Value> {
     let dir = tool_dir();
-    assert!(
-        dir.join("node_modules/bpmn-moddle").is_dir() && dir.join("node_modules/bpmnlint").is_dir(),
-        "the BPMN checker is not installed: run `npm ci --prefix tools/bpmn-check` once (needs Node.js 20+)"
-    );
+    ensure_checker_installed(&dir);
     let out = std::process::Command::new("node")
         .arg(dir.join("check.mjs"))
         .args(files)
