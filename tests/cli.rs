@@ -318,3 +318,17 @@ fn a_generated_large_map_round_trips_and_analyzes() {
     assert!(a.metrics.lead_time_mins.is_some_and(|t| t > 0.0));
     assert_eq!(a.loops.len(), 2_000 / 10 - 1);
 }
+
+#[test]
+fn the_gui_refuses_a_bad_bpmn_file_before_opening_a_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.bpmn");
+    std::fs::write(&path, "<definitions").unwrap();
+    valueflow()
+        .arg(&path)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("broken.bpmn"));
+}

@@ -34,6 +34,8 @@ use thiserror::Error;
 pub enum AppError {
     #[error(transparent)]
     Load(#[from] Box<LoadError>),
+    #[error(transparent)]
+    Import(#[from] crate::interop::InteropError),
     #[error("cannot open the window: {0}")]
     Window(String),
 }
@@ -45,9 +47,13 @@ const AUTOSAVE_EVERY: Duration = Duration::from_secs(5);
 /// Opens the editor on a file, or on the built-in sample when `file` is `None`;
 /// `dark_mode` overrides the remembered theme.
 pub fn run(file: Option<PathBuf>, dark_mode: Option<bool>) -> Result<(), AppError> {
-    let map = match &file {
-        Some(path) => load_file(path).map_err(Box::new)?,
-        None => samples::default_map().map_err(Box::new)?,
+    // A BPMN or CSV file on the command line is imported as a new, unsaved map.
+    let (map, file, imported) = match file {
+        Some(path) if crate::interop::InteropFormat::from_path(&path).is_ok() => {
+            (crate::interop::import_file(&path)?.map, None, true)
+        }
+        Some(path) => (load_file(&path).map_err(Box::new)?, Some(path), false),
+        None => (samples::default_map().map_err(Box::new)?, None, false),
     };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -72,7 +78,12 @@ pub fn run(file: Option<PathBuf>, dark_mode: Option<bool>) -> Result<(), AppErro
             }
             let recovery =
                 eframe::storage_dir("valueflow").map(|d| Recovery::new(d.join("recovery")));
-            Ok(Box::new(EditorApp::new(map, file, prefs, recovery)))
+            let mut app = EditorApp::new(map, file, prefs, recovery);
+            if imported {
+                let map = std::mem::take(&mut app.doc.map);
+                app.doc = Document::new_dirty(map, None);
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| AppError::Window(e.to_string()))
