@@ -570,3 +570,34 @@ fn snapshot_as_is_sample_light() {
 fn snapshot_as_is_sample_dark() {
     snapshot_sample(true, "as_is_dark");
 }
+
+#[test]
+fn the_context_menu_acts_on_the_step_under_the_pointer() {
+    let map = valueflow::samples::default_map().unwrap();
+    let mut h = harness(app_on(map));
+    let id = StepId::new("enter-order");
+    assert_eq!(
+        h.state().doc.map.step(&id).unwrap().touchpoint,
+        Touchpoint::Internal
+    );
+    let p = step_screen(&h, "enter-order");
+    h.hover_at(p);
+    h.step();
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.run_steps(3);
+    assert_eq!(h.state().selection.steps, vec![id.clone()]);
+    h.get_by_label_contains("Toggle customer-facing").click();
+    h.run_steps(3);
+    assert_eq!(
+        h.state().doc.map.step(&id).unwrap().touchpoint,
+        Touchpoint::Customer
+    );
+}

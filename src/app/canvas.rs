@@ -114,6 +114,8 @@ pub enum CanvasRequest {
     AddStepAt([f32; 2]),
     Connect(StepId, StepId, FlowKind),
     Rename(StepId),
+    /// A command chosen from the context menu (for the selection).
+    Command(super::commands::UiCommand),
 }
 
 enum Drag {
@@ -712,6 +714,62 @@ impl Canvas {
             }
         }
 
+        // Right-click: the step under the pointer joins the selection, then a menu of the
+        // commands that act on a selection.
+        if response.secondary_clicked()
+            && let Some(p) = pointer_canvas
+        {
+            match self.step_at(p) {
+                Some(id) if !selection.contains(&id) => selection.only(id),
+                Some(_) => {}
+                None => {
+                    if let Some(flow) = self.flow_at(p) {
+                        selection.steps.clear();
+                        selection.flow = Some(flow);
+                    }
+                }
+            }
+        }
+        let has_selection = !selection.is_empty();
+        let steps_selected = selection.steps.len();
+        response.context_menu(|ui| {
+            use super::commands::{UiCommand as C, spec};
+            let items: &[C] = if steps_selected > 0 {
+                &[
+                    C::Rename,
+                    C::ToggleCustomerFacing,
+                    C::ConnectWork,
+                    C::ConnectInformation,
+                    C::Copy,
+                    C::Duplicate,
+                    C::Delete,
+                ]
+            } else if has_selection {
+                &[C::Delete]
+            } else {
+                &[C::AddStep, C::Paste, C::AutoArrange, C::FitView]
+            };
+            for &c in items {
+                let enabled = match c {
+                    C::Rename => steps_selected == 1,
+                    C::ConnectWork | C::ConnectInformation => steps_selected >= 2,
+                    _ => true,
+                };
+                let Some(s) = spec(c) else { continue };
+                let shortcut = s
+                    .shortcuts
+                    .first()
+                    .map(|k| ui.ctx().format_shortcut(k))
+                    .unwrap_or_default();
+                if ui
+                    .add_enabled(enabled, egui::Button::new(s.label).shortcut_text(shortcut))
+                    .clicked()
+                {
+                    requests.push(CanvasRequest::Command(c));
+                    ui.close();
+                }
+            }
+        });
         if let Some(id) = &hovered_step
             && self.drag.is_none()
         {

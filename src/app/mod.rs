@@ -936,6 +936,7 @@ impl EditorApp {
                     },
                 ));
             }
+            Request::Canvas(CanvasRequest::Command(c)) => self.run_command(c, ctx),
             Request::Canvas(CanvasRequest::Rename(id)) => {
                 let name = self
                     .doc
