@@ -70,5 +70,34 @@ fn canvas_frames(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, canvas_frames);
+/// An edit on a large map: the command (with its undo snapshot), the analysis and the view
+/// cache rebuild, then the next frame, as when a drag is dropped.
+fn edit_then_frame(c: &mut Criterion) {
+    use valueflow::app::document::Command;
+    let mut group = c.benchmark_group("edit_then_frame");
+    group.sample_size(20);
+    for steps in [1_000usize, 10_000] {
+        let ctx = egui::Context::default();
+        let mut app = EditorApp::new(snake(steps), None, Prefs::default(), None);
+        let centre = pos2(800.0, 500.0);
+        for k in 0..5 {
+            frame(&ctx, &mut app, f64::from(k) * 0.016, centre);
+        }
+        let id = app.doc.map.steps().nth(steps / 2).map(|s| s.id.clone()).expect("a step");
+        let mut t = 1.0;
+        let mut dx = 0.0;
+        group.bench_function(BenchmarkId::from_parameter(steps), |b| {
+            b.iter(|| {
+                t += 0.016;
+                dx = if dx == 0.0 { 20.0 } else { 0.0 };
+                let [x, y] = app.doc.map.step(&id).and_then(|s| s.pos).expect("placed");
+                app.execute(Command::MoveSteps(vec![(id.clone(), [x + dx, y], None)]));
+                frame(&ctx, &mut app, t, centre)
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, canvas_frames, edit_then_frame);
 criterion_main!(benches);

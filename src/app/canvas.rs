@@ -215,7 +215,12 @@ impl Canvas {
             e.0 = e.0.min(f.severity);
             e.1 += 1;
         }
-        let fallback = layout::arrange(map);
+        // Steps without a position (not yet arranged) get the auto-arrange position.
+        let fallback = if map.steps().any(|s| s.pos.is_none()) {
+            layout::arrange(map)
+        } else {
+            Vec::new()
+        };
         for (k, s) in map.steps().enumerate() {
             let visual = StepVisual {
                 id: s.id.clone(),
