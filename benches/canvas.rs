@@ -83,7 +83,13 @@ fn edit_then_frame(c: &mut Criterion) {
         for k in 0..5 {
             frame(&ctx, &mut app, f64::from(k) * 0.016, centre);
         }
-        let id = app.doc.map.steps().nth(steps / 2).map(|s| s.id.clone()).expect("a step");
+        let id = app
+            .doc
+            .map
+            .steps()
+            .nth(steps / 2)
+            .map(|s| s.id.clone())
+            .expect("a step");
         let mut t = 1.0;
         let mut dx = 0.0;
         group.bench_function(BenchmarkId::from_parameter(steps), |b| {

@@ -601,3 +601,31 @@ fn the_context_menu_acts_on_the_step_under_the_pointer() {
         Touchpoint::Customer
     );
 }
+
+#[test]
+fn find_cycles_through_matches_with_enter() {
+    let map = valueflow::samples::default_map().unwrap();
+    let mut h = harness(app_on(map));
+    cmd_key(&mut h, egui::Key::F);
+    h.run_steps(2);
+    focused(&h).type_text("invoice");
+    h.run_steps(2);
+    let matches: Vec<StepId> = h
+        .state()
+        .doc
+        .map
+        .steps()
+        .filter(|s| {
+            s.name.to_lowercase().contains("invoice") || s.system.to_lowercase().contains("invoice")
+        })
+        .map(|s| s.id.clone())
+        .collect();
+    assert!(matches.len() >= 2);
+    key(&mut h, egui::Key::Enter);
+    let first = h.state().selection.steps.clone();
+    key(&mut h, egui::Key::Enter);
+    let second = h.state().selection.steps.clone();
+    assert_eq!(first.len(), 1);
+    assert!(matches.contains(&first[0]) && matches.contains(&second[0]));
+    assert_ne!(first, second, "Enter moves to the next match");
+}

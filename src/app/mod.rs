@@ -133,7 +133,8 @@ struct Clip {
 #[derive(Debug, Clone, Default)]
 struct Search {
     query: String,
-    current: usize,
+    /// The match shown last (an index into the matches of `query`).
+    shown: Option<usize>,
     focus: bool,
 }
 
@@ -450,9 +451,6 @@ impl EditorApp {
             .canvas
             .lane_at(at[1])
             .or_else(|| self.doc.map.lanes().first().map(|l| l.id.clone()));
-        if step.lane.is_none() && !self.doc.map.lanes().is_empty() {
-            step.lane = self.doc.map.lanes().first().map(|l| l.id.clone());
-        }
         step.pos = Some(at);
         self.execute(Command::AddStep(step));
         if self.doc.map.contains_step(&id) {
@@ -1092,6 +1090,9 @@ impl EditorApp {
                         r.request_focus();
                         search.focus = false;
                     }
+                    if r.changed() {
+                        search.shown = None;
+                    }
                     let matches = self.search_matches(&search.query.trim().to_lowercase());
                     if search.query.trim().is_empty() {
                         ui.label("");
@@ -1101,16 +1102,15 @@ impl EditorApp {
                     let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     let back = ui.input(|i| i.modifiers.shift);
                     if (enter || ui.button("Next").clicked()) && !matches.is_empty() {
-                        search.current = if back {
-                            (search.current + matches.len() - 1) % matches.len()
-                        } else if enter || search.current < matches.len() {
-                            (search.current + 1) % matches.len()
-                        } else {
-                            0
+                        let n = matches.len();
+                        let next = match search.shown {
+                            None if back => n - 1,
+                            None => 0,
+                            Some(i) if back => (i + n - 1) % n,
+                            Some(i) => (i + 1) % n,
                         };
-                        out.push(Request::Focus(
-                            matches[search.current % matches.len()].clone(),
-                        ));
+                        search.shown = Some(next);
+                        out.push(Request::Focus(matches[next].clone()));
                         search.focus = true;
                     }
                     if ui.button("✖").on_hover_text("Close (Esc)").clicked()
