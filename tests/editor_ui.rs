@@ -629,3 +629,31 @@ fn find_cycles_through_matches_with_enter() {
     assert!(matches.contains(&first[0]) && matches.contains(&second[0]));
     assert_ne!(first, second, "Enter moves to the next match");
 }
+
+#[test]
+fn save_as_through_the_path_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("workshop");
+    let mut h = harness(app_on(empty_map()).without_native_dialogs());
+    add_step(&mut h, pos2(150.0, 70.0), "Only step");
+    cmd_key(&mut h, egui::Key::S);
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("type the file's path").is_some());
+    let prompt = focused(&h);
+    prompt.focus();
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    focused(&h).type_text(&target.display().to_string());
+    h.step();
+    key(&mut h, egui::Key::Enter);
+    h.run_steps(3);
+    // The extension is added, the file is written, and the document is clean.
+    let saved = dir.path().join("workshop.vfmap.json");
+    assert!(saved.is_file(), "saved as {}", saved.display());
+    assert_eq!(
+        valueflow::format::load_file(&saved).unwrap(),
+        h.state().doc.map
+    );
+    assert!(!h.state().doc.is_dirty());
+    assert_eq!(h.state().doc.path.as_deref(), Some(saved.as_path()));
+}

@@ -162,6 +162,8 @@ pub struct EditorApp {
     pending_after: Option<After>,
     title: String,
     applied_dark_mode: Option<bool>,
+    /// Whether to try the platform's file dialogs before the in-app path prompt.
+    native_dialogs: bool,
 }
 
 impl EditorApp {
@@ -190,6 +192,7 @@ impl EditorApp {
             pending_after: None,
             title: String::new(),
             applied_dark_mode: None,
+            native_dialogs: true,
             recovery,
             prefs,
         };
@@ -343,10 +346,21 @@ impl EditorApp {
         } else {
             files::suggested_file_name(&self.doc.map)
         };
-        match NativeDialog::spawn(purpose, &name, ctx) {
+        let native = self
+            .native_dialogs
+            .then(|| NativeDialog::spawn(purpose, &name, ctx))
+            .flatten();
+        match native {
             Some(d) => self.native = Some(d),
             None => self.prompt_path(purpose),
         }
+    }
+
+    /// Always use the in-app path prompt instead of the platform's file dialogs (tests,
+    /// or desktops whose dialog service misbehaves).
+    pub fn without_native_dialogs(mut self) -> Self {
+        self.native_dialogs = false;
+        self
     }
 
     fn prompt_path(&mut self, purpose: DialogPurpose) {
