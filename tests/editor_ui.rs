@@ -657,3 +657,32 @@ fn save_as_through_the_path_prompt() {
     assert!(!h.state().doc.is_dirty());
     assert_eq!(h.state().doc.path.as_deref(), Some(saved.as_path()));
 }
+
+#[test]
+fn unsaved_work_from_a_crash_is_offered_back() {
+    use valueflow::app::files::Recovery;
+    let dir = tempfile::tempdir().unwrap();
+    let recovery = Recovery::new(dir.path().to_owned());
+    let mut lost = empty_map();
+    lost.name = "Work from before the crash".into();
+    recovery.write(&lost, None).unwrap();
+    let app = EditorApp::new(
+        Map::new("start"),
+        None,
+        Prefs::default(),
+        Some(Recovery::new(dir.path().to_owned())),
+    );
+    let mut h = harness(app);
+    assert!(h.query_by_label("Restore unsaved work?").is_some());
+    h.get_by_label("Restore").click();
+    h.run_steps(3);
+    assert_eq!(h.state().doc.map, lost);
+    assert!(
+        h.state().doc.is_dirty(),
+        "restored work is unsaved until saved"
+    );
+    // Saving clears the recovery copy.
+    let path = dir.path().join("saved.vfmap.json");
+    assert!(h.state_mut().save_to(&path));
+    assert!(recovery.read().is_none());
+}
