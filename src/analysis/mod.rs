@@ -49,6 +49,23 @@ impl Analysis {
         self.findings.iter().filter(move |f| &f.step == step)
     }
 
+    /// The findings grouped by severity, high first; only severities that have findings.
+    pub fn findings_by_severity(&self) -> Vec<(Severity, Vec<&Finding>)> {
+        Severity::ALL
+            .into_iter()
+            .map(|s| {
+                (
+                    s,
+                    self.findings
+                        .iter()
+                        .filter(|f| f.severity == s)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .filter(|(_, group)| !group.is_empty())
+            .collect()
+    }
+
     /// The highest severity among the findings (none → `None`).
     pub fn worst_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).min()

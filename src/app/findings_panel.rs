@@ -34,15 +34,7 @@ pub fn findings_ui(
             if analysis.findings.is_empty() {
                 ui.label("No findings: every delay is assessed and adds customer value.");
             }
-            for severity in Severity::ALL {
-                let group: Vec<_> = analysis
-                    .findings
-                    .iter()
-                    .filter(|f| f.severity == severity)
-                    .collect();
-                if group.is_empty() {
-                    continue;
-                }
+            for (severity, group) in analysis.findings_by_severity() {
                 let title = RichText::new(format!(
                     "{} ({})",
                     severity.as_str().to_uppercase(),

@@ -133,15 +133,7 @@ pub fn markdown(map: &Map, a: &Analysis) -> String {
         let _ = writeln!(out, "No findings.");
         return out;
     }
-    for severity in Severity::ALL {
-        let group: Vec<&Finding> = a
-            .findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .collect();
-        if group.is_empty() {
-            continue;
-        }
+    for (severity, group) in a.findings_by_severity() {
         let _ = writeln!(
             out,
             "### {} ({})\n",
