@@ -1,0 +1,231 @@
+//! The modal dialogs: unsaved changes, errors, deleting a lane, the in-app path prompt,
+//! restoring a recovery copy, and the keyboard shortcuts (from the command table).
+
+use super::commands::COMMANDS;
+use super::document::Command;
+use super::{Dialog, EditorApp, Request};
+use std::path::PathBuf;
+
+impl EditorApp {
+    pub(super) fn dialog_ui(&mut self, ctx: &egui::Context, out: &mut Vec<Request>) {
+        let Some(dialog) = self.dialog.take() else {
+            return;
+        };
+        let mut keep = true;
+        let modal = |title: &str, add: &mut dyn FnMut(&mut egui::Ui)| {
+            egui::Modal::new(egui::Id::new(("dialog", title.to_owned()))).show(ctx, |ui| {
+                ui.set_max_width(520.0);
+                ui.heading(title);
+                ui.add_space(6.0);
+                add(ui);
+            });
+        };
+        match &dialog {
+            Dialog::Unsaved(after) => {
+                let after = after.clone();
+                modal("Unsaved changes", &mut |ui| {
+                    ui.label(format!(
+                        "Save the changes to \"{}\" first?",
+                        self.doc.map.name
+                    ));
+                    ui.add_space(8.0);
+                    ui.horizontal(|ui| {
+                        if ui.button("Save").clicked() {
+                            keep = false;
+                            out.push(Request::SaveThen(after.clone()));
+                        }
+                        if ui.button("Discard").clicked() {
+                            keep = false;
+                            out.push(Request::Discard(after.clone()));
+                        }
+                        if ui.button("Cancel").clicked()
+                            || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                        {
+                            keep = false;
+                        }
+                    });
+                });
+            }
+            Dialog::Error { title, message } => {
+                modal(title, &mut |ui| {
+                    ui.label(message);
+                    ui.add_space(8.0);
+                    if ui.button("OK").clicked()
+                        || ui.input(|i| {
+                            i.key_pressed(egui::Key::Enter) || i.key_pressed(egui::Key::Escape)
+                        })
+                    {
+                        keep = false;
+                    }
+                });
+            }
+            Dialog::RemoveLane { lane, target } => {
+                let mut target = target.clone();
+                let map = &self.doc.map;
+                let name = map.lane(lane).map(|l| l.name.clone()).unwrap_or_default();
+                let steps = map.steps_in_lane(lane).len();
+                modal("Delete lane", &mut |ui| {
+                    ui.label(format!("\"{name}\" holds {steps} step(s). Move them to:"));
+                    egui::ComboBox::from_id_salt("remove-lane-target")
+                        .selected_text(
+                            target
+                                .as_ref()
+                                .and_then(|t| map.lane(t))
+                                .map(|l| l.name.clone())
+                                .unwrap_or_default(),
+                        )
+                        .show_ui(ui, |ui| {
+                            for l in map.lanes().iter().filter(|l| &l.id != lane) {
+                                ui.selectable_value(&mut target, Some(l.id.clone()), &l.name);
+                            }
+                        });
+                    ui.add_space(8.0);
+                    ui.horizontal(|ui| {
+                        if ui.button("Delete lane").clicked() {
+                            keep = false;
+                            out.push(Request::Execute(Command::RemoveLane(
+                                lane.clone(),
+                                target.clone(),
+                            )));
+                        }
+                        if ui.button("Cancel").clicked()
+                            || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                        {
+                            keep = false;
+                        }
+                    });
+                });
+                if keep {
+                    self.dialog = Some(Dialog::RemoveLane {
+                        lane: lane.clone(),
+                        target,
+                    });
+                    return;
+                }
+            }
+            Dialog::PathPrompt {
+                purpose,
+                text,
+                error,
+            } => {
+                let (purpose, mut text, mut error) = (*purpose, text.clone(), error.clone());
+                let (title, action) = purpose.title_and_action();
+                modal(title, &mut |ui| {
+                    ui.label("No file dialog is available here; type the file's path:");
+                    let r = ui.add(
+                        egui::TextEdit::singleline(&mut text)
+                            .id(egui::Id::new("path-prompt"))
+                            .desired_width(480.0),
+                    );
+                    if !r.has_focus() && error.is_none() && !r.lost_focus() {
+                        r.request_focus();
+                    }
+                    if let Some(e) = &error {
+                        ui.colored_label(egui::Color32::from_rgb(0xd0, 0x30, 0x30), e);
+                    }
+                    ui.add_space(8.0);
+                    ui.horizontal(|ui| {
+                        let go = ui.button(action).clicked()
+                            || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
+                        if go {
+                            let path = PathBuf::from(text.trim());
+                            if text.trim().is_empty() {
+                                error = Some("Type a path".into());
+                            } else if purpose.reads() && !path.is_file() {
+                                error = Some(format!("No file at {}", path.display()));
+                            } else {
+                                keep = false;
+                                out.push(Request::PathChosen(purpose, path));
+                            }
+                        }
+                        if ui.button("Cancel").clicked()
+                            || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                        {
+                            keep = false;
+                        }
+                    });
+                });
+                if keep {
+                    self.dialog = Some(Dialog::PathPrompt {
+                        purpose,
+                        text,
+                        error,
+                    });
+                    return;
+                }
+            }
+            Dialog::Recover(found) => {
+                let when = found
+                    .saved_at
+                    .and_then(|t| t.elapsed().ok())
+                    .map(|d| {
+                        format!(
+                            " from {} ago",
+                            crate::units::format_duration(d.as_secs_f64() / 60.0)
+                        )
+                    })
+                    .unwrap_or_default();
+                modal("Restore unsaved work?", &mut |ui| {
+                    ui.label(format!(
+                        "valueflow was closed with unsaved changes to \"{}\"{when}. Restore them?",
+                        found.map.name
+                    ));
+                    ui.add_space(8.0);
+                    ui.horizontal(|ui| {
+                        if ui.button("Restore").clicked() {
+                            keep = false;
+                            out.push(Request::Restore(found.clone()));
+                        }
+                        if ui.button("Discard").clicked() {
+                            keep = false;
+                            out.push(Request::DiscardRecovery);
+                        }
+                    });
+                });
+            }
+            Dialog::Help => {
+                modal("Keyboard shortcuts", &mut |ui| {
+                    egui::Grid::new("shortcuts")
+                        .num_columns(2)
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for s in COMMANDS.iter().filter(|s| !s.shortcuts.is_empty()) {
+                                ui.label(s.label.trim_end_matches('…'));
+                                let keys: Vec<String> = s
+                                    .shortcuts
+                                    .iter()
+                                    .map(|k| ui.ctx().format_shortcut(k))
+                                    .collect();
+                                ui.label(keys.join(", "));
+                                ui.end_row();
+                            }
+                            for (what, how) in [
+                                ("Pan", "Drag empty canvas, middle mouse, or Space + drag"),
+                                ("Zoom", "Mouse wheel or pinch"),
+                                ("Select several", "Shift-click, or Shift + drag a box"),
+                                (
+                                    "Connect",
+                                    "Drag from a step's handle (Alt: information flow)",
+                                ),
+                                ("Add step", "Double-click empty canvas"),
+                                ("Rename", "Double-click a step"),
+                            ] {
+                                ui.label(what);
+                                ui.label(how);
+                                ui.end_row();
+                            }
+                        });
+                    ui.add_space(8.0);
+                    if ui.button("Close").clicked()
+                        || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                    {
+                        keep = false;
+                    }
+                });
+            }
+        }
+        if keep {
+            self.dialog = Some(dialog);
+        }
+    }
+}
