@@ -703,3 +703,58 @@ fn unsaved_work_from_a_crash_is_offered_back() {
     assert!(h.state_mut().save_to(&path));
     assert!(recovery.read().is_none());
 }
+
+#[test]
+fn auto_arrange_puts_every_step_in_its_lane_in_flow_order_and_undoes_in_one_step() {
+    let map = valueflow::samples::load("order-to-cash-to-be.vfmap.json")
+        .unwrap()
+        .unwrap();
+    let before = map.clone();
+    let mut h = harness(app_on(map));
+    h.hover_at(pos2(900.0, 500.0));
+    key(&mut h, egui::Key::L);
+    h.run_steps(3);
+    let map = &h.state().doc.map;
+    assert_ne!(map, &before, "positions changed");
+    let bands = valueflow::layout::lane_bands(map);
+    for s in map.steps() {
+        assert_eq!(
+            valueflow::layout::band_at(&bands, s.pos.unwrap()[1])
+                .unwrap()
+                .lane,
+            s.lane,
+            "{} in its lane",
+            s.id
+        );
+    }
+    // Every forward work flow goes left to right.
+    let x = |id: &StepId| map.step(id).unwrap().pos.unwrap()[0];
+    let loops: Vec<&Vec<StepId>> = h.state().analysis.loops.iter().collect();
+    for f in map.flows().filter(|f| f.flow.kind == FlowKind::Work) {
+        let in_loop = loops.iter().any(|l| l.contains(f.from) && l.contains(f.to));
+        if !in_loop {
+            assert!(
+                x(f.from) < x(f.to),
+                "{} → {} goes left to right",
+                f.from,
+                f.to
+            );
+        }
+    }
+    if std::env::var_os("VALUEFLOW_SAVE_RENDER").is_some() && renderer_available() {
+        let mut r = Harness::builder()
+            .with_size([1600.0, 900.0])
+            .wgpu()
+            .build_ui_state(
+                |ui, app: &mut EditorApp| app.ui_root(ui),
+                app_on(map.clone()),
+            );
+        r.run_steps(4);
+        r.render()
+            .unwrap()
+            .save("/tmp/arranged-render.png")
+            .unwrap();
+    }
+    cmd_key(&mut h, egui::Key::Z);
+    assert_eq!(h.state().doc.map, before);
+}
