@@ -758,3 +758,59 @@ fn auto_arrange_puts_every_step_in_its_lane_in_flow_order_and_undoes_in_one_step
     cmd_key(&mut h, egui::Key::Z);
     assert_eq!(h.state().doc.map, before);
 }
+
+#[test]
+fn dragging_from_the_handle_connects_two_steps() {
+    let mut h = harness(app_on(empty_map()));
+    let a = add_step(&mut h, pos2(150.0, 70.0), "From");
+    let b = add_step(&mut h, pos2(420.0, 210.0), "To");
+    // Select a: its handle sits just right of its box.
+    let pa = step_screen(&h, a.as_str());
+    click(&mut h, pa, Modifiers::NONE);
+    let zoom = h.state().canvas.zoom;
+    let handle = pa + Vec2::new(valueflow::layout::STEP_WIDTH / 2.0 * zoom + 11.0, 0.0);
+    let pb = step_screen(&h, b.as_str());
+    drag(&mut h, handle, pb, Modifiers::NONE);
+    let map = &h.state().doc.map;
+    assert!(
+        map.find_flow(&a, &b, FlowKind::Work).is_some(),
+        "a work flow from the handle drag"
+    );
+    assert_eq!(
+        map.step(&a).unwrap().pos,
+        Some([150.0, 70.0]),
+        "the step itself did not move"
+    );
+    // With Alt held the new flow carries information.
+    click(&mut h, pa, Modifiers::NONE);
+    drag(&mut h, handle, pb, Modifiers::ALT);
+    assert!(
+        h.state()
+            .doc
+            .map
+            .find_flow(&a, &b, FlowKind::Information)
+            .is_some()
+    );
+}
+
+#[test]
+fn zoom_keys_and_fit() {
+    let map = valueflow::samples::default_map().unwrap();
+    let mut h = harness(app_on(map));
+    let z0 = h.state().canvas.zoom;
+    h.hover_at(pos2(900.0, 500.0));
+    key(&mut h, egui::Key::Plus);
+    assert!(h.state().canvas.zoom > z0);
+    key(&mut h, egui::Key::Minus);
+    key(&mut h, egui::Key::Minus);
+    assert!(h.state().canvas.zoom < z0);
+    key(&mut h, egui::Key::F);
+    h.run_steps(2);
+    // Fit shows every step inside the canvas.
+    let app = h.state();
+    for s in app.doc.map.steps() {
+        let [x, y] = s.pos.unwrap();
+        let p = app.canvas.canvas_to_screen(pos2(x, y));
+        assert!(app.canvas.rect.contains(p), "{} is in view after fit", s.id);
+    }
+}
