@@ -109,6 +109,15 @@ fn cmd_key(h: &mut Harness<'_, EditorApp>, k: egui::Key) {
     h.run_steps(2);
 }
 
+/// Every step sits inside its own lane's band.
+fn assert_steps_in_their_lanes(map: &Map) {
+    let bands = valueflow::layout::lane_bands(map);
+    for s in map.steps() {
+        let band = valueflow::layout::band_at(&bands, s.pos.unwrap()[1]).unwrap();
+        assert_eq!(band.lane, s.lane, "{} in its lane's band", s.id);
+    }
+}
+
 /// The text field that has keyboard focus.
 fn focused<'h>(h: &'h Harness<'_, EditorApp>) -> egui_kittest::Node<'h> {
     h.get_all_by_role(egui::accesskit::Role::TextInput)
@@ -395,17 +404,7 @@ fn deleting_a_lane_with_steps_asks_where_they_go() {
         map.steps()
             .all(|s| s.lane.as_ref().is_some_and(|l| map.lane(l).is_some()))
     );
-    let bands = valueflow::layout::lane_bands(map);
-    for s in map.steps() {
-        assert_eq!(
-            valueflow::layout::band_at(&bands, s.pos.unwrap()[1])
-                .unwrap()
-                .lane,
-            s.lane,
-            "{} in its band",
-            s.id
-        );
-    }
+    assert_steps_in_their_lanes(map);
 }
 
 #[test]
@@ -716,17 +715,7 @@ fn auto_arrange_puts_every_step_in_its_lane_in_flow_order_and_undoes_in_one_step
     h.run_steps(3);
     let map = &h.state().doc.map;
     assert_ne!(map, &before, "positions changed");
-    let bands = valueflow::layout::lane_bands(map);
-    for s in map.steps() {
-        assert_eq!(
-            valueflow::layout::band_at(&bands, s.pos.unwrap()[1])
-                .unwrap()
-                .lane,
-            s.lane,
-            "{} in its lane",
-            s.id
-        );
-    }
+    assert_steps_in_their_lanes(map);
     // Every forward work flow goes left to right.
     let x = |id: &StepId| map.step(id).unwrap().pos.unwrap()[0];
     let loops: Vec<&Vec<StepId>> = h.state().analysis.loops.iter().collect();

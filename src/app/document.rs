@@ -301,25 +301,26 @@ impl Document {
     }
 
     pub fn undo(&mut self) -> bool {
-        let Some(s) = self.undo.pop() else {
-            return false;
-        };
-        let current = std::mem::replace(&mut self.map, s.map);
-        self.redo.push(Snapshot {
-            label: s.label,
-            map: current,
-            state: std::mem::replace(&mut self.state, s.state),
-        });
-        self.revision += 1;
-        true
+        self.travel(true)
     }
 
     pub fn redo(&mut self) -> bool {
-        let Some(s) = self.redo.pop() else {
+        self.travel(false)
+    }
+
+    /// Moves one step back (undo) or forward (redo) through the history: the map becomes the
+    /// snapshot's, and the current map goes onto the other stack.
+    fn travel(&mut self, back: bool) -> bool {
+        let (from, to) = if back {
+            (&mut self.undo, &mut self.redo)
+        } else {
+            (&mut self.redo, &mut self.undo)
+        };
+        let Some(s) = from.pop() else {
             return false;
         };
         let current = std::mem::replace(&mut self.map, s.map);
-        self.undo.push(Snapshot {
+        to.push(Snapshot {
             label: s.label,
             map: current,
             state: std::mem::replace(&mut self.state, s.state),

@@ -470,9 +470,16 @@ impl EditorApp {
         self.execute(Command::AddStep(step));
         if self.doc.map.contains_step(&id) {
             self.selection.only(id.clone());
-            self.renaming = Some((id.clone(), "New step".into(), true));
+            self.start_rename(&id);
         }
         id
+    }
+
+    /// Opens the in-place name editor on a step, its current name selected.
+    fn start_rename(&mut self, id: &StepId) {
+        if let Some(step) = self.doc.map.step(id) {
+            self.renaming = Some((id.clone(), step.name.clone(), true));
+        }
     }
 
     /// Where a new step goes without a click: right of the selection, else the view centre.
@@ -645,13 +652,7 @@ impl EditorApp {
             }
             UiCommand::Rename => {
                 if let Some(id) = self.selection.steps.first().cloned() {
-                    let name = self
-                        .doc
-                        .map
-                        .step(&id)
-                        .map(|s| s.name.clone())
-                        .unwrap_or_default();
-                    self.renaming = Some((id, name, true));
+                    self.start_rename(&id);
                 }
             }
             UiCommand::AddStep => {
@@ -951,14 +952,8 @@ impl EditorApp {
             }
             Request::Canvas(CanvasRequest::Command(c)) => self.run_command(c, ctx),
             Request::Canvas(CanvasRequest::Rename(id)) => {
-                let name = self
-                    .doc
-                    .map
-                    .step(&id)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default();
                 self.selection.only(id.clone());
-                self.renaming = Some((id, name, true));
+                self.start_rename(&id);
             }
             Request::Inspector(InspectorRequest::Execute(c)) => self.execute(c),
             Request::Inspector(InspectorRequest::Focus(id)) => self.handle(Request::Focus(id), ctx),
