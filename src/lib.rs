@@ -13,4 +13,5 @@ pub mod layout;
 pub mod model;
 pub mod report;
 pub mod samples;
+pub mod text;
 pub mod units;

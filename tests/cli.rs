@@ -9,7 +9,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 
-const EXAMPLE: &str = "../shared/spec/example-rework.vfmap.json";
+const EXAMPLE: &str = "tests/fixtures/spec/example-rework.vfmap.json";
 
 fn valueflow() -> Command {
     Command::cargo_bin("valueflow").unwrap()

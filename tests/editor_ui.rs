@@ -509,7 +509,7 @@ fn box_selection_and_delete() {
 fn import_bpmn_into_the_editor_and_export_it_again() {
     let mut h = harness(app_on(empty_map()));
     h.state_mut().import_path(std::path::Path::new(
-        "../shared/fixtures/bpmn/bpmnjs-lanes.bpmn",
+        "tests/fixtures/bpmn/bpmnjs-lanes.bpmn",
     ));
     h.run_steps(3);
     let app = h.state();

@@ -18,16 +18,16 @@ use valueflow::interop::bpmn_import::{BPMN_NS, import_bytes, is_flow_node};
 use valueflow::interop::{InteropError, import_file};
 use valueflow::model::{FlowKind, Map};
 
-const FIXTURES: &str = "../shared/fixtures/bpmn";
+const FIXTURES: &str = "tests/fixtures/bpmn";
 
 fn fixtures() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(FIXTURES)
-        .expect("the shared BPMN fixtures (../shared/fixtures/bpmn) are missing")
+        .expect("the BPMN fixtures (tests/fixtures/bpmn) are missing")
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "bpmn"))
         .collect();
     files.sort();
-    assert!(files.len() >= 19, "expected the 19 shared fixtures");
+    assert!(files.len() >= 19, "expected the 19 BPMN fixtures");
     files
 }
 

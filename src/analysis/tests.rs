@@ -49,7 +49,7 @@ fn rules(a: &Analysis) -> Vec<(&'static str, &str)> {
 
 #[test]
 fn worked_example_from_the_spec() {
-    let text = include_str!("../../../shared/spec/example-rework.vfmap.json");
+    let text = include_str!("../../tests/fixtures/spec/example-rework.vfmap.json");
     let m = crate::format::load_str("example", text).unwrap();
     let a = analyze(&m);
     // T(D) = 0.2 T(A) + 0.8*55, T(A) = 40 + T(D) => T(A) = 105; V(A) = 17.5.
