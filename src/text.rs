@@ -33,6 +33,24 @@ pub fn escape_control(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A spreadsheet cell that cannot run as a formula: text starting with `=`, `+`, `-`, `@`,
+/// tab or carriage return gets a leading `'` (OWASP's advice for CSV injection). Readers of
+/// valueflow's own CSV strip it again with [`restore_formula`].
+pub fn neutralize_formula(s: &str) -> Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{s}")),
+        // A cell that already starts with the guard quote keeps it doubled, so that
+        // restore_formula gives back exactly what was written.
+        Some('\'') => Cow::Owned(format!("'{s}")),
+        _ => Cow::Borrowed(s),
+    }
+}
+
+/// The inverse of [`neutralize_formula`]: drops one leading `'` that guards a cell.
+pub fn restore_formula(s: &str) -> &str {
+    s.strip_prefix('\'').unwrap_or(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +67,16 @@ mod tests {
             "a\\u{1b}]0;x\\u{7}b\\nerror: c\\u{202e}d\\u{9b}"
         );
         assert!(!escape_control("x\ny").contains('\n'));
+    }
+
+    #[test]
+    fn formulas_are_neutralized_and_restored() {
+        for cell in ["=SUM(A1)", "+1", "-2", "@x", "'quoted", "plain", ""] {
+            let safe = neutralize_formula(cell);
+            assert!(!safe.starts_with(['=', '+', '-', '@']), "{safe}");
+            assert_eq!(restore_formula(&safe), cell);
+        }
+        assert_eq!(neutralize_formula("=1+1"), "'=1+1");
+        assert_eq!(neutralize_formula("Ship"), "Ship");
     }
 }
