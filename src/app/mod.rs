@@ -9,6 +9,7 @@ mod dialogs;
 pub mod document;
 pub mod files;
 mod findings_panel;
+pub mod icon;
 pub mod inspector;
 pub mod shapes;
 pub mod theme;
@@ -45,6 +46,9 @@ const PREFS_KEY: &str = "valueflow-prefs";
 /// How often the recovery copy is written while there are unsaved changes.
 const AUTOSAVE_EVERY: Duration = Duration::from_secs(5);
 
+/// The app id: the Wayland app id / X11 class, matched by `assets/valueflow.desktop`.
+pub const APP_ID: &str = "valueflow";
+
 /// Opens the editor on a file, or on the built-in sample when `file` is `None`;
 /// `dark_mode` overrides the remembered theme.
 pub fn run(file: Option<PathBuf>, dark_mode: Option<bool>) -> Result<(), AppError> {
@@ -56,13 +60,17 @@ pub fn run(file: Option<PathBuf>, dark_mode: Option<bool>) -> Result<(), AppErro
         Some(path) => (load_file(&path).map_err(Box::new)?, Some(path), false),
         None => (samples::default_map().map_err(Box::new)?, None, false),
     };
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("valueflow")
+        .with_inner_size([1400.0, 860.0])
+        .with_min_inner_size([720.0, 420.0])
+        .with_app_id(APP_ID)
+        .with_drag_and_drop(true);
+    if let Some(icon) = icon::window_icon() {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("valueflow")
-            .with_inner_size([1400.0, 860.0])
-            .with_min_inner_size([720.0, 420.0])
-            .with_app_id("valueflow")
-            .with_drag_and_drop(true),
+        viewport,
         persist_window: true,
         ..Default::default()
     };
