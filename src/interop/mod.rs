@@ -4,8 +4,10 @@
 pub mod bpmn_export;
 pub mod bpmn_import;
 pub mod csv_table;
+pub mod xml;
 
 use crate::model::{Map, MapError};
+use crate::text::escape_control;
 use std::io::Read;
 use std::path::Path;
 use thiserror::Error;
@@ -18,27 +20,28 @@ pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 /// Why an import or export failed. Nothing is half-imported and no output is half-written.
 #[derive(Debug, Error)]
 pub enum InteropError {
-    #[error("{file}: cannot read the file: {source}")]
+    #[error("{}: cannot read the file: {}", escape_control(.file), escape_control(&.source.to_string()))]
     Read {
         file: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write {file}: {source}")]
+    #[error("cannot write {}: {}", escape_control(.file), escape_control(&.source.to_string()))]
     Write {
         file: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("{file}: the file is {size} bytes; files larger than {limit} bytes are refused")]
+    #[error("{}: the file is {size} bytes; files larger than {limit} bytes are refused", escape_control(.file))]
     TooLarge { file: String, size: u64, limit: u64 },
-    #[error("{file}: the file is empty")]
+    #[error("{}: the file is empty", escape_control(.file))]
     Empty { file: String },
     #[error(
-        "{file}: cannot tell the format from the file name; use a name ending in .bpmn, .xml or .csv"
+        "{}: cannot tell the format from the file name; use a name ending in .bpmn, .xml or .csv",
+        escape_control(.file)
     )]
     UnknownFormat { file: String },
-    #[error("{file}{}: {problem}", line_col(*.position))]
+    #[error("{}{}: {}", escape_control(.file), line_col(*.position), escape_control(&.problem.to_string()))]
     Bpmn {
         file: String,
         /// 1-based line and column, where known.
@@ -46,7 +49,12 @@ pub enum InteropError {
         /// Boxed so that results stay small.
         problem: Box<BpmnProblem>,
     },
-    #[error("{file}: row {row}{}: {problem}", column.as_ref().map(|c| format!(", column \"{c}\"")).unwrap_or_default())]
+    #[error(
+        "{}: row {row}{}: {}",
+        escape_control(.file),
+        .column.as_ref().map(|c| format!(", column \"{}\"", escape_control(c))).unwrap_or_default(),
+        escape_control(&.problem.to_string())
+    )]
     Csv {
         file: String,
         /// The line number of the record in the file (the header is row 1).
@@ -63,6 +71,15 @@ fn line_col(position: Option<(u32, u32)>) -> String {
         .unwrap_or_default()
 }
 
+/// `task "a"`, or `task (without an id)` when the element has none.
+fn who(element: &str, id: &str) -> String {
+    if id.is_empty() {
+        format!("{element} (without an id)")
+    } else {
+        format!("{element} \"{id}\"")
+    }
+}
+
 /// What is wrong with a BPMN file.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum BpmnProblem {
@@ -70,8 +87,24 @@ pub enum BpmnProblem {
         "the file is not UTF-8 text and declares no encoding this importer reads (UTF-8, ISO-8859-1)"
     )]
     NotUtf8,
+    #[error(
+        "the XML declaration names the encoding \"{0}\"; this importer reads UTF-8 and ISO-8859-1: save the file as UTF-8"
+    )]
+    UnsupportedEncoding(String),
     #[error("not well-formed XML: {0}")]
     Xml(String),
+    #[error(
+        "the file has a document type declaration (<!DOCTYPE ...>); BPMN needs none, and it is refused so that no entities are expanded: remove it"
+    )]
+    Dtd,
+    #[error(
+        "the file has more than {0} XML nodes (elements, texts, comments); larger files are refused so that memory stays bounded"
+    )]
+    TooManyNodes(u64),
+    #[error(
+        "the file has more than {0} XML attributes; larger files are refused so that memory stays bounded"
+    )]
+    TooManyAttributes(u64),
     #[error("elements are nested deeper than {0} levels")]
     TooDeep(usize),
     #[error(
@@ -86,7 +119,16 @@ pub enum BpmnProblem {
     MissingNamespace,
     #[error("duplicate id \"{id}\" (first used on line {first_line}); ids must be unique")]
     DuplicateId { id: String, first_line: u32 },
-    #[error("{element} \"{id}\": {reference} refers to \"{target}\", but no element has that id")]
+    #[error("{element} has no id; every flow node needs one, flows refer to it")]
+    MissingId { element: String },
+    #[error("{}: the attribute {attribute} is missing; it must name {expected}", who(.element, .id))]
+    MissingAttribute {
+        element: String,
+        id: String,
+        attribute: &'static str,
+        expected: &'static str,
+    },
+    #[error("{}: {reference} refers to \"{target}\", but no element has that id", who(.element, .id))]
     DanglingReference {
         element: String,
         id: String,
@@ -94,17 +136,27 @@ pub enum BpmnProblem {
         target: String,
     },
     #[error(
-        "{element} \"{id}\": {reference} refers to \"{target}\", which is a {found}, not {expected}"
+        "{}: {reference} refers to \"{target}\", which is {found}, not {expected}",
+        who(.element, .id)
     )]
     WrongReference {
         element: String,
         id: String,
         reference: String,
         target: String,
+        /// What the target is, with its article: `a sequenceFlow`, `a task of process "p1"`.
         found: String,
         expected: &'static str,
     },
-    #[error("{element} \"{id}\": attribute {attribute} must be {expected}, found \"{found}\"")]
+    #[error(
+        "flow node \"{node}\" is listed in lane \"{first}\" and in lane \"{second}\"; a flow node belongs to one lane"
+    )]
+    InTwoLanes {
+        node: String,
+        first: String,
+        second: String,
+    },
+    #[error("{}: attribute {attribute} must be {expected}, found \"{found}\"", who(.element, .id))]
     BadAttribute {
         element: String,
         id: String,
@@ -112,7 +164,7 @@ pub enum BpmnProblem {
         expected: String,
         found: String,
     },
-    #[error("{element} \"{id}\": {error}")]
+    #[error("{}: {error}", who(.element, .id))]
     Invalid {
         element: String,
         id: String,
@@ -125,6 +177,10 @@ pub enum BpmnProblem {
 pub enum CsvProblem {
     #[error("not valid CSV: {0}")]
     Syntax(String),
+    #[error(
+        "a quoted field starts here and is never closed, so every later row would be read into it; add the closing \" (a \" inside a quoted field is written \"\")"
+    )]
+    UnclosedQuote,
     #[error("unknown column (expected some of: {0})")]
     UnknownColumn(&'static str),
     #[error("the column appears twice")]
