@@ -57,7 +57,10 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {
-        assert!(matches!(escape_control("Ship order – 2d"), Cow::Borrowed(_)));
+        assert!(matches!(
+            escape_control("Ship order – 2d"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

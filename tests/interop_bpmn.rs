@@ -795,8 +795,10 @@ fn only_declared_utf8_or_latin1_is_read() {
 fn a_dtd_is_named_as_such() {
     let message = import_bytes(
         "d.bpmn",
-        format!("<?xml version=\"1.0\"?>\n<!DOCTYPE definitions>\n<definitions xmlns=\"{BPMN_NS}\"/>")
-            .as_bytes(),
+        format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE definitions>\n<definitions xmlns=\"{BPMN_NS}\"/>"
+        )
+        .as_bytes(),
     )
     .unwrap_err()
     .to_string();
@@ -809,8 +811,10 @@ fn a_dtd_is_named_as_such() {
 
 #[test]
 fn ids_that_differ_only_by_a_control_character_survive_export_and_import() {
-    let map = valueflow::format::load_file(&Path::new(HOSTILE).join("bpmn-roundtrip-control-char-ids.vfmap.json"))
-        .unwrap();
+    let map = valueflow::format::load_file(
+        &Path::new(HOSTILE).join("bpmn-roundtrip-control-char-ids.vfmap.json"),
+    )
+    .unwrap();
     let xml = to_bpmn_string(&map);
     assert!(xml.contains("vf:idEscaped=\"a\\u{1}\""), "{xml}");
     let back = import_bytes("c.bpmn", xml.as_bytes()).unwrap().map;

@@ -159,7 +159,11 @@ fn check_size(source_name: &str, text: &str) -> Result<(), InteropError> {
     let count = |byte: u8| bytes.iter().filter(|&&b| b == byte).count() as u64;
     for (byte, limit, problem) in [
         (b'<', MAX_NODES, BpmnProblem::TooManyNodes(MAX_NODES)),
-        (b'=', MAX_ATTRIBUTES, BpmnProblem::TooManyAttributes(MAX_ATTRIBUTES)),
+        (
+            b'=',
+            MAX_ATTRIBUTES,
+            BpmnProblem::TooManyAttributes(MAX_ATTRIBUTES),
+        ),
     ] {
         if count(byte) <= limit {
             continue;
@@ -173,7 +177,10 @@ fn check_size(source_name: &str, text: &str) -> Result<(), InteropError> {
             .map_or(0, |(at, _)| at);
         let before = &bytes[..at];
         let line = before.iter().filter(|&&c| c == b'\n').count() as u32 + 1;
-        let line_start = before.iter().rposition(|&c| c == b'\n').map_or(0, |k| k + 1);
+        let line_start = before
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |k| k + 1);
         let col = text
             .get(line_start..at)
             .map_or(0, |t| t.chars().count() as u32)
@@ -364,13 +371,25 @@ impl<'a, 'i> Importer<'a, 'i> {
         ];
         const CHILDREN: &[(&str, &str)] = &[("lane", "flowNodeRef")];
         const REQUIRED: &[(&str, &str, &str)] = &[
-            ("sequenceFlow", "sourceRef", "a flow node of the same process"),
-            ("sequenceFlow", "targetRef", "a flow node of the same process"),
+            (
+                "sequenceFlow",
+                "sourceRef",
+                "a flow node of the same process",
+            ),
+            (
+                "sequenceFlow",
+                "targetRef",
+                "a flow node of the same process",
+            ),
             ("messageFlow", "sourceRef", "a flow node or a pool"),
             ("messageFlow", "targetRef", "a flow node or a pool"),
             ("association", "sourceRef", "an element"),
             ("association", "targetRef", "an element"),
-            ("boundaryEvent", "attachedToRef", "an activity of the same process"),
+            (
+                "boundaryEvent",
+                "attachedToRef",
+                "an activity of the same process",
+            ),
         ];
         // Every element, with an id or without one, in file order: the first problem wins.
         for &n in &self.elements {
@@ -684,7 +703,8 @@ impl<'a, 'i> Importer<'a, 'i> {
             for (lane, name) in &leaves {
                 let id = lane.attribute("id").unwrap_or_default();
                 let y = self.shape_y(Some(id))?;
-                let added = self.add_lane(self.lane_id(*lane, id)?, self.lane_name(*lane, name)?, y);
+                let added =
+                    self.add_lane(self.lane_id(*lane, id)?, self.lane_name(*lane, name)?, y);
                 default_lane.get_or_insert_with(|| added.clone());
                 lane_ids.insert(id, added);
             }

@@ -96,7 +96,10 @@ fn split_list(text: &str) -> Vec<String> {
         .map(|item| {
             let loose = |&(c, escaped): &(char, bool)| c.is_whitespace() && !escaped;
             let start = item.iter().position(|x| !loose(x)).unwrap_or(item.len());
-            let end = item.iter().rposition(|x| !loose(x)).map_or(start, |k| k + 1);
+            let end = item
+                .iter()
+                .rposition(|x| !loose(x))
+                .map_or(start, |k| k + 1);
             item[start..end.max(start)].iter().map(|(c, _)| c).collect()
         })
         .collect()
@@ -105,17 +108,24 @@ fn split_list(text: &str) -> Vec<String> {
 /// Whether the lanes' names tell them apart when read back (trimmed, by name): if not
 /// (an empty name, two lanes with one name, spaces around a name) the table gets a
 /// `lane_id` column.
+/// Only lanes that hold a step count: the table has no row for an empty lane.
 fn lanes_need_ids(map: &Map) -> bool {
-    let mut seen = std::collections::HashSet::new();
+    let used: HashSet<&LaneId> = map.steps().filter_map(|s| s.lane.as_ref()).collect();
+    let mut seen = HashSet::new();
     map.lanes()
         .iter()
+        .filter(|l| used.contains(&l.id))
         .any(|l| l.name.trim().is_empty() || l.name.trim() != l.name || !seen.insert(&l.name))
 }
 
 /// Writes one record, each cell guarded against running as a spreadsheet formula.
 fn write_cells<'a>(w: &mut csv::Writer<Vec<u8>>, cells: impl IntoIterator<Item = &'a str>) {
     // Writing into a Vec cannot fail.
-    let _ = w.write_record(cells.into_iter().map(|c| text::neutralize_formula(c).into_owned()));
+    let _ = w.write_record(
+        cells
+            .into_iter()
+            .map(|c| text::neutralize_formula(c).into_owned()),
+    );
 }
 
 /// The CSV text of a map. Every cell that a spreadsheet would run as a formula is guarded
@@ -529,10 +539,8 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
                 })?;
         }
     }
-    let decisions_row: HashMap<String, u64> = step_rows
-        .iter()
-        .map(|r| (get(r, "id"), r.line))
-        .collect();
+    let decisions_row: HashMap<String, u64> =
+        step_rows.iter().map(|r| (get(r, "id"), r.line)).collect();
     if let Err(e) = map.check_decisions() {
         let line = match &e {
             MapError::ProbabilitySum { step, .. } => {

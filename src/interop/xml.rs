@@ -14,7 +14,8 @@ pub fn is_xml_char(c: char) -> bool {
 /// carry at all (most C0 controls, U+FFFE, U+FFFF) become U+FFFD (see [`encode_exact`] for
 /// the exact form). Borrows when nothing needs escaping.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    let plain = |c: char| !matches!(c, '&' | '<' | '>' | '"' | '\t' | '\n' | '\r') && is_xml_char(c);
+    let plain =
+        |c: char| !matches!(c, '&' | '<' | '>' | '"' | '\t' | '\n' | '\r') && is_xml_char(c);
     if text.chars().all(plain) {
         return Cow::Borrowed(text);
     }
@@ -167,7 +168,9 @@ pub fn declared_encoding(bytes: &[u8]) -> Option<String> {
     let end = rest.windows(2).position(|w| w == b"?>")?;
     let decl = String::from_utf8_lossy(&rest[..end]);
     let at = decl.find("encoding")?;
-    let after = decl[at + "encoding".len()..].trim_start().strip_prefix('=')?;
+    let after = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?;
     let after = after.trim_start();
     let quote = after.chars().next().filter(|q| matches!(q, '"' | '\''))?;
     let value = &after[1..];
@@ -207,7 +210,15 @@ mod tests {
             assert_eq!(decode_exact(&enc).as_deref(), Some(text));
         }
         assert_ne!(encode_exact("a\u{1}"), encode_exact("a\u{2}"));
-        for bad in ["\\", "\\x", "\\u{", "\\u{zz}", "\\u{110000}", "\\u{d800}", "\\u1"] {
+        for bad in [
+            "\\",
+            "\\x",
+            "\\u{",
+            "\\u{zz}",
+            "\\u{110000}",
+            "\\u{d800}",
+            "\\u1",
+        ] {
             assert_eq!(decode_exact(bad), None, "{bad}");
         }
     }
@@ -223,8 +234,14 @@ mod tests {
     #[test]
     fn the_declared_encoding_is_read_from_the_declaration_only() {
         let enc = |s: &str| declared_encoding(s.as_bytes());
-        assert_eq!(enc(r#"<?xml version="1.0" encoding="UTF-16"?><a/>"#).as_deref(), Some("UTF-16"));
-        assert_eq!(enc("<?xml version='1.0' encoding = 'latin1' ?>").as_deref(), Some("latin1"));
+        assert_eq!(
+            enc(r#"<?xml version="1.0" encoding="UTF-16"?><a/>"#).as_deref(),
+            Some("UTF-16")
+        );
+        assert_eq!(
+            enc("<?xml version='1.0' encoding = 'latin1' ?>").as_deref(),
+            Some("latin1")
+        );
         assert_eq!(enc(r#"<?xml version="1.0"?><a encoding="x"/>"#), None);
         assert_eq!(enc(r#"<a/>"#), None);
         assert_eq!(known_encoding("ISO-8859-1"), Some(Encoding::Latin1));
