@@ -55,19 +55,25 @@ fn ncname(prefix: &str, text: &str) -> String {
 #[derive(Default)]
 struct Ids {
     used: HashSet<String>,
+    /// The next suffix to try for a base that was taken, so that many ids made from one
+    /// base (ids that differ only in characters an XML id cannot hold) stay linear.
+    next_suffix: HashMap<String, usize>,
 }
 
 impl Ids {
     fn make(&mut self, prefix: &str, text: &str) -> String {
         let base = ncname(prefix, text);
-        let mut id = base.clone();
-        let mut k = 2;
-        while self.used.contains(&id) {
-            id = format!("{base}_{k}");
-            k += 1;
+        if self.used.insert(base.clone()) {
+            return base;
         }
-        self.used.insert(id.clone());
-        id
+        let k = self.next_suffix.entry(base.clone()).or_insert(2);
+        loop {
+            let id = format!("{base}_{k}");
+            *k += 1;
+            if self.used.insert(id.clone()) {
+                return id;
+            }
+        }
     }
 }
 

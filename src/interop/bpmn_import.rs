@@ -24,11 +24,11 @@ pub const VF_NS: &str = "https://valueflow.dev/bpmn/1";
 pub const MAX_DEPTH: usize = 256;
 /// At most this many XML nodes (elements, texts, comments) are parsed: roxmltree reserves
 /// one node (80 bytes) per `<` of the input up front, so this caps that at about 400 MB.
-/// valueflow's own export has about one `<` per 30 bytes, so a 64 MiB export has 2.3 M.
+/// valueflow's own export has one `<` per 52 bytes (14 per step), 2.6 M in 128 MiB.
 pub const MAX_NODES: u64 = 5_000_000;
 /// At most this many attributes are parsed: roxmltree reserves one (72 bytes) per `=` of the
-/// input up front, so this caps that at about 580 MB (valueflow's export: one `=` per 12
-/// bytes, 5.6 M in 64 MiB).
+/// input up front, so this caps that at about 580 MB (valueflow's export: one `=` per 30
+/// bytes, 24 per step, 4.4 M in 128 MiB).
 pub const MAX_ATTRIBUTES: u64 = 8_000_000;
 
 /// Task types: each becomes an activity step.
@@ -153,7 +153,7 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
 /// Bounds the parser's memory before it runs: roxmltree reserves a node per `<` and an
 /// attribute per `=` of the input, so a file of millions of empty elements is refused here,
 /// at the line where the limit is passed, instead of exhausting memory.
-fn check_size(source_name: &str, text: &str) -> Result<(), InteropError> {
+pub fn check_size(source_name: &str, text: &str) -> Result<(), InteropError> {
     let bytes = text.as_bytes();
     // Plain counting loops: the compiler vectorises them, so this pass costs little.
     let count = |byte: u8| bytes.iter().filter(|&&b| b == byte).count() as u64;
@@ -232,6 +232,8 @@ struct Importer<'a, 'i> {
     /// The step each flow node (and each element nested in a sub-process) stands for.
     owner: HashMap<&'a str, usize>,
     lanes: Vec<LaneSpec>,
+    /// The ids in `lanes`, to make new ones unique without a scan.
+    lane_ids: HashSet<String>,
     flows: Vec<PendingFlow>,
     flow_at: HashMap<(usize, usize, FlowKind), usize>,
 }
@@ -249,6 +251,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             step_process: Vec::new(),
             owner: HashMap::new(),
             lanes: Vec::new(),
+            lane_ids: HashSet::new(),
             flows: Vec::new(),
             flow_at: HashMap::new(),
         };
@@ -754,10 +757,11 @@ impl<'a, 'i> Importer<'a, 'i> {
     fn add_lane(&mut self, id: String, name: String, order_y: Option<f64>) -> String {
         let mut unique = id.clone();
         let mut k = 2;
-        while self.lanes.iter().any(|l| l.id == unique) {
+        while self.lane_ids.contains(&unique) {
             unique = format!("{id}-{k}");
             k += 1;
         }
+        self.lane_ids.insert(unique.clone());
         self.lanes.push(LaneSpec {
             id: unique.clone(),
             name,

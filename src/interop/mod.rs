@@ -12,10 +12,19 @@ use std::io::Read;
 use std::path::Path;
 use thiserror::Error;
 
-/// Input files larger than this are refused before they are read (64 MiB): valueflow's BPMN
-/// export of 10,000 steps is 12 MB, so this allows about 50,000 steps, and the XML tree needs
-/// several times the file's size in memory.
+/// CSV files larger than this are refused before they are read (64 MiB: over a million
+/// steps).
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+/// BPMN files larger than this are refused before they are read (128 MiB): valueflow's
+/// export of a 100,000-step chain is 72 MB. Memory is bounded by the node and attribute
+/// counts (`bpmn_import::MAX_NODES`, `MAX_ATTRIBUTES`), so the worst file of this size
+/// imports in about 1.1 GB.
+pub const MAX_BPMN_INPUT_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Every BPMN step writes at least this many bytes (its element and its shape), so a map
+/// with more steps than `MAX_BPMN_INPUT_BYTES / MIN_BPMN_BYTES_PER_STEP` is refused before
+/// the export is built.
+const MIN_BPMN_BYTES_PER_STEP: u64 = 250;
 
 /// Why an import or export failed. Nothing is half-imported and no output is half-written.
 #[derive(Debug, Error)]
@@ -34,6 +43,11 @@ pub enum InteropError {
     },
     #[error("{}: the file is {size} bytes; files larger than {limit} bytes are refused", escape_control(.file))]
     TooLarge { file: String, size: u64, limit: u64 },
+    #[error(
+        "{}: the export would be {what}, more than import reads back; nothing was written (split the map, or keep it as a .vfmap.json file)",
+        escape_control(.file)
+    )]
+    ExportTooLarge { file: String, what: String },
     #[error("{}: the file is empty", escape_control(.file))]
     Empty { file: String },
     #[error(
@@ -227,31 +241,68 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
-/// Reads a BPMN or CSV file (by its name), refusing files over `MAX_INPUT_BYTES`.
+/// Reads a BPMN or CSV file (by its name), refusing files over `MAX_BPMN_INPUT_BYTES` or
+/// `MAX_INPUT_BYTES`.
 pub fn import_file(path: &Path) -> Result<Imported, InteropError> {
     let format = InteropFormat::from_path(path)?;
     let name = path.display().to_string();
-    let bytes = read_input(path)?;
     match format {
-        InteropFormat::Bpmn => bpmn_import::import_bytes(&name, &bytes),
-        InteropFormat::Csv => csv_table::import_bytes(&name, &bytes),
+        InteropFormat::Bpmn => {
+            bpmn_import::import_bytes(&name, &read_input(path, MAX_BPMN_INPUT_BYTES)?)
+        }
+        InteropFormat::Csv => csv_table::import_bytes(&name, &read_input(path, MAX_INPUT_BYTES)?),
     }
 }
 
-/// Writes a map as BPMN or CSV (by the file name), atomically.
+/// Writes a map as BPMN or CSV (by the file name), atomically. What valueflow writes it
+/// reads back: an export that import would refuse (too large) is refused, and nothing is
+/// written.
 pub fn export_file(map: &Map, path: &Path) -> Result<(), InteropError> {
-    let text = match InteropFormat::from_path(path)? {
-        InteropFormat::Bpmn => bpmn_export::to_bpmn_string(map),
-        InteropFormat::Csv => csv_table::to_csv_string(map),
-    };
-    crate::format::write_atomic(path, text.as_bytes()).map_err(|source| InteropError::Write {
-        file: path.display().to_string(),
-        source,
-    })
+    let file = path.display().to_string();
+    let text = to_text(map, InteropFormat::from_path(path)?, &file)?;
+    crate::format::write_atomic(path, text.as_bytes())
+        .map_err(|source| InteropError::Write { file, source })
 }
 
-/// Reads a whole input file, bounded by `MAX_INPUT_BYTES`.
-pub fn read_input(path: &Path) -> Result<Vec<u8>, InteropError> {
+/// The text of an export, checked against the limits of the import that reads it back.
+pub fn to_text(map: &Map, format: InteropFormat, file: &str) -> Result<String, InteropError> {
+    let too_large = |what: String| InteropError::ExportTooLarge {
+        file: file.to_owned(),
+        what,
+    };
+    let (text, limit) = match format {
+        InteropFormat::Bpmn => {
+            let steps = map.step_count() as u64;
+            if steps.saturating_mul(MIN_BPMN_BYTES_PER_STEP) > MAX_BPMN_INPUT_BYTES {
+                return Err(too_large(format!(
+                    "over {} bytes for {steps} steps (BPMN import reads at most {MAX_BPMN_INPUT_BYTES} bytes)",
+                    steps.saturating_mul(MIN_BPMN_BYTES_PER_STEP)
+                )));
+            }
+            let text = bpmn_export::to_bpmn_string(map);
+            if let Err(InteropError::Bpmn { problem, .. }) = bpmn_import::check_size(file, &text) {
+                return Err(too_large(format!("a file whose import stops: {problem}")));
+            }
+            (text, MAX_BPMN_INPUT_BYTES)
+        }
+        InteropFormat::Csv => (csv_table::to_csv_string(map), MAX_INPUT_BYTES),
+    };
+    if text.len() as u64 > limit {
+        return Err(too_large(format!(
+            "{} bytes ({} import reads at most {limit} bytes)",
+            text.len(),
+            if format == InteropFormat::Bpmn {
+                "BPMN"
+            } else {
+                "CSV"
+            }
+        )));
+    }
+    Ok(text)
+}
+
+/// Reads a whole input file, bounded by `limit` bytes.
+pub fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, InteropError> {
     let file_name = path.display().to_string();
     let io = |source| InteropError::Read {
         file: file_name.clone(),
@@ -262,17 +313,15 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, InteropError> {
     let too_large = |size| InteropError::TooLarge {
         file: file_name.clone(),
         size,
-        limit: MAX_INPUT_BYTES,
+        limit,
     };
-    if size > MAX_INPUT_BYTES {
+    if size > limit {
         return Err(too_large(size));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     // `take` bounds the read even if the file grows while it is read.
-    file.take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
         return Err(too_large(bytes.len() as u64));
     }
     Ok(bytes)

@@ -533,3 +533,131 @@ fn csv_reads_hand_written_tables() {
         .collect();
     assert_eq!(info, [("in", "ok", "delivery address")]);
 }
+
+// ---- limits: what valueflow writes it reads ------------------------------------------------
+
+/// A chain of `n` steps with the shortest ids and texts an export can have.
+fn minimal_chain(n: usize) -> Map {
+    let mut map = Map::new("");
+    for k in 0..n {
+        let kind = StepKind::ALL[k % StepKind::ALL.len()];
+        let mut step = Step::new(format!("{k}"), "", kind).with_value(Value::None);
+        step.pos = Some([0.0, 0.0]);
+        map.add_step(step).unwrap();
+    }
+    map
+}
+
+#[test]
+fn every_bpmn_step_writes_at_least_the_bytes_the_export_check_assumes() {
+    // The early refusal (before any XML is built) must never refuse a map that would fit.
+    let empty = to_bpmn_string(&minimal_chain(0)).len();
+    let n = 50;
+    let per_step = (to_bpmn_string(&minimal_chain(n)).len() - empty) / n;
+    assert!(
+        per_step as u64 >= super::MIN_BPMN_BYTES_PER_STEP,
+        "{per_step} bytes per step"
+    );
+}
+
+#[test]
+fn an_export_that_import_would_refuse_is_refused_and_names_the_limit() {
+    let n =
+        usize::try_from(super::MAX_BPMN_INPUT_BYTES / super::MIN_BPMN_BYTES_PER_STEP).unwrap() + 1;
+    let map = minimal_chain(n);
+    let err = super::to_text(&map, super::InteropFormat::Bpmn, "big.bpmn").unwrap_err();
+    assert!(matches!(err, InteropError::ExportTooLarge { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with("big.bpmn: the export would be over ")
+            && message.contains(&format!(
+                "BPMN import reads at most {}",
+                super::MAX_BPMN_INPUT_BYTES
+            ))
+            && message.contains("nothing was written"),
+        "{message}"
+    );
+}
+
+#[test]
+#[ignore = "exports and imports 100,000 steps (72 MB): cargo test --release --lib -- --ignored"]
+fn a_100k_step_chain_exports_and_imports_within_the_limits() {
+    let mut map = Map::new("chain");
+    for k in 0..100_000 {
+        let kind = match k {
+            0 => StepKind::Start,
+            99_999 => StepKind::End,
+            _ => StepKind::Activity,
+        };
+        map.add_step(Step::new(format!("s{k}"), "", kind).with_times(1.0, 0.0))
+            .unwrap();
+    }
+    for k in 0..99_999 {
+        map.connect(
+            &StepId::new(format!("s{k}")),
+            &StepId::new(format!("s{}", k + 1)),
+            Flow::work(),
+        )
+        .unwrap();
+    }
+    let text = super::to_text(&map, super::InteropFormat::Bpmn, "c.bpmn").unwrap();
+    assert!(
+        text.len() as u64 > super::MAX_INPUT_BYTES,
+        "{} bytes",
+        text.len()
+    );
+    let back = import_str("c.bpmn", &text).unwrap().map;
+    assert_eq!(back.step_count(), 100_000);
+    assert_eq!(back.flow_count(), 99_999);
+}
+
+/// One step splitting to `n` ends whose ids differ only in characters an XML id cannot hold
+/// (so every XML id is made from one base), spread over `lanes` lanes.
+fn wide_map(n: u32, lanes: usize) -> Map {
+    let mut map = Map::new("wide");
+    for k in 0..lanes {
+        map.add_lane(Lane {
+            id: LaneId::new(format!("l{k}")),
+            name: format!("Lane {}", k % 7),
+        })
+        .unwrap();
+    }
+    let lane = |k: usize| Some(LaneId::new(format!("l{}", k % lanes)));
+    let mut start = Step::new("d", "Split", StepKind::Start);
+    start.lane = lane(0);
+    map.add_step(start).unwrap();
+    for k in 0..n {
+        let id: String = char::from_u32(0x4E00 + k).into_iter().collect();
+        let mut end = Step::new(id.clone(), "", StepKind::End);
+        end.lane = lane(k as usize);
+        map.add_step(end).unwrap();
+        map.connect(&StepId::new("d"), &StepId::new(id), Flow::work())
+            .unwrap();
+    }
+    map
+}
+
+/// Wide splits, many lanes and colliding XML ids keep their structure through BPMN and CSV
+/// (the code paths are linear in steps + flows; `benches/interop.rs` times a 40k-way split).
+#[test]
+fn wide_splits_and_many_lanes_keep_their_structure() {
+    let map = wide_map(2000, 1000);
+    let xml = to_bpmn_string(&map);
+    let ids: std::collections::HashSet<&str> = xml
+        .match_indices(" id=\"")
+        .map(|(at, _)| {
+            let rest = &xml[at + 5..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(
+        ids.len(),
+        xml.matches(" id=\"").count(),
+        "XML ids are unique"
+    );
+    assert_eq!(bpmn_round_trip(&map), map);
+    let text = to_csv_string(&map);
+    let back = csv_table::import_str("wide.csv", &text).unwrap().map;
+    assert_eq!(back.flow_count(), 2000);
+    assert_eq!(to_csv_string(&back), text);
+}
