@@ -196,7 +196,7 @@ pub enum CsvProblem {
     )]
     UnclosedQuote,
     #[error("unknown column (expected some of: {0})")]
-    UnknownColumn(&'static str),
+    UnknownColumn(String),
     #[error("the column appears twice")]
     DuplicateColumn,
     #[error("the header has no column \"{0}\"")]

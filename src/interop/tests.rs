@@ -661,3 +661,26 @@ fn wide_splits_and_many_lanes_keep_their_structure() {
     assert_eq!(back.flow_count(), 2000);
     assert_eq!(to_csv_string(&back), text);
 }
+
+/// One field list: the loader's expected step keys and the CSV columns come from
+/// `format::STEP_FIELD_KEYS`.
+#[test]
+fn the_step_table_and_the_loader_share_one_field_list() {
+    let keys = crate::format::STEP_FIELD_KEYS;
+    let err = crate::format::load_str(
+        "m.vfmap.json",
+        r#"{"format": "valueflow-map", "version": 1, "steps": [{"id": "a", "kind": "start", "colour": 1}]}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains(&keys.join(", ")), "{err}");
+    let columns = csv_table::columns();
+    for key in keys.iter().filter(|k| **k != "pos") {
+        let column = key.strip_suffix("_mins").unwrap_or(key);
+        assert!(columns.contains(&column), "{key} has no column");
+    }
+    assert_eq!(
+        columns.join(","),
+        "id,name,lane,lane_id,kind,touchpoint,work,wait,value,benefit,system,notes,next,probabilities,labels"
+    );
+}
