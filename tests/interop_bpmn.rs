@@ -820,3 +820,133 @@ fn ids_that_differ_only_by_a_control_character_survive_export_and_import() {
     let back = import_bytes("c.bpmn", xml.as_bytes()).unwrap().map;
     assert_eq!(back, map);
 }
+
+// ---- bounded fuzzing -------------------------------------------------------------------------
+
+/// Mutation cases per run; `VALUEFLOW_FUZZ_CASES=200000 cargo test --release --test
+/// interop_bpmn fuzz` runs longer (docs/bpmn.md).
+fn fuzz_cases() -> u32 {
+    std::env::var("VALUEFLOW_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1500)
+}
+
+/// The seeds: every hostile BPMN reproducer, the small fixtures and a valueflow export.
+fn bpmn_seeds() -> Vec<Vec<u8>> {
+    let mut seeds: Vec<Vec<u8>> = std::fs::read_dir(HOSTILE)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "bpmn"))
+        .chain(
+            fixtures()
+                .into_iter()
+                .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() < 20_000)),
+        )
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let sample = valueflow::samples::load("coffee-shop-order.vfmap.json")
+        .unwrap()
+        .unwrap();
+    seeds.push(to_bpmn_string(&sample).into_bytes());
+    seeds.sort();
+    seeds
+}
+
+/// Pieces that make XML and BPMN break in interesting ways.
+const BPMN_TOKENS: &[&str] = &[
+    "<",
+    ">",
+    "\"",
+    "'",
+    "&",
+    "/>",
+    "</",
+    "=",
+    " ",
+    "\n",
+    "\0",
+    "\u{1}",
+    "\u{202e}",
+    "\u{fffe}",
+    "&#1;",
+    "&amp;",
+    "&undefined;",
+    "<![CDATA[",
+    "]]>",
+    "<!--",
+    "-->",
+    "<?pi x?>",
+    "<!DOCTYPE d>",
+    "<?xml version=\"1.0\" encoding=\"UTF-16\"?>",
+    " id=\"a\"",
+    " id=\"\"",
+    " sourceRef=\"a\"",
+    " targetRef=\"nowhere\"",
+    " attachedToRef=\"a\"",
+    " bpmnElement=\"x\"",
+    "<task/>",
+    "<task id=\"a\"/>",
+    "<boundaryEvent id=\"b\" attachedToRef=\"b\"/>",
+    "<sequenceFlow id=\"s\" sourceRef=\"a\" targetRef=\"a\"/>",
+    "<lane id=\"L\"><flowNodeRef>a</flowNodeRef></lane>",
+    " vf:workMins=\"-1\"",
+    " vf:idEscaped=\"\\u{zz}\"",
+    " vf:kind=\"decision\"",
+    " vf:probability=\"2\"",
+    " xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\"",
+    " xmlns:vf=\"https://valueflow.dev/bpmn/1\"",
+];
+
+/// One edit of a seed: at a position (a fraction of its length), delete some bytes, insert a
+/// token, or both.
+type Edit = (f64, u8, usize);
+
+fn mutate(seed: &[u8], edits: &[Edit], tokens: &[&str]) -> Vec<u8> {
+    let mut bytes = seed.to_vec();
+    for &(at, delete, token) in edits {
+        let at = ((bytes.len() as f64) * at) as usize;
+        let at = at.min(bytes.len());
+        let end = (at + usize::from(delete % 8)).min(bytes.len());
+        let insert = if delete >= 8 {
+            tokens[token % tokens.len()].as_bytes()
+        } else {
+            &[]
+        };
+        bytes.splice(at..end, insert.iter().copied());
+    }
+    bytes
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: fuzz_cases(),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Mutated BPMN never panics, and every error is one line naming line:col (or the file
+    /// as a whole when it is empty or not text).
+    #[test]
+    fn fuzz_bpmn_import_never_panics_and_errors_name_the_place(
+        seed in 0usize..64,
+        edits in proptest::collection::vec((0.0f64..1.0, 0u8..16, 0usize..64), 1..6),
+    ) {
+        static SEEDS: std::sync::LazyLock<Vec<Vec<u8>>> = std::sync::LazyLock::new(bpmn_seeds);
+        let input = mutate(&SEEDS[seed % SEEDS.len()], &edits, BPMN_TOKENS);
+        if let Err(e) = import_bytes("fuzz.bpmn", &input) {
+            let message = e.to_string();
+            proptest::prop_assert_eq!(message.lines().count(), 1, "{}", message);
+            match &e {
+                InteropError::Bpmn { position, .. } => {
+                    proptest::prop_assert!(position.is_some(), "{}", message);
+                    let (line, col) = position.unwrap();
+                    let place = format!("fuzz.bpmn:{line}:{col}: ");
+                    proptest::prop_assert!(message.starts_with(&place), "{}", message);
+                }
+                InteropError::Empty { .. } => {}
+                other => proptest::prop_assert!(false, "unexpected error kind: {other}"),
+            }
+        }
+    }
+}

@@ -254,3 +254,108 @@ fn cells_that_would_run_as_formulas_are_guarded_and_come_back_exactly() {
     let notes: Vec<_> = back.steps().map(|s| s.notes.clone()).collect();
     assert_eq!(notes, texts);
 }
+
+// ---- bounded fuzzing -------------------------------------------------------------------------
+
+/// Mutation cases per run; `VALUEFLOW_FUZZ_CASES=200000 cargo test --release --test
+/// interop_csv fuzz` runs longer (docs/bpmn.md).
+fn fuzz_cases() -> u32 {
+    std::env::var("VALUEFLOW_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
+
+/// The seeds: the hostile CSV reproducer, tables of the samples and of the hostile maps.
+fn csv_seeds() -> Vec<String> {
+    let mut seeds = vec![
+        std::fs::read_to_string(format!(
+            "{HOSTILE}/csv-unterminated-quote-swallows-rows.csv"
+        ))
+        .unwrap(),
+    ];
+    for (name, _) in valueflow::samples::BUILT_IN {
+        seeds.push(to_csv_string(
+            &valueflow::samples::load(name).unwrap().unwrap(),
+        ));
+    }
+    for file in [
+        "csv-roundtrip-duplicate-lane-names.vfmap.json",
+        "csv-roundtrip-whitespace-ids.vfmap.json",
+    ] {
+        let map = valueflow::format::load_file(&std::path::Path::new(HOSTILE).join(file)).unwrap();
+        seeds.push(to_csv_string(&map));
+    }
+    seeds
+}
+
+const CSV_TOKENS: &[&str] = &[
+    "\"",
+    ",",
+    "\n",
+    "\r\n",
+    ";",
+    "\\",
+    "'",
+    "=",
+    "\t",
+    " ",
+    "\0",
+    "\u{1b}",
+    "\u{202e}",
+    "\"\"",
+    "start",
+    "end",
+    "decision",
+    "1h",
+    "-5",
+    "1e308",
+    "NaN",
+    "0.5;0.7",
+    "a;a",
+    "from,to,label\n",
+    "\nid,kind\n",
+    "lane_id",
+    ",,,,,,,,,,,,,,,",
+    "\u{2028}",
+    "\u{feff}",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: fuzz_cases(),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// A mutated table never panics, and every error is one line naming the row (and the
+    /// column where there is one).
+    #[test]
+    fn fuzz_csv_import_never_panics_and_errors_name_the_row(
+        seed in 0usize..64,
+        edits in proptest::collection::vec((0.0f64..1.0, 0u8..16, 0usize..64), 1..6),
+    ) {
+        static SEEDS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(csv_seeds);
+        let seed = SEEDS[seed % SEEDS.len()].as_bytes();
+        let mut bytes = seed.to_vec();
+        for &(at, delete, token) in &edits {
+            let at = (((bytes.len() as f64) * at) as usize).min(bytes.len());
+            let end = (at + usize::from(delete % 8)).min(bytes.len());
+            let insert = if delete >= 8 { CSV_TOKENS[token % CSV_TOKENS.len()].as_bytes() } else { &[] };
+            bytes.splice(at..end, insert.iter().copied());
+        }
+        if let Err(e) = valueflow::interop::csv_table::import_bytes("fuzz.csv", &bytes) {
+            let message = e.to_string();
+            proptest::prop_assert_eq!(message.lines().count(), 1, "{}", message);
+            match &e {
+                valueflow::interop::InteropError::Csv { row, .. } => {
+                    proptest::prop_assert!(*row >= 1, "{}", message);
+                    let place = format!("fuzz.csv: row {row}");
+                    proptest::prop_assert!(message.starts_with(&place), "{}", message);
+                }
+                valueflow::interop::InteropError::Empty { .. } => {}
+                other => proptest::prop_assert!(false, "unexpected error kind: {other}"),
+            }
+        }
+    }
+}
