@@ -320,8 +320,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             }
             let skip = n.tag_name().name() == "extensionElements";
             // Children pushed in reverse so that the first id in the file is met first.
-            let children: Vec<_> = n.children().filter(|c| c.is_element()).collect();
-            for c in children.into_iter().rev() {
+            for c in n.children().rev().filter(|c| c.is_element()) {
                 if skip {
                     // Still bounded in depth, but no ids are taken from vendor content.
                     Self::check_depth(c, depth + 1).map_err(|n| {
@@ -849,8 +848,21 @@ impl<'a, 'i> Importer<'a, 'i> {
     /// wrote it: `vf:<name>Escaped` (see `xml::encode_exact`), where present, holds the text
     /// with the characters XML cannot carry.
     fn exact(&self, n: Node, name: &str, vf: bool) -> Result<Option<String>, InteropError> {
-        let escaped_name = format!("{name}Escaped");
-        if let Some(escaped) = n.attribute((VF_NS, escaped_name.as_str())) {
+        let escaped_name = match name {
+            "name" => "nameEscaped",
+            "id" => "idEscaped",
+            "description" => "descriptionEscaped",
+            "label" => "labelEscaped",
+            "benefit" => "benefitEscaped",
+            "system" => "systemEscaped",
+            "notes" => "notesEscaped",
+            // No other text attribute is written with an exact form.
+            _ => "",
+        };
+        if let Some(escaped) = n
+            .attribute((VF_NS, escaped_name))
+            .filter(|_| !escaped_name.is_empty())
+        {
             return xml::decode_exact(escaped).map(Some).ok_or_else(|| {
                 self.bad_attribute(
                     n,
