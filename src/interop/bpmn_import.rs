@@ -155,8 +155,6 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
 /// at the line where the limit is passed, instead of exhausting memory.
 pub fn check_size(source_name: &str, text: &str) -> Result<(), InteropError> {
     let bytes = text.as_bytes();
-    // Plain counting loops: the compiler vectorises them, so this pass costs little.
-    let count = |byte: u8| bytes.iter().filter(|&&b| b == byte).count() as u64;
     for (byte, limit, problem) in [
         (b'<', MAX_NODES, BpmnProblem::TooManyNodes(MAX_NODES)),
         (
@@ -165,22 +163,15 @@ pub fn check_size(source_name: &str, text: &str) -> Result<(), InteropError> {
             BpmnProblem::TooManyAttributes(MAX_ATTRIBUTES),
         ),
     ] {
-        if count(byte) <= limit {
+        // Where the limit is passed: the (limit + 1)-th occurrence, if there is one.
+        let Some(at) =
+            memchr::memchr_iter(byte, bytes).nth(usize::try_from(limit).unwrap_or(usize::MAX))
+        else {
             continue;
-        }
-        // Where the limit is passed: the (limit + 1)-th occurrence.
-        let at = bytes
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == byte)
-            .nth(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map_or(0, |(at, _)| at);
+        };
         let before = &bytes[..at];
-        let line = before.iter().filter(|&&c| c == b'\n').count() as u32 + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |k| k + 1);
+        let line = memchr::memchr_iter(b'\n', before).count() as u32 + 1;
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |k| k + 1);
         let col = text
             .get(line_start..at)
             .map_or(0, |t| t.chars().count() as u32)

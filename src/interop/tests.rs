@@ -684,3 +684,30 @@ fn the_step_table_and_the_loader_share_one_field_list() {
         "id,name,lane,lane_id,kind,touchpoint,work,wait,value,benefit,system,notes,next,probabilities,labels"
     );
 }
+
+/// The reproducer `gen-bpmn-16m-elements.py` (16.7 M empty elements in 64 MiB) aborted under
+/// a 2 GB cap; the counts are now checked before roxmltree reserves its arrays. This file has
+/// one element more than the limit.
+#[test]
+fn millions_of_empty_elements_are_refused_before_the_tree_is_built() {
+    let head = format!("{HEAD}<process id=\"p\"><task id=\"t\"/>\n");
+    let n = usize::try_from(super::bpmn_import::MAX_NODES).unwrap();
+    let text = format!("{head}{}</process></definitions>", "<a/>".repeat(n));
+    let (pos, problem) = bpmn_error(&text);
+    assert_eq!(
+        problem,
+        BpmnProblem::TooManyNodes(super::bpmn_import::MAX_NODES)
+    );
+    // Four `<` come before the line of elements: the limit is passed at its (n - 3)th element.
+    let col = u32::try_from(4 * (n - 4) + 1).unwrap();
+    assert_eq!(pos, Some((3, col)));
+    let attributes = format!(
+        "{head}<a {}/></process></definitions>",
+        "x=\"\" ".repeat(usize::try_from(super::bpmn_import::MAX_ATTRIBUTES).unwrap())
+    );
+    let (_, problem) = bpmn_error(&attributes);
+    assert_eq!(
+        problem,
+        BpmnProblem::TooManyAttributes(super::bpmn_import::MAX_ATTRIBUTES)
+    );
+}
