@@ -252,6 +252,13 @@ impl<'a, 'i> Importer<'a, 'i> {
         Ok(me)
     }
 
+    /// Records a note for the user; ids and names from the file are escaped so that a
+    /// note prints as one inert line.
+    fn note(&mut self, text: String) {
+        self.notes
+            .push(crate::text::escape_control(&text).into_owned());
+    }
+
     fn pos(&self, n: Node) -> Option<(u32, u32)> {
         let p = self.doc.text_pos_at(n.range().start);
         Some((p.row, p.col))
@@ -735,7 +742,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             }
         }
         if unplaced > 0 {
-            self.notes.push(format!(
+            self.note(format!(
                 "{unplaced} element(s) of process \"{}\" are in no lane; they were put in its first lane",
                 process.attribute("id").unwrap_or_default()
             ));
@@ -791,7 +798,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     step.wait_mins = match parse_iso_duration(&text) {
                         Some(mins) => mins,
                         None => {
-                            self.notes.push(format!(
+                            self.note(format!(
                                 "timer \"{bpmn_id}\": \"{}\" is not an ISO-8601 duration; its wait was set to 0",
                                 text.trim()
                             ));
@@ -801,7 +808,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     StepKind::Wait
                 }
                 None if has_timer(n) => {
-                    self.notes.push(format!(
+                    self.note(format!(
                         "timer \"{bpmn_id}\" waits for a date or cycle, not a duration; its wait was set to 0"
                     ));
                     StepKind::Wait
@@ -1097,7 +1104,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 self.step_of(f.attribute("targetRef")),
             );
             let (Some(from), Some(to)) = (from, to) else {
-                self.notes.push(format!(
+                self.note(format!(
                     "message flow \"{}\" ends on a pool that has a process, not on a step; it was left out",
                     f.attribute("id").unwrap_or_default()
                 ));

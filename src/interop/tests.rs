@@ -711,3 +711,17 @@ fn millions_of_empty_elements_are_refused_before_the_tree_is_built() {
         BpmnProblem::TooManyAttributes(super::bpmn_import::MAX_ATTRIBUTES)
     );
 }
+
+#[test]
+fn notes_print_as_one_line_whatever_the_ids_hold() {
+    let text = format!(
+        "{HEAD}<process id=\"p&#10;error: forged\"><intermediateCatchEvent id=\"t&#x202E;x&#133;\">\
+         <timerEventDefinition><timeDuration>soon</timeDuration></timerEventDefinition>\
+         </intermediateCatchEvent></process></definitions>"
+    );
+    let notes = import_str("n.bpmn", &text).unwrap().notes;
+    assert!(!notes.is_empty());
+    for note in notes {
+        assert!(!note.chars().any(crate::text::is_unsafe_char), "{note:?}");
+    }
+}
