@@ -354,85 +354,63 @@ impl<'a, 'i> Importer<'a, 'i> {
 
     /// Every reference that the mapping or a BPMN viewer follows must name an element.
     fn check_references(&self) -> Result<(), InteropError> {
-        const ATTRIBUTES: &[(&str, &str)] = &[
-            ("sequenceFlow", "sourceRef"),
-            ("sequenceFlow", "targetRef"),
-            ("messageFlow", "sourceRef"),
-            ("messageFlow", "targetRef"),
-            ("association", "sourceRef"),
-            ("association", "targetRef"),
-            ("boundaryEvent", "attachedToRef"),
-            ("participant", "processRef"),
-            ("dataObjectReference", "dataObjectRef"),
-            ("dataStoreReference", "dataStoreRef"),
-            ("BPMNShape", "bpmnElement"),
-            ("BPMNEdge", "bpmnElement"),
-            ("BPMNPlane", "bpmnElement"),
-        ];
-        const CHILDREN: &[(&str, &str)] = &[("lane", "flowNodeRef")];
-        const REQUIRED: &[(&str, &str, &str)] = &[
-            (
-                "sequenceFlow",
-                "sourceRef",
-                "a flow node of the same process",
-            ),
-            (
-                "sequenceFlow",
-                "targetRef",
-                "a flow node of the same process",
-            ),
-            ("messageFlow", "sourceRef", "a flow node or a pool"),
-            ("messageFlow", "targetRef", "a flow node or a pool"),
-            ("association", "sourceRef", "an element"),
-            ("association", "targetRef", "an element"),
-            (
-                "boundaryEvent",
-                "attachedToRef",
-                "an activity of the same process",
-            ),
-        ];
+        const FLOW_NODE: Option<&str> = Some("a flow node of the same process");
+        const NODE_OR_POOL: Option<&str> = Some("a flow node or a pool");
+        // The references each element holds in attributes: (attribute, what it must name
+        // when it is required). One match per element: this runs over the whole file.
+        fn references(name: &str) -> &'static [(&'static str, Option<&'static str>)] {
+            match name {
+                "sequenceFlow" => &[("sourceRef", FLOW_NODE), ("targetRef", FLOW_NODE)],
+                "messageFlow" => &[("sourceRef", NODE_OR_POOL), ("targetRef", NODE_OR_POOL)],
+                "association" => &[
+                    ("sourceRef", Some("an element")),
+                    ("targetRef", Some("an element")),
+                ],
+                "boundaryEvent" => &[("attachedToRef", Some("an activity of the same process"))],
+                "participant" => &[("processRef", None)],
+                "dataObjectReference" => &[("dataObjectRef", None)],
+                "dataStoreReference" => &[("dataStoreRef", None)],
+                "BPMNShape" | "BPMNEdge" | "BPMNPlane" => &[("bpmnElement", None)],
+                _ => &[],
+            }
+        }
+        // The references each element holds in child elements' text.
+        fn child_references(name: &str) -> Option<&'static str> {
+            match name {
+                "lane" => Some("flowNodeRef"),
+                // Data associations (their id is optional): what they read or write.
+                "dataOutputAssociation" => Some("targetRef"),
+                "dataInputAssociation" => Some("sourceRef"),
+                _ => None,
+            }
+        }
         // Every element, with an id or without one, in file order: the first problem wins.
         for &n in &self.elements {
             let name = n.tag_name().name();
-            if n.tag_name().namespace() == Some(BPMN_NS) {
-                for &(_, attribute, expected) in REQUIRED.iter().filter(|(e, ..)| *e == name) {
-                    if n.attribute(attribute).is_none_or(|v| v.trim().is_empty()) {
-                        return Err(self.fail(
-                            n,
-                            BpmnProblem::MissingAttribute {
-                                element: name.to_owned(),
-                                id: n.attribute("id").unwrap_or_default().to_owned(),
-                                attribute,
-                                expected,
-                            },
-                        ));
+            let in_model = n.tag_name().namespace() == Some(BPMN_NS);
+            for &(attribute, required) in references(name) {
+                match n.attribute(attribute) {
+                    Some(target) if !target.trim().is_empty() || required.is_none() => {
+                        if self.lookup(target).is_none() {
+                            return Err(self.dangling(n, name, attribute, target));
+                        }
+                    }
+                    _ => {
+                        if let (true, Some(expected)) = (in_model, required) {
+                            return Err(self.fail(
+                                n,
+                                BpmnProblem::MissingAttribute {
+                                    element: name.to_owned(),
+                                    id: n.attribute("id").unwrap_or_default().to_owned(),
+                                    attribute,
+                                    expected,
+                                },
+                            ));
+                        }
                     }
                 }
             }
-            for &(element, attribute) in ATTRIBUTES.iter().filter(|(e, _)| *e == name) {
-                if let Some(target) = n.attribute(attribute)
-                    && self.lookup(target).is_none()
-                {
-                    return Err(self.dangling(n, element, attribute, target));
-                }
-            }
-            for &(element, child) in CHILDREN.iter().filter(|(e, _)| *e == name) {
-                for c in bpmn_children(n).filter(|c| c.tag_name().name() == child) {
-                    let target = c.text().unwrap_or_default();
-                    if self.lookup(target).is_none() {
-                        return Err(self.dangling(c, element, child, target));
-                    }
-                }
-            }
-            // Data associations (their id is optional): what they read or write must exist.
-            if n.tag_name().namespace() == Some(BPMN_NS)
-                && matches!(name, "dataOutputAssociation" | "dataInputAssociation")
-            {
-                let child = if name == "dataOutputAssociation" {
-                    "targetRef"
-                } else {
-                    "sourceRef"
-                };
+            if let Some(child) = child_references(name).filter(|_| in_model) {
                 for c in bpmn_children(n).filter(|c| c.tag_name().name() == child) {
                     let target = c.text().unwrap_or_default();
                     if self.lookup(target).is_none() {
