@@ -1,5 +1,7 @@
-//! BPMN import and export of a generated 10,000-step map (samples::synthetic → export).
-//! Run with `cargo bench --bench interop`; results are in the README.
+//! BPMN import and export of a generated 10,000-step map (samples::synthetic → export), and
+//! BPMN and CSV both ways for a 40,000-way parallel split (the shape of
+//! tests/fixtures/hostile/gen-wide.py). Run one group with a filter, e.g.
+//! `cargo bench --bench interop -- bpmn_10k`; results are in the README.
 #![allow(
     clippy::expect_used,
     reason = "a benchmark on invalid input should stop loudly"
@@ -7,7 +9,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use valueflow::interop::{bpmn_export::to_bpmn_string, bpmn_import::import_str};
+use valueflow::interop::{bpmn_export::to_bpmn_string, bpmn_import::import_str, csv_table};
+use valueflow::model::{Flow, Map, Step, StepId, StepKind};
 use valueflow::samples::synthetic;
 
 fn bpmn_10k(c: &mut Criterion) {
@@ -28,5 +31,41 @@ fn bpmn_10k(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bpmn_10k);
+/// A start that splits in parallel to `n` ends.
+fn parallel_split(n: usize) -> Map {
+    let mut map = Map::new("wide");
+    map.add_step(Step::new("d", "Split", StepKind::Start))
+        .expect("new id");
+    for k in 0..n {
+        let id = format!("t{k}");
+        map.add_step(Step::new(id.as_str(), "", StepKind::End))
+            .expect("new id");
+        map.connect_unchecked_sum(&StepId::new("d"), &StepId::new(id), Flow::work())
+            .expect("new flow");
+    }
+    map
+}
+
+fn wide_40k(c: &mut Criterion) {
+    let map = parallel_split(40_000);
+    let xml = to_bpmn_string(&map);
+    let table = csv_table::to_csv_string(&map);
+    let mut group = c.benchmark_group("wide_40k");
+    group.sample_size(10);
+    group.bench_function("bpmn_export", |b| {
+        b.iter(|| to_bpmn_string(black_box(&map)))
+    });
+    group.bench_function("bpmn_import", |b| {
+        b.iter(|| import_str("wide.bpmn", black_box(&xml)).expect("valid"))
+    });
+    group.bench_function("csv_export", |b| {
+        b.iter(|| csv_table::to_csv_string(black_box(&map)))
+    });
+    group.bench_function("csv_import", |b| {
+        b.iter(|| csv_table::import_str("wide.csv", black_box(&table)).expect("valid"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bpmn_10k, wide_40k);
 criterion_main!(benches);

@@ -643,3 +643,310 @@ fn cli_bad_bpmn_exits_2_with_one_line_and_writes_nothing() {
         .assert()
         .code(2);
 }
+
+// ---- hostile inputs (tests/fixtures/hostile, COMMANDS.md) ----------------------------------
+
+const HOSTILE: &str = "tests/fixtures/hostile";
+
+/// The one-line error of importing a file.
+fn import_error(path: &Path) -> String {
+    let message = import_file(path).unwrap_err().to_string();
+    assert_eq!(message.lines().count(), 1, "one line: {message}");
+    message
+}
+
+#[test]
+fn hostile_bpmn_reproducers_are_refused_at_the_element_with_one_line() {
+    let cases = [
+        (
+            "bpmn-dangling-edge-with-id.bpmn",
+            ":6:7: BPMNEdge \"E1\": bpmnElement refers to \"NO_SUCH_FLOW\", but no element has that id",
+        ),
+        (
+            "bpmn-dangling-edge-without-id.bpmn",
+            ":6:7: BPMNEdge (without an id): bpmnElement refers to \"NO_SUCH_FLOW\", but no element has that id",
+        ),
+        (
+            "bpmn-dangling-shape-without-id.bpmn",
+            ":6:7: BPMNShape (without an id): bpmnElement refers to \"NO_SUCH_TASK\", but no element has that id",
+        ),
+        (
+            "bpmn-dangling-seqflow-without-id.bpmn",
+            ":4:3: sequenceFlow (without an id): targetRef refers to \"NOPE\", but no element has that id",
+        ),
+        (
+            "bpmn-sequenceflow-across-processes.bpmn",
+            ":5:5: sequenceFlow \"f\": sourceRef refers to \"a\", which is a task of process \"p1\", not a flow node of the same process",
+        ),
+        (
+            "bpmn-sequenceflow-missing-targetref.bpmn",
+            ":5:5: sequenceFlow \"f\": the attribute targetRef is missing; it must name a flow node of the same process",
+        ),
+        (
+            "bpmn-task-without-id.bpmn",
+            ":4:5: task has no id; every flow node needs one, flows refer to it",
+        ),
+        (
+            // A newline in a reference must not forge a second error line.
+            "bpmn-multiline-error.bpmn",
+            ": lane \"L\": flowNodeRef refers to \"a\\nerror: fake.bpmn:1:1: forged line\\nb\", but no element has that id",
+        ),
+    ];
+    for (file, expected) in cases {
+        let message = import_error(&Path::new(HOSTILE).join(file));
+        assert!(
+            message.contains(expected),
+            "{message}\nexpected: {expected}"
+        );
+    }
+}
+
+/// Imports BPMN text and returns its one-line error.
+fn bpmn_text_error(body: &str) -> String {
+    let text = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<definitions xmlns=\"{BPMN_NS}\" id=\"d\">\n{body}\n</definitions>"
+    );
+    let message = import_bytes("t.bpmn", text.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(message.lines().count(), 1, "one line: {message}");
+    message
+}
+
+#[test]
+fn boundary_events_must_sit_on_an_activity_of_their_process() {
+    let on_itself = bpmn_text_error(
+        "<process id=\"p\"><task id=\"a\"/><boundaryEvent id=\"b\" attachedToRef=\"b\"/></process>",
+    );
+    assert!(
+        on_itself.contains("t.bpmn:3:31: boundaryEvent \"b\": attachedToRef refers to \"b\", which is the boundaryEvent itself, not an activity"),
+        "{on_itself}"
+    );
+    let on_each_other = bpmn_text_error(
+        "<process id=\"p\"><task id=\"a\"/><boundaryEvent id=\"b1\" attachedToRef=\"b2\"/>\
+         <boundaryEvent id=\"b2\" attachedToRef=\"b1\"/></process>",
+    );
+    assert!(
+        on_each_other.contains("boundaryEvent \"b1\": attachedToRef refers to \"b2\", which is a boundaryEvent, not an activity"),
+        "{on_each_other}"
+    );
+    let on_a_flow = bpmn_text_error(
+        "<process id=\"p\"><task id=\"a\"/><task id=\"c\"/><sequenceFlow id=\"f\" sourceRef=\"a\" targetRef=\"c\"/>\
+         <boundaryEvent id=\"b\" attachedToRef=\"f\"/></process>",
+    );
+    assert!(
+        on_a_flow.contains("which is a sequenceFlow, not an activity"),
+        "{on_a_flow}"
+    );
+    let missing = bpmn_text_error("<process id=\"p\"><boundaryEvent id=\"b\"/></process>");
+    assert!(
+        missing.contains("boundaryEvent \"b\": the attribute attachedToRef is missing"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn a_flow_node_in_two_sibling_lanes_is_an_error_but_parent_and_child_lanes_may_share() {
+    let two = bpmn_text_error(
+        "<process id=\"p\"><laneSet id=\"ls\">\
+         <lane id=\"L1\"><flowNodeRef>a</flowNodeRef></lane>\
+         <lane id=\"L2\"><flowNodeRef>a</flowNodeRef></lane></laneSet><task id=\"a\"/></process>",
+    );
+    assert!(
+        two.contains("flow node \"a\" is listed in lane \"L1\" and in lane \"L2\""),
+        "{two}"
+    );
+    let nested = format!(
+        "<?xml version=\"1.0\"?><definitions xmlns=\"{BPMN_NS}\" id=\"d\"><process id=\"p\"><laneSet id=\"ls\">\
+         <lane id=\"P\" name=\"Parent\"><flowNodeRef>a</flowNodeRef><childLaneSet id=\"c\">\
+         <lane id=\"C\" name=\"Child\"><flowNodeRef>a</flowNodeRef></lane></childLaneSet></lane>\
+         </laneSet><task id=\"a\"/></process></definitions>"
+    );
+    let map = import_bytes("n.bpmn", nested.as_bytes()).unwrap().map;
+    assert_eq!(map.lanes()[0].name, "Parent / Child");
+}
+
+#[test]
+fn only_declared_utf8_or_latin1_is_read() {
+    let latin1 = format!(
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><definitions xmlns=\"{BPMN_NS}\" id=\"d\">\
+         <process id=\"p\"><task id=\"a\" name=\"Caf\u{e9}\"/></process></definitions>"
+    );
+    let bytes: Vec<u8> = latin1.chars().map(|c| c as u8).collect();
+    let map = import_bytes("l.bpmn", &bytes).unwrap().map;
+    assert_eq!(map.steps().next().unwrap().name, "Café");
+    for encoding in ["windows-1252", "UTF-16", "Shift_JIS"] {
+        let text = format!(
+            "<?xml version=\"1.0\" encoding=\"{encoding}\"?><definitions xmlns=\"{BPMN_NS}\" id=\"d\"/>"
+        );
+        let message = import_bytes("e.bpmn", text.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            format!(
+                "e.bpmn:1:1: the XML declaration names the encoding \"{encoding}\"; this importer reads UTF-8 and ISO-8859-1: save the file as UTF-8"
+            )
+        );
+    }
+}
+
+#[test]
+fn a_dtd_is_named_as_such() {
+    let message = import_bytes(
+        "d.bpmn",
+        format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE definitions>\n<definitions xmlns=\"{BPMN_NS}\"/>"
+        )
+        .as_bytes(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        message.starts_with("d.bpmn:") && message.contains("document type declaration (<!DOCTYPE"),
+        "{message}"
+    );
+    assert!(!message.contains("not well-formed"), "{message}");
+}
+
+#[test]
+fn ids_that_differ_only_by_a_control_character_survive_export_and_import() {
+    let map = valueflow::format::load_file(
+        &Path::new(HOSTILE).join("bpmn-roundtrip-control-char-ids.vfmap.json"),
+    )
+    .unwrap();
+    let xml = to_bpmn_string(&map);
+    assert!(xml.contains("vf:idEscaped=\"a\\u{1}\""), "{xml}");
+    let back = import_bytes("c.bpmn", xml.as_bytes()).unwrap().map;
+    assert_eq!(back, map);
+}
+
+// ---- bounded fuzzing -------------------------------------------------------------------------
+
+/// Mutation cases per run; `VALUEFLOW_FUZZ_CASES=200000 cargo test --release --test
+/// interop_bpmn fuzz` runs longer (docs/bpmn.md).
+fn fuzz_cases() -> u32 {
+    std::env::var("VALUEFLOW_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1500)
+}
+
+/// The seeds: every hostile BPMN reproducer, the small fixtures and a valueflow export.
+fn bpmn_seeds() -> Vec<Vec<u8>> {
+    let mut seeds: Vec<Vec<u8>> = std::fs::read_dir(HOSTILE)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "bpmn"))
+        .chain(
+            fixtures()
+                .into_iter()
+                .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() < 20_000)),
+        )
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let sample = valueflow::samples::load("coffee-shop-order.vfmap.json")
+        .unwrap()
+        .unwrap();
+    seeds.push(to_bpmn_string(&sample).into_bytes());
+    seeds.sort();
+    seeds
+}
+
+/// Pieces that make XML and BPMN break in interesting ways.
+const BPMN_TOKENS: &[&str] = &[
+    "<",
+    ">",
+    "\"",
+    "'",
+    "&",
+    "/>",
+    "</",
+    "=",
+    " ",
+    "\n",
+    "\0",
+    "\u{1}",
+    "\u{202e}",
+    "\u{fffe}",
+    "&#1;",
+    "&amp;",
+    "&undefined;",
+    "<![CDATA[",
+    "]]>",
+    "<!--",
+    "-->",
+    "<?pi x?>",
+    "<!DOCTYPE d>",
+    "<?xml version=\"1.0\" encoding=\"UTF-16\"?>",
+    " id=\"a\"",
+    " id=\"\"",
+    " sourceRef=\"a\"",
+    " targetRef=\"nowhere\"",
+    " attachedToRef=\"a\"",
+    " bpmnElement=\"x\"",
+    "<task/>",
+    "<task id=\"a\"/>",
+    "<boundaryEvent id=\"b\" attachedToRef=\"b\"/>",
+    "<sequenceFlow id=\"s\" sourceRef=\"a\" targetRef=\"a\"/>",
+    "<lane id=\"L\"><flowNodeRef>a</flowNodeRef></lane>",
+    " vf:workMins=\"-1\"",
+    " vf:idEscaped=\"\\u{zz}\"",
+    " vf:kind=\"decision\"",
+    " vf:probability=\"2\"",
+    " xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\"",
+    " xmlns:vf=\"https://valueflow.dev/bpmn/1\"",
+];
+
+/// One edit of a seed: at a position (a fraction of its length), delete some bytes, insert a
+/// token, or both.
+type Edit = (f64, u8, usize);
+
+fn mutate(seed: &[u8], edits: &[Edit], tokens: &[&str]) -> Vec<u8> {
+    let mut bytes = seed.to_vec();
+    for &(at, delete, token) in edits {
+        let at = ((bytes.len() as f64) * at) as usize;
+        let at = at.min(bytes.len());
+        let end = (at + usize::from(delete % 8)).min(bytes.len());
+        let insert = if delete >= 8 {
+            tokens[token % tokens.len()].as_bytes()
+        } else {
+            &[]
+        };
+        bytes.splice(at..end, insert.iter().copied());
+    }
+    bytes
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: fuzz_cases(),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Mutated BPMN never panics, and every error is one line naming line:col (or the file
+    /// as a whole when it is empty or not text).
+    #[test]
+    fn fuzz_bpmn_import_never_panics_and_errors_name_the_place(
+        seed in 0usize..64,
+        edits in proptest::collection::vec((0.0f64..1.0, 0u8..16, 0usize..64), 1..6),
+    ) {
+        static SEEDS: std::sync::LazyLock<Vec<Vec<u8>>> = std::sync::LazyLock::new(bpmn_seeds);
+        let input = mutate(&SEEDS[seed % SEEDS.len()], &edits, BPMN_TOKENS);
+        if let Err(e) = import_bytes("fuzz.bpmn", &input) {
+            let message = e.to_string();
+            proptest::prop_assert_eq!(message.lines().count(), 1, "{}", message);
+            match &e {
+                InteropError::Bpmn { position, .. } => {
+                    proptest::prop_assert!(position.is_some(), "{}", message);
+                    let (line, col) = position.unwrap();
+                    let place = format!("fuzz.bpmn:{line}:{col}: ");
+                    proptest::prop_assert!(message.starts_with(&place), "{}", message);
+                }
+                InteropError::Empty { .. } => {}
+                other => proptest::prop_assert!(false, "unexpected error kind: {other}"),
+            }
+        }
+    }
+}

@@ -145,3 +145,217 @@ fn cli_bad_csv_exits_2_with_row_and_column() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(!out.exists());
 }
+
+// ---- hostile inputs (tests/fixtures/hostile, COMMANDS.md) ----------------------------------
+
+const HOSTILE: &str = "tests/fixtures/hostile";
+
+/// Export → import through the table, comparing everything the table keeps.
+fn assert_table_round_trip(map: &Map, what: &str) -> Map {
+    let text = to_csv_string(map);
+    let back = match import_str("t.csv", &text) {
+        Ok(i) => i.map,
+        Err(e) => panic!("{what}: {e}\n{text}"),
+    };
+    assert_eq!(to_csv_string(&back), text, "{what}");
+    let steps = |m: &Map| {
+        m.steps()
+            .map(|s| {
+                let lane = s
+                    .lane
+                    .as_ref()
+                    .and_then(|l| m.lane(l))
+                    .map(|l| l.name.clone());
+                (s.id.to_string(), s.name.clone(), lane, s.kind)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(steps(&back), steps(map), "{what}");
+    assert_eq!(flows(&back), flows(map), "{what}");
+    assert_eq!(analyze(&back).metrics, analyze(map).metrics, "{what}");
+    back
+}
+
+#[test]
+fn hostile_lane_names_and_ids_survive_the_table() {
+    for file in [
+        "csv-roundtrip-duplicate-lane-names.vfmap.json",
+        "csv-roundtrip-empty-lane-name.vfmap.json",
+        "csv-roundtrip-leading-space-id.vfmap.json",
+        "csv-roundtrip-whitespace-ids.vfmap.json",
+    ] {
+        let map = valueflow::format::load_file(&std::path::Path::new(HOSTILE).join(file)).unwrap();
+        let back = assert_table_round_trip(&map, file);
+        // With names that do not tell lanes apart, the lane ids travel in a lane_id column.
+        assert_eq!(back.lanes(), map.lanes(), "{file}");
+    }
+}
+
+#[test]
+fn an_imported_collaboration_keeps_its_hand_offs_through_the_table() {
+    let imported = valueflow::interop::import_file(std::path::Path::new(
+        "tests/fixtures/bpmn/bpmnjs-collaboration-message-flows.bpmn",
+    ))
+    .unwrap()
+    .map;
+    assert_table_round_trip(&imported, "bpmnjs-collaboration-message-flows");
+}
+
+#[test]
+fn an_unclosed_quote_is_an_error_where_it_opens() {
+    let text = std::fs::read_to_string(format!(
+        "{HOSTILE}/csv-unterminated-quote-swallows-rows.csv"
+    ))
+    .unwrap();
+    let message = import_str("q.csv", &text).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "q.csv: row 2, column \"name\": a quoted field starts here and is never closed, so every later row would be read into it; add the closing \" (a \" inside a quoted field is written \"\")"
+    );
+    // A quote inside an unquoted field, and a doubled quote inside a quoted one, are fine.
+    let ok = "id,kind,name\ns,start,5\" pipe\ne,end,\"say \"\"hi\"\"\"\n";
+    let map = import_str("ok.csv", ok).unwrap().map;
+    let names: Vec<_> = map.steps().map(|s| s.name.clone()).collect();
+    assert_eq!(names, ["5\" pipe", "say \"hi\""]);
+}
+
+#[test]
+fn cells_that_would_run_as_formulas_are_guarded_and_come_back_exactly() {
+    let mut map = Map::new("f");
+    let texts = [
+        "=HYPERLINK(\"x\")",
+        "+1",
+        "-2",
+        "@SUM(A1)",
+        "'quoted",
+        "\tTab",
+    ];
+    for (k, t) in texts.iter().enumerate() {
+        let mut step = valueflow::model::Step::new(
+            format!("{t}{k}"),
+            *t,
+            valueflow::model::StepKind::Activity,
+        );
+        step.notes = (*t).to_owned();
+        map.add_step(step).unwrap();
+    }
+    let text = to_csv_string(&map);
+    for line in text.lines().skip(1) {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t']),
+                "unguarded cell {cell:?} in {line}"
+            );
+        }
+    }
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+    let back = assert_table_round_trip(&map, "formulas");
+    let notes: Vec<_> = back.steps().map(|s| s.notes.clone()).collect();
+    assert_eq!(notes, texts);
+}
+
+// ---- bounded fuzzing -------------------------------------------------------------------------
+
+/// Mutation cases per run; `VALUEFLOW_FUZZ_CASES=200000 cargo test --release --test
+/// interop_csv fuzz` runs longer (docs/bpmn.md).
+fn fuzz_cases() -> u32 {
+    std::env::var("VALUEFLOW_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
+
+/// The seeds: the hostile CSV reproducer, tables of the samples and of the hostile maps.
+fn csv_seeds() -> Vec<String> {
+    let mut seeds = vec![
+        std::fs::read_to_string(format!(
+            "{HOSTILE}/csv-unterminated-quote-swallows-rows.csv"
+        ))
+        .unwrap(),
+    ];
+    for (name, _) in valueflow::samples::BUILT_IN {
+        seeds.push(to_csv_string(
+            &valueflow::samples::load(name).unwrap().unwrap(),
+        ));
+    }
+    for file in [
+        "csv-roundtrip-duplicate-lane-names.vfmap.json",
+        "csv-roundtrip-whitespace-ids.vfmap.json",
+    ] {
+        let map = valueflow::format::load_file(&std::path::Path::new(HOSTILE).join(file)).unwrap();
+        seeds.push(to_csv_string(&map));
+    }
+    seeds
+}
+
+const CSV_TOKENS: &[&str] = &[
+    "\"",
+    ",",
+    "\n",
+    "\r\n",
+    ";",
+    "\\",
+    "'",
+    "=",
+    "\t",
+    " ",
+    "\0",
+    "\u{1b}",
+    "\u{202e}",
+    "\"\"",
+    "start",
+    "end",
+    "decision",
+    "1h",
+    "-5",
+    "1e308",
+    "NaN",
+    "0.5;0.7",
+    "a;a",
+    "from,to,label\n",
+    "\nid,kind\n",
+    "lane_id",
+    ",,,,,,,,,,,,,,,",
+    "\u{2028}",
+    "\u{feff}",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: fuzz_cases(),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// A mutated table never panics, and every error is one line naming the row (and the
+    /// column where there is one).
+    #[test]
+    fn fuzz_csv_import_never_panics_and_errors_name_the_row(
+        seed in 0usize..64,
+        edits in proptest::collection::vec((0.0f64..1.0, 0u8..16, 0usize..64), 1..6),
+    ) {
+        static SEEDS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(csv_seeds);
+        let seed = SEEDS[seed % SEEDS.len()].as_bytes();
+        let mut bytes = seed.to_vec();
+        for &(at, delete, token) in &edits {
+            let at = (((bytes.len() as f64) * at) as usize).min(bytes.len());
+            let end = (at + usize::from(delete % 8)).min(bytes.len());
+            let insert = if delete >= 8 { CSV_TOKENS[token % CSV_TOKENS.len()].as_bytes() } else { &[] };
+            bytes.splice(at..end, insert.iter().copied());
+        }
+        if let Err(e) = valueflow::interop::csv_table::import_bytes("fuzz.csv", &bytes) {
+            let message = e.to_string();
+            proptest::prop_assert_eq!(message.lines().count(), 1, "{}", message);
+            match &e {
+                valueflow::interop::InteropError::Csv { row, .. } => {
+                    proptest::prop_assert!(*row >= 1, "{}", message);
+                    let place = format!("fuzz.csv: row {row}");
+                    proptest::prop_assert!(message.starts_with(&place), "{}", message);
+                }
+                valueflow::interop::InteropError::Empty { .. } => {}
+                other => proptest::prop_assert!(false, "unexpected error kind: {other}"),
+            }
+        }
+    }
+}

@@ -187,20 +187,36 @@ const LANE_SCHEMA: Schema = Schema {
     fields: &[("id", Ty::Str, true), ("name", Ty::Str, false)],
     expected: "id, name",
 };
+/// The keys of a step in the map format, in file order: the loader's expected keys and, through
+/// `interop::csv_table`, the CSV step table's columns.
+pub const STEP_FIELD_KEYS: [&str; 12] = [
+    "id",
+    "name",
+    "lane",
+    "kind",
+    "touchpoint",
+    "work_mins",
+    "wait_mins",
+    "value",
+    "benefit",
+    "system",
+    "notes",
+    "pos",
+];
 const STEP_SCHEMA: Schema = Schema {
     fields: &[
-        ("id", Ty::Str, true),
-        ("name", Ty::Str, false),
-        ("lane", Ty::Str, false),
-        ("kind", Ty::Str, true),
-        ("touchpoint", Ty::Str, false),
-        ("work_mins", Ty::Num, false),
-        ("wait_mins", Ty::Num, false),
-        ("value", Ty::Str, false),
-        ("benefit", Ty::Str, false),
-        ("system", Ty::Str, false),
-        ("notes", Ty::Str, false),
-        ("pos", Ty::Pos, false),
+        (STEP_FIELD_KEYS[0], Ty::Str, true),
+        (STEP_FIELD_KEYS[1], Ty::Str, false),
+        (STEP_FIELD_KEYS[2], Ty::Str, false),
+        (STEP_FIELD_KEYS[3], Ty::Str, true),
+        (STEP_FIELD_KEYS[4], Ty::Str, false),
+        (STEP_FIELD_KEYS[5], Ty::Num, false),
+        (STEP_FIELD_KEYS[6], Ty::Num, false),
+        (STEP_FIELD_KEYS[7], Ty::Str, false),
+        (STEP_FIELD_KEYS[8], Ty::Str, false),
+        (STEP_FIELD_KEYS[9], Ty::Str, false),
+        (STEP_FIELD_KEYS[10], Ty::Str, false),
+        (STEP_FIELD_KEYS[11], Ty::Pos, false),
     ],
     expected: "id, name, lane, kind, touchpoint, work_mins, wait_mins, value, benefit, system, notes, pos",
 };

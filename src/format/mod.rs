@@ -6,7 +6,7 @@ mod load;
 mod save;
 
 pub use error::{LoadError, LoadErrorKind};
-pub use load::{MAX_FILE_BYTES, load_bytes, load_file, load_str};
+pub use load::{MAX_FILE_BYTES, STEP_FIELD_KEYS, load_bytes, load_file, load_str};
 pub use save::{SaveError, save_file, to_json_string, write_atomic};
 
 /// The `format` value every map file carries.

@@ -2,10 +2,11 @@
 //! valueflow's own fields in the `vf:` namespace so that export → import is lossless.
 
 use super::bpmn_import::{BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, VF_NS};
+use super::xml;
 use crate::layout;
-use crate::model::{FlowKind, Map, Step, StepId, StepKind};
+use crate::model::{Flow, FlowKind, Lane, LaneId, Map, Step, StepId, StepKind};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write;
 
 /// Height of a pool without lanes when it holds nothing.
 const LANE_HEIGHT: f64 = layout::LANE_MIN_HEIGHT as f64;
@@ -33,54 +34,7 @@ fn element_name(kind: StepKind) -> &'static str {
     }
 }
 
-/// Formats minutes as an ISO-8601 duration: `P1DT2H30M`, `PT0M`, `PT1.5M`.
-pub fn format_iso_duration(mins: f64) -> String {
-    if !(mins.is_finite() && mins > 0.0) {
-        return "PT0M".into();
-    }
-    if mins.fract() != 0.0 || mins >= 1e15 {
-        return format!("PT{mins}M");
-    }
-    let days = (mins / 1440.0).floor();
-    let rest = mins - days * 1440.0;
-    let hours = (rest / 60.0).floor();
-    let minutes = rest - hours * 60.0;
-    let mut out = String::from("P");
-    if days > 0.0 {
-        let _ = write!(out, "{days}D");
-    }
-    if hours > 0.0 || minutes > 0.0 {
-        out.push('T');
-        if hours > 0.0 {
-            let _ = write!(out, "{hours}H");
-        }
-        if minutes > 0.0 {
-            let _ = write!(out, "{minutes}M");
-        }
-    }
-    out
-}
-
-/// Escapes text for an attribute value or element content. Tabs and line breaks become
-/// character references so attribute normalisation keeps them; characters XML 1.0 cannot
-/// carry at all (most C0 controls, U+FFFE, U+FFFF) become U+FFFD.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use super::xml::format_iso_duration;
 
 /// Makes an XML id (an NCName) from any text: ASCII letters, digits, `-`, `_`, `.` kept.
 fn ncname(prefix: &str, text: &str) -> String {
@@ -101,19 +55,25 @@ fn ncname(prefix: &str, text: &str) -> String {
 #[derive(Default)]
 struct Ids {
     used: HashSet<String>,
+    /// The next suffix to try for a base that was taken, so that many ids made from one
+    /// base (ids that differ only in characters an XML id cannot hold) stay linear.
+    next_suffix: HashMap<String, usize>,
 }
 
 impl Ids {
     fn make(&mut self, prefix: &str, text: &str) -> String {
         let base = ncname(prefix, text);
-        let mut id = base.clone();
-        let mut k = 2;
-        while self.used.contains(&id) {
-            id = format!("{base}_{k}");
-            k += 1;
+        if self.used.insert(base.clone()) {
+            return base;
         }
-        self.used.insert(id.clone());
-        id
+        let k = self.next_suffix.entry(base.clone()).or_insert(2);
+        loop {
+            let id = format!("{base}_{k}");
+            *k += 1;
+            if self.used.insert(id.clone()) {
+                return id;
+            }
+        }
     }
 }
 
@@ -164,264 +124,486 @@ fn num(v: f64) -> String {
     format!("{v}")
 }
 
-/// The BPMN 2.0 XML text of a map (see docs/bpmn.md for the mapping).
-pub fn to_bpmn_string(map: &Map) -> String {
-    let mut ids = Ids::default();
-    let steps: Vec<&Step> = map.steps().collect();
-    let index: HashMap<&str, usize> = steps
-        .iter()
-        .enumerate()
-        .map(|(k, s)| (s.id.as_str(), k))
-        .collect();
-    for fixed in [
-        "Definitions_1",
-        "Collaboration_1",
-        "Participant_1",
-        "Process_1",
-        "LaneSet_1",
-        "BPMNDiagram_1",
-        "BPMNPlane_1",
-    ] {
-        ids.used.insert(fixed.into());
-    }
-    let step_ids: Vec<String> = steps
-        .iter()
-        .map(|s| ids.make(&format!("{}_", element_name(s.kind)), s.id.as_str()))
-        .collect();
-    let lane_ids: Vec<String> = map
-        .lanes()
-        .iter()
-        .map(|l| ids.make("Lane_", l.id.as_str()))
-        .collect();
-    let centre = centres(map);
+// ---- a small XML writer ----------------------------------------------------------------
+// Our own rather than quick-xml's: attribute values must keep tabs and line breaks as
+// character references (quick-xml escapes only `<>&'"`, and readers normalise a raw line
+// break in an attribute to a space), and the writer is this page long.
 
-    // Flows, with their XML ids and what each step needs to list.
-    struct Edge {
-        id: String,
-        from: usize,
-        to: usize,
-        order: usize,
+/// The attributes of one element, in the order they are written; values are escaped when
+/// written.
+#[derive(Default)]
+struct Attrs<'a>(Vec<(&'static str, Cow<'a, str>)>);
+
+impl<'a> Attrs<'a> {
+    fn with(mut self, key: &'static str, value: impl Into<Cow<'a, str>>) -> Self {
+        self.0.push((key, value.into()));
+        self
     }
-    let mut sequence = Vec::new();
-    let mut data = Vec::new();
-    let mut associations = Vec::new();
-    let mut incoming: Vec<Vec<String>> = vec![Vec::new(); steps.len()];
-    let mut outgoing: Vec<Vec<String>> = vec![Vec::new(); steps.len()];
-    let mut reads: Vec<Vec<(String, String, String)>> = vec![Vec::new(); steps.len()];
-    let mut writes: Vec<Vec<(String, String, usize)>> = vec![Vec::new(); steps.len()];
-    for (order, f) in map.flows().enumerate() {
-        let (Some(&from), Some(&to)) = (index.get(f.from.as_str()), index.get(f.to.as_str()))
-        else {
-            continue;
-        };
-        match f.flow.kind {
-            FlowKind::Work => {
-                let id = ids.make("Flow_", &format!("{}", order + 1));
-                outgoing[from].push(id.clone());
-                incoming[to].push(id.clone());
-                sequence.push((
-                    Edge {
-                        id,
-                        from,
-                        to,
-                        order,
-                    },
-                    f.flow,
-                ));
-            }
-            FlowKind::Information if from != to && via_data_object(steps[from], steps[to]) => {
-                let n = order + 1;
-                let reference = ids.make("DataObjectReference_", &n.to_string());
-                let object = ids.make("DataObject_", &n.to_string());
-                let write_id = ids.make("DataOutputAssociation_", &n.to_string());
-                let read_id = ids.make("DataInputAssociation_", &n.to_string());
-                let property = ids.make("Property_", &n.to_string());
-                writes[from].push((write_id.clone(), reference.clone(), order));
-                reads[to].push((read_id.clone(), reference.clone(), property));
-                data.push((reference, object, write_id, read_id, from, to, f.flow));
-            }
-            FlowKind::Information => {
-                let id = ids.make("Association_", &format!("{}", order + 1));
-                associations.push((
-                    Edge {
-                        id,
-                        from,
-                        to,
-                        order,
-                    },
-                    f.flow,
-                ));
-            }
+
+    /// A text attribute; where XML cannot carry the text exactly (control characters),
+    /// `exact_key` (`vf:<name>Escaped`) holds it in `xml::encode_exact`'s form as well.
+    fn text(mut self, key: &'static str, exact_key: &'static str, value: &'a str) -> Self {
+        self.0.push((key, Cow::Borrowed(value)));
+        if let Some(exact) = xml::encode_exact(value) {
+            self.0.push((exact_key, Cow::Owned(exact)));
+        }
+        self
+    }
+
+    /// A text attribute written only when the text is not empty (import reads absent as empty).
+    fn text_if_any(self, key: &'static str, exact_key: &'static str, value: &'a str) -> Self {
+        if value.is_empty() {
+            self
+        } else {
+            self.text(key, exact_key, value)
+        }
+    }
+}
+
+/// Indented XML text, one element per line.
+struct XmlWriter {
+    out: String,
+    depth: usize,
+}
+
+impl XmlWriter {
+    fn new(capacity: usize) -> Self {
+        let mut out = String::with_capacity(capacity);
+        out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        Self { out, depth: 0 }
+    }
+
+    fn tag(&mut self, name: &str, attrs: &Attrs) {
+        for _ in 0..self.depth {
+            self.out.push_str("  ");
+        }
+        self.out.push('<');
+        self.out.push_str(name);
+        for (key, value) in &attrs.0 {
+            self.out.push(' ');
+            self.out.push_str(key);
+            self.out.push_str("=\"");
+            self.out.push_str(&xml::escape(value));
+            self.out.push('"');
         }
     }
 
-    let mut x = String::with_capacity(1024 + steps.len() * 900);
-    x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        x,
-        "<bpmn:definitions xmlns:bpmn=\"{BPMN_NS}\" xmlns:bpmndi=\"{BPMNDI_NS}\" \
-         xmlns:dc=\"{DC_NS}\" xmlns:di=\"{DI_NS}\" \
-         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:vf=\"{VF_NS}\" \
-         id=\"Definitions_1\" targetNamespace=\"https://valueflow.dev/bpmn/map\" \
-         exporter=\"valueflow\" exporterVersion=\"{}\" name=\"{}\" vf:description=\"{}\">",
-        env!("CARGO_PKG_VERSION"),
-        esc(&map.name),
-        esc(&map.description)
+    /// `<name ...>` and one level deeper.
+    fn start(&mut self, name: &str, attrs: Attrs) {
+        self.tag(name, &attrs);
+        self.out.push_str(">\n");
+        self.depth += 1;
+    }
+
+    /// `<name ... />`
+    fn empty(&mut self, name: &str, attrs: Attrs) {
+        self.tag(name, &attrs);
+        self.out.push_str(" />\n");
+    }
+
+    /// `<name ...>text</name>`
+    fn leaf_with(&mut self, name: &str, attrs: Attrs, text: &str) {
+        self.tag(name, &attrs);
+        self.out.push('>');
+        self.out.push_str(&xml::escape(text));
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push_str(">\n");
+    }
+
+    /// `<name>text</name>`
+    fn leaf(&mut self, name: &str, text: &str) {
+        self.leaf_with(name, Attrs::default(), text);
+    }
+
+    /// `</name>` one level up.
+    fn end(&mut self, name: &str) {
+        self.depth = self.depth.saturating_sub(1);
+        for _ in 0..self.depth {
+            self.out.push_str("  ");
+        }
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push_str(">\n");
+    }
+}
+
+// ---- what is written ---------------------------------------------------------------------
+
+/// A step with its XML id, its shape and the flows its element lists.
+struct StepOut<'m> {
+    step: &'m Step,
+    xml_id: String,
+    centre: [f64; 2],
+    size: (f64, f64),
+    /// Indices into `Plan::sequence`.
+    incoming: Vec<usize>,
+    outgoing: Vec<usize>,
+    /// Indices into `Plan::data`: what the step reads and writes.
+    reads: Vec<usize>,
+    writes: Vec<usize>,
+}
+
+/// A work flow as a `sequenceFlow`, or an information flow as an `association`.
+struct EdgeOut<'m> {
+    xml_id: String,
+    from: usize,
+    to: usize,
+    /// The flow's place in the map's order (`vf:flowIndex`).
+    order: usize,
+    flow: &'m Flow,
+}
+
+/// An information flow through a data object: the source writes it, the target reads it.
+struct DataOut<'m> {
+    reference_id: String,
+    object_id: String,
+    write_id: String,
+    read_id: String,
+    /// The reading activity's placeholder property, as bpmn-js writes it.
+    property_id: String,
+    from: usize,
+    to: usize,
+    order: usize,
+    flow: &'m Flow,
+    /// Where the data object is drawn: between the two steps, a little below.
+    centre: (f64, f64),
+}
+
+/// A lane with its XML id and its steps (indices into `Plan::steps`).
+struct LaneOut<'m> {
+    lane: &'m Lane,
+    xml_id: String,
+    members: Vec<usize>,
+}
+
+/// Everything the document holds, named, before any XML is written.
+struct Plan<'m> {
+    map: &'m Map,
+    steps: Vec<StepOut<'m>>,
+    lanes: Vec<LaneOut<'m>>,
+    sequence: Vec<EdgeOut<'m>>,
+    data: Vec<DataOut<'m>>,
+    associations: Vec<EdgeOut<'m>>,
+}
+
+/// The ids of the document's fixed elements; step and flow ids are made around them.
+const FIXED_IDS: [&str; 7] = [
+    "Definitions_1",
+    "Collaboration_1",
+    "Participant_1",
+    "Process_1",
+    "LaneSet_1",
+    "BPMNDiagram_1",
+    "BPMNPlane_1",
+];
+
+impl<'m> Plan<'m> {
+    fn new(map: &'m Map) -> Self {
+        let mut ids = Ids::default();
+        ids.used.extend(FIXED_IDS.iter().map(|s| (*s).to_owned()));
+        let centre = centres(map);
+        let mut steps: Vec<StepOut> = map
+            .steps()
+            .zip(centre)
+            .map(|(step, centre)| StepOut {
+                step,
+                xml_id: ids.make(&format!("{}_", element_name(step.kind)), step.id.as_str()),
+                centre,
+                size: shape_size(step.kind),
+                incoming: Vec::new(),
+                outgoing: Vec::new(),
+                reads: Vec::new(),
+                writes: Vec::new(),
+            })
+            .collect();
+        let index: HashMap<&str, usize> = steps
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (s.step.id.as_str(), k))
+            .collect();
+        let lane_at: HashMap<&LaneId, usize> = map
+            .lanes()
+            .iter()
+            .enumerate()
+            .map(|(k, l)| (&l.id, k))
+            .collect();
+        let mut lanes: Vec<LaneOut> = map
+            .lanes()
+            .iter()
+            .map(|lane| LaneOut {
+                lane,
+                xml_id: ids.make("Lane_", lane.id.as_str()),
+                members: Vec::new(),
+            })
+            .collect();
+        for (k, s) in steps.iter().enumerate() {
+            if let Some(&l) = s.step.lane.as_ref().and_then(|l| lane_at.get(l)) {
+                lanes[l].members.push(k);
+            }
+        }
+        let mut sequence = Vec::new();
+        let mut data = Vec::new();
+        let mut associations = Vec::new();
+        for (order, f) in map.flows().enumerate() {
+            let (Some(&from), Some(&to)) = (index.get(f.from.as_str()), index.get(f.to.as_str()))
+            else {
+                continue;
+            };
+            let n = (order + 1).to_string();
+            let edge = |ids: &mut Ids, prefix: &str| EdgeOut {
+                xml_id: ids.make(prefix, &n),
+                from,
+                to,
+                order,
+                flow: f.flow,
+            };
+            match f.flow.kind {
+                FlowKind::Work => {
+                    steps[from].outgoing.push(sequence.len());
+                    steps[to].incoming.push(sequence.len());
+                    sequence.push(edge(&mut ids, "Flow_"));
+                }
+                FlowKind::Information
+                    if from != to && via_data_object(steps[from].step, steps[to].step) =>
+                {
+                    let ([ax, ay], [bx, by]) = (steps[from].centre, steps[to].centre);
+                    steps[from].writes.push(data.len());
+                    steps[to].reads.push(data.len());
+                    data.push(DataOut {
+                        reference_id: ids.make("DataObjectReference_", &n),
+                        object_id: ids.make("DataObject_", &n),
+                        write_id: ids.make("DataOutputAssociation_", &n),
+                        read_id: ids.make("DataInputAssociation_", &n),
+                        property_id: ids.make("Property_", &n),
+                        from,
+                        to,
+                        order,
+                        flow: f.flow,
+                        centre: ((ax + bx) / 2.0, (ay + by) / 2.0 + 45.0),
+                    });
+                }
+                FlowKind::Information => associations.push(edge(&mut ids, "Association_")),
+            }
+        }
+        Plan {
+            map,
+            steps,
+            lanes,
+            sequence,
+            data,
+            associations,
+        }
+    }
+
+    fn box_of(&self, s: usize) -> Box2 {
+        (self.steps[s].centre, self.steps[s].size)
+    }
+}
+
+/// The BPMN 2.0 XML text of a map (see docs/bpmn.md for the mapping).
+pub fn to_bpmn_string(map: &Map) -> String {
+    let plan = Plan::new(map);
+    let mut w = XmlWriter::new(1024 + plan.steps.len() * 800);
+    w.start(
+        "bpmn:definitions",
+        Attrs::default()
+            .with("xmlns:bpmn", BPMN_NS)
+            .with("xmlns:bpmndi", BPMNDI_NS)
+            .with("xmlns:dc", DC_NS)
+            .with("xmlns:di", DI_NS)
+            .with("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance")
+            .with("xmlns:vf", VF_NS)
+            .with("id", "Definitions_1")
+            .with("targetNamespace", "https://valueflow.dev/bpmn/map")
+            .with("exporter", "valueflow")
+            .with("exporterVersion", env!("CARGO_PKG_VERSION"))
+            .text("name", "vf:nameEscaped", &map.name)
+            .text("vf:description", "vf:descriptionEscaped", &map.description),
     );
+    write_collaboration(&mut w, map);
+    write_process(&mut w, &plan);
+    write_diagram(&mut w, &plan);
+    w.end("bpmn:definitions");
+    w.out
+}
+
+fn write_collaboration(w: &mut XmlWriter, map: &Map) {
     let pool_name = if map.name.is_empty() {
         "Process"
     } else {
         &map.name
     };
-    let laneless = map.lanes().is_empty();
-    x.push_str("  <bpmn:collaboration id=\"Collaboration_1\">\n");
-    let _ = writeln!(
-        x,
-        "    <bpmn:participant id=\"Participant_1\" name=\"{}\" processRef=\"Process_1\"{} />",
-        esc(pool_name),
-        if laneless {
-            " vf:laneless=\"true\""
-        } else {
-            ""
-        }
+    w.start(
+        "bpmn:collaboration",
+        Attrs::default().with("id", "Collaboration_1"),
     );
-    x.push_str("  </bpmn:collaboration>\n");
-    x.push_str("  <bpmn:process id=\"Process_1\" isExecutable=\"false\">\n");
-    if !laneless {
-        x.push_str("    <bpmn:laneSet id=\"LaneSet_1\">\n");
-        for (k, lane) in map.lanes().iter().enumerate() {
-            let _ = writeln!(
-                x,
-                "      <bpmn:lane id=\"{}\" name=\"{}\" vf:id=\"{}\">",
-                lane_ids[k],
-                esc(&lane.name),
-                esc(lane.id.as_str())
-            );
-            for (s, step) in steps.iter().enumerate() {
-                if step.lane.as_ref() == Some(&lane.id) {
-                    let _ = writeln!(
-                        x,
-                        "        <bpmn:flowNodeRef>{}</bpmn:flowNodeRef>",
-                        step_ids[s]
-                    );
-                }
-            }
-            x.push_str("      </bpmn:lane>\n");
-        }
-        x.push_str("    </bpmn:laneSet>\n");
+    let mut pool = Attrs::default()
+        .with("id", "Participant_1")
+        .with("name", pool_name)
+        .with("processRef", "Process_1");
+    if map.lanes().is_empty() {
+        pool = pool.with("vf:laneless", "true");
     }
-    for (s, step) in steps.iter().enumerate() {
-        let el = element_name(step.kind);
-        let _ = writeln!(
-            x,
-            "    <bpmn:{el} id=\"{}\" name=\"{}\" vf:id=\"{}\" vf:kind=\"{}\" vf:touchpoint=\"{}\" \
-             vf:value=\"{}\" vf:workMins=\"{}\" vf:waitMins=\"{}\" vf:benefit=\"{}\" \
-             vf:system=\"{}\" vf:notes=\"{}\">",
-            step_ids[s],
-            esc(&step.name),
-            esc(step.id.as_str()),
-            step.kind,
-            step.touchpoint,
-            step.value,
-            num(step.work_mins),
-            num(step.wait_mins),
-            esc(&step.benefit),
-            esc(&step.system),
-            esc(&step.notes)
-        );
-        for id in &incoming[s] {
-            let _ = writeln!(x, "      <bpmn:incoming>{id}</bpmn:incoming>");
-        }
-        for id in &outgoing[s] {
-            let _ = writeln!(x, "      <bpmn:outgoing>{id}</bpmn:outgoing>");
-        }
-        // Activities: property, dataInputAssociation, dataOutputAssociation (schema order).
-        for (_, _, property) in &reads[s] {
-            let _ = writeln!(
-                x,
-                "      <bpmn:property id=\"{property}\" name=\"__targetRef_placeholder\" />"
-            );
-        }
-        for (id, reference, property) in &reads[s] {
-            let _ = writeln!(
-                x,
-                "      <bpmn:dataInputAssociation id=\"{id}\">\n        \
-                 <bpmn:sourceRef>{reference}</bpmn:sourceRef>\n        \
-                 <bpmn:targetRef>{property}</bpmn:targetRef>\n      \
-                 </bpmn:dataInputAssociation>"
-            );
-        }
-        for (id, reference, order) in &writes[s] {
-            let _ = writeln!(
-                x,
-                "      <bpmn:dataOutputAssociation id=\"{id}\" vf:flowIndex=\"{order}\">\n        \
-                 <bpmn:targetRef>{reference}</bpmn:targetRef>\n      \
-                 </bpmn:dataOutputAssociation>"
-            );
-        }
-        if step.kind == StepKind::Wait {
-            let _ = writeln!(
-                x,
-                "      <bpmn:timerEventDefinition id=\"{0}_timer\">\n        \
-                 <bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">{1}</bpmn:timeDuration>\n      \
-                 </bpmn:timerEventDefinition>",
-                step_ids[s],
-                format_iso_duration(step.wait_mins + step.work_mins)
-            );
-        }
-        let _ = writeln!(x, "    </bpmn:{el}>");
-    }
-    for (e, flow) in &sequence {
-        let _ = write!(
-            x,
-            "    <bpmn:sequenceFlow id=\"{}\" sourceRef=\"{}\" targetRef=\"{}\" name=\"{}\" vf:flowIndex=\"{}\"",
-            e.id,
-            step_ids[e.from],
-            step_ids[e.to],
-            esc(&flow.label),
-            e.order
-        );
-        if let Some(p) = flow.probability {
-            let _ = write!(x, " vf:probability=\"{}\"", num(p));
-        }
-        x.push_str(" />\n");
-    }
-    for (reference, object, _, _, _, _, flow) in &data {
-        let _ = writeln!(
-            x,
-            "    <bpmn:dataObjectReference id=\"{reference}\" name=\"{}\" dataObjectRef=\"{object}\" />\n    \
-             <bpmn:dataObject id=\"{object}\" />",
-            esc(&flow.label)
-        );
-    }
-    for (e, flow) in &associations {
-        let _ = writeln!(
-            x,
-            "    <bpmn:association id=\"{}\" associationDirection=\"One\" sourceRef=\"{}\" targetRef=\"{}\" vf:flowIndex=\"{}\" vf:label=\"{}\" />",
-            e.id,
-            step_ids[e.from],
-            step_ids[e.to],
-            e.order,
-            esc(&flow.label)
-        );
-    }
-    x.push_str("  </bpmn:process>\n");
+    w.empty("bpmn:participant", pool);
+    w.end("bpmn:collaboration");
+}
 
-    // ---- diagram -----------------------------------------------------------------------
-    let size: Vec<(f64, f64)> = steps.iter().map(|s| shape_size(s.kind)).collect();
+fn write_process(w: &mut XmlWriter, plan: &Plan) {
+    w.start(
+        "bpmn:process",
+        Attrs::default()
+            .with("id", "Process_1")
+            .with("isExecutable", "false"),
+    );
+    if !plan.lanes.is_empty() {
+        w.start("bpmn:laneSet", Attrs::default().with("id", "LaneSet_1"));
+        for lane in &plan.lanes {
+            w.start(
+                "bpmn:lane",
+                Attrs::default()
+                    .with("id", lane.xml_id.as_str())
+                    .text("name", "vf:nameEscaped", &lane.lane.name)
+                    .text("vf:id", "vf:idEscaped", lane.lane.id.as_str()),
+            );
+            for &s in &lane.members {
+                w.leaf("bpmn:flowNodeRef", &plan.steps[s].xml_id);
+            }
+            w.end("bpmn:lane");
+        }
+        w.end("bpmn:laneSet");
+    }
+    for s in &plan.steps {
+        write_step(w, plan, s);
+    }
+    for e in &plan.sequence {
+        let mut attrs = Attrs::default()
+            .with("id", e.xml_id.as_str())
+            .with("sourceRef", plan.steps[e.from].xml_id.as_str())
+            .with("targetRef", plan.steps[e.to].xml_id.as_str())
+            .text_if_any("name", "vf:nameEscaped", &e.flow.label)
+            .with("vf:flowIndex", e.order.to_string());
+        if let Some(p) = e.flow.probability {
+            attrs = attrs.with("vf:probability", num(p));
+        }
+        w.empty("bpmn:sequenceFlow", attrs);
+    }
+    for d in &plan.data {
+        w.empty(
+            "bpmn:dataObjectReference",
+            Attrs::default()
+                .with("id", d.reference_id.as_str())
+                .text("name", "vf:nameEscaped", &d.flow.label)
+                .with("dataObjectRef", d.object_id.as_str()),
+        );
+        w.empty(
+            "bpmn:dataObject",
+            Attrs::default().with("id", d.object_id.as_str()),
+        );
+    }
+    for e in &plan.associations {
+        w.empty(
+            "bpmn:association",
+            Attrs::default()
+                .with("id", e.xml_id.as_str())
+                .with("associationDirection", "One")
+                .with("sourceRef", plan.steps[e.from].xml_id.as_str())
+                .with("targetRef", plan.steps[e.to].xml_id.as_str())
+                .with("vf:flowIndex", e.order.to_string())
+                .text_if_any("vf:label", "vf:labelEscaped", &e.flow.label),
+        );
+    }
+    w.end("bpmn:process");
+}
+
+/// A step's element with valueflow's fields, its flows and (for activities) its data
+/// associations, in the schema's order.
+fn write_step(w: &mut XmlWriter, plan: &Plan, s: &StepOut) {
+    let step = s.step;
+    let el = format!("bpmn:{}", element_name(step.kind));
+    let mut attrs = Attrs::default()
+        .with("id", s.xml_id.as_str())
+        .text("name", "vf:nameEscaped", &step.name)
+        .text("vf:id", "vf:idEscaped", step.id.as_str())
+        .with("vf:kind", step.kind.as_str())
+        .with("vf:touchpoint", step.touchpoint.as_str())
+        .with("vf:value", step.value.as_str());
+    // Zero times are left out (import reads them as 0), except on a wait step, whose
+    // timer holds wait + work.
+    if step.work_mins != 0.0 || step.kind == StepKind::Wait {
+        attrs = attrs.with("vf:workMins", num(step.work_mins));
+    }
+    if step.wait_mins != 0.0 || step.kind == StepKind::Wait {
+        attrs = attrs.with("vf:waitMins", num(step.wait_mins));
+    }
+    let attrs = attrs
+        .text_if_any("vf:benefit", "vf:benefitEscaped", &step.benefit)
+        .text_if_any("vf:system", "vf:systemEscaped", &step.system)
+        .text_if_any("vf:notes", "vf:notesEscaped", &step.notes);
+    w.start(&el, attrs);
+    for &k in &s.incoming {
+        w.leaf("bpmn:incoming", &plan.sequence[k].xml_id);
+    }
+    for &k in &s.outgoing {
+        w.leaf("bpmn:outgoing", &plan.sequence[k].xml_id);
+    }
+    for &k in &s.reads {
+        w.empty(
+            "bpmn:property",
+            Attrs::default()
+                .with("id", plan.data[k].property_id.as_str())
+                .with("name", "__targetRef_placeholder"),
+        );
+    }
+    for &k in &s.reads {
+        let d = &plan.data[k];
+        w.start(
+            "bpmn:dataInputAssociation",
+            Attrs::default().with("id", d.read_id.as_str()),
+        );
+        w.leaf("bpmn:sourceRef", &d.reference_id);
+        w.leaf("bpmn:targetRef", &d.property_id);
+        w.end("bpmn:dataInputAssociation");
+    }
+    for &k in &s.writes {
+        let d = &plan.data[k];
+        w.start(
+            "bpmn:dataOutputAssociation",
+            Attrs::default()
+                .with("id", d.write_id.as_str())
+                .with("vf:flowIndex", d.order.to_string()),
+        );
+        w.leaf("bpmn:targetRef", &d.reference_id);
+        w.end("bpmn:dataOutputAssociation");
+    }
+    if step.kind == StepKind::Wait {
+        w.start(
+            "bpmn:timerEventDefinition",
+            Attrs::default().with("id", format!("{}_timer", s.xml_id)),
+        );
+        w.leaf_with(
+            "bpmn:timeDuration",
+            Attrs::default().with("xsi:type", "bpmn:tFormalExpression"),
+            &format_iso_duration(step.wait_mins + step.work_mins),
+        );
+        w.end("bpmn:timerEventDefinition");
+    }
+    w.end(&el);
+}
+
+fn write_diagram(w: &mut XmlWriter, plan: &Plan) {
+    let map = plan.map;
+    let centre: Vec<[f64; 2]> = plan.steps.iter().map(|s| s.centre).collect();
     let bands = if map.lanes().is_empty() {
         Vec::new()
     } else {
         lane_bands(map, &centre)
     };
-    let min_x = centre
-        .iter()
-        .zip(&size)
+    let boxes = || plan.steps.iter().map(|s| (s.centre, s.size));
+    let min_x = boxes()
         .map(|(c, s)| c[0] - s.0 / 2.0)
         .fold(f64::INFINITY, f64::min);
-    let max_x = centre
-        .iter()
-        .zip(&size)
+    let max_x = boxes()
         .map(|(c, s)| c[0] + s.0 / 2.0)
         .fold(f64::NEG_INFINITY, f64::max);
     let (min_x, max_x) = if min_x.is_finite() {
@@ -432,122 +614,124 @@ pub fn to_bpmn_string(map: &Map) -> String {
     let pool_x = min_x - MARGIN - 2.0 * HEADER_WIDTH;
     let pool_w = (max_x + MARGIN) - pool_x;
     // Without lanes the pool just holds the steps.
-    let step_top = centre
-        .iter()
-        .zip(&size)
+    let step_top = boxes()
         .map(|(c, s)| c[1] - s.1 / 2.0 - MARGIN)
         .fold(0.0, f64::min);
-    let step_bottom = centre
-        .iter()
-        .zip(&size)
+    let step_bottom = boxes()
         .map(|(c, s)| c[1] + s.1 / 2.0 + MARGIN)
         .fold(LANE_HEIGHT, f64::max);
     let pool_top = bands.first().map_or(step_top, |b| b.0);
     let pool_bottom = bands.last().map_or(step_bottom, |b| b.1);
-    x.push_str("  <bpmndi:BPMNDiagram id=\"BPMNDiagram_1\">\n");
-    x.push_str("    <bpmndi:BPMNPlane id=\"BPMNPlane_1\" bpmnElement=\"Collaboration_1\">\n");
+    w.start(
+        "bpmndi:BPMNDiagram",
+        Attrs::default().with("id", "BPMNDiagram_1"),
+    );
+    w.start(
+        "bpmndi:BPMNPlane",
+        Attrs::default()
+            .with("id", "BPMNPlane_1")
+            .with("bpmnElement", "Collaboration_1"),
+    );
+    let horizontal = || Attrs::default().with("isHorizontal", "true");
     shape(
-        &mut x,
+        w,
         "Participant_1",
         [pool_x, pool_top, pool_w, pool_bottom - pool_top],
-        " isHorizontal=\"true\"",
+        horizontal(),
     );
-    for (k, band) in bands.iter().enumerate().take(map.lanes().len()) {
+    for (lane, band) in plan.lanes.iter().zip(&bands) {
         shape(
-            &mut x,
-            &lane_ids[k],
+            w,
+            &lane.xml_id,
             [
                 pool_x + HEADER_WIDTH,
                 band.0,
                 pool_w - HEADER_WIDTH,
                 band.1 - band.0,
             ],
-            " isHorizontal=\"true\"",
+            horizontal(),
         );
     }
-    for (s, step) in steps.iter().enumerate() {
-        let (w, h) = size[s];
-        let [cx, cy] = centre[s];
-        let mut extra = String::new();
-        if step.kind == StepKind::Decision {
-            extra.push_str(" isMarkerVisible=\"true\"");
+    for s in &plan.steps {
+        let (width, height) = s.size;
+        let [cx, cy] = s.centre;
+        let mut extra = Attrs::default();
+        if s.step.kind == StepKind::Decision {
+            extra = extra.with("isMarkerVisible", "true");
         }
-        if step.pos.is_none() {
+        if s.step.pos.is_none() {
             // Placed by the exporter, not by the user: imports back without a position.
-            extra.push_str(" vf:autoPlaced=\"true\"");
+            extra = extra.with("vf:autoPlaced", "true");
         }
         shape(
-            &mut x,
-            &step_ids[s],
-            [cx - w / 2.0, cy - h / 2.0, w, h],
-            &extra,
+            w,
+            &s.xml_id,
+            [cx - width / 2.0, cy - height / 2.0, width, height],
+            extra,
         );
     }
-    let box_of = |s: usize| (centre[s], size[s]);
-    for (reference, _, _, _, from, to, _) in &data {
-        let ([ax, ay], _) = box_of(*from);
-        let ([bx, by], _) = box_of(*to);
-        let (cx, cy) = ((ax + bx) / 2.0, (ay + by) / 2.0 + 45.0);
-        shape(&mut x, reference, [cx - 18.0, cy - 25.0, 36.0, 50.0], "");
-    }
-    for (e, _) in &sequence {
-        let points = route(box_of(e.from), box_of(e.to), e.from == e.to);
-        edge(&mut x, &e.id, &points);
-    }
-    for (_, _, write_id, read_id, from, to, _) in &data {
-        let ([ax, ay], _) = box_of(*from);
-        let ([bx, by], _) = box_of(*to);
-        let c = ((ax + bx) / 2.0, (ay + by) / 2.0 + 45.0);
-        edge(
-            &mut x,
-            write_id,
-            &[border(box_of(*from), c), (c.0, c.1 - 25.0)],
-        );
-        edge(
-            &mut x,
-            read_id,
-            &[(c.0, c.1 - 25.0), border(box_of(*to), c)],
+    for d in &plan.data {
+        let (cx, cy) = d.centre;
+        shape(
+            w,
+            &d.reference_id,
+            [cx - 18.0, cy - 25.0, 36.0, 50.0],
+            Attrs::default(),
         );
     }
-    for (e, _) in &associations {
-        let (a, b) = (box_of(e.from), box_of(e.to));
+    for e in &plan.sequence {
+        let points = route(plan.box_of(e.from), plan.box_of(e.to), e.from == e.to);
+        edge(w, &e.xml_id, &points);
+    }
+    for d in &plan.data {
+        let c = d.centre;
+        let top = (c.0, c.1 - 25.0);
+        edge(w, &d.write_id, &[border(plan.box_of(d.from), c), top]);
+        edge(w, &d.read_id, &[top, border(plan.box_of(d.to), c)]);
+    }
+    for e in &plan.associations {
+        let (a, b) = (plan.box_of(e.from), plan.box_of(e.to));
         edge(
-            &mut x,
-            &e.id,
+            w,
+            &e.xml_id,
             &[border(a, (b.0[0], b.0[1])), border(b, (a.0[0], a.0[1]))],
         );
     }
-    x.push_str("    </bpmndi:BPMNPlane>\n  </bpmndi:BPMNDiagram>\n</bpmn:definitions>\n");
-    x
+    w.end("bpmndi:BPMNPlane");
+    w.end("bpmndi:BPMNDiagram");
 }
 
-fn shape(x: &mut String, element: &str, [bx, by, w, h]: [f64; 4], extra: &str) {
-    let _ = writeln!(
-        x,
-        "      <bpmndi:BPMNShape id=\"{element}_di\" bpmnElement=\"{element}\"{extra}>\n        \
-         <dc:Bounds x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" />\n      \
-         </bpmndi:BPMNShape>",
-        num(bx),
-        num(by),
-        num(w),
-        num(h)
+fn shape(w: &mut XmlWriter, element: &str, [bx, by, width, height]: [f64; 4], extra: Attrs) {
+    let mut attrs = Attrs::default()
+        .with("id", format!("{element}_di"))
+        .with("bpmnElement", element);
+    attrs.0.extend(extra.0);
+    w.start("bpmndi:BPMNShape", attrs);
+    w.empty(
+        "dc:Bounds",
+        Attrs::default()
+            .with("x", num(bx))
+            .with("y", num(by))
+            .with("width", num(width))
+            .with("height", num(height)),
     );
+    w.end("bpmndi:BPMNShape");
 }
 
-fn edge(x: &mut String, element: &str, points: &[(f64, f64)]) {
-    let _ = writeln!(
-        x,
-        "      <bpmndi:BPMNEdge id=\"{element}_di\" bpmnElement=\"{element}\">"
+fn edge(w: &mut XmlWriter, element: &str, points: &[(f64, f64)]) {
+    w.start(
+        "bpmndi:BPMNEdge",
+        Attrs::default()
+            .with("id", format!("{element}_di"))
+            .with("bpmnElement", element),
     );
     for (px, py) in points {
-        let _ = writeln!(
-            x,
-            "        <di:waypoint x=\"{}\" y=\"{}\" />",
-            num(*px),
-            num(*py)
+        w.empty(
+            "di:waypoint",
+            Attrs::default().with("x", num(*px)).with("y", num(*py)),
         );
     }
-    x.push_str("      </bpmndi:BPMNEdge>\n");
+    w.end("bpmndi:BPMNEdge");
 }
 
 type Box2 = ([f64; 2], (f64, f64));

@@ -1,6 +1,7 @@
 //! BPMN 2.0 XML → `Map`: a namespace-aware read with roxmltree, checks (ids, references,
 //! depth) that name the line, then the mapping of docs/bpmn.md. Never panics.
 
+use super::xml::{self, Encoding};
 use super::{BpmnProblem, Imported, InteropError};
 use crate::model::{
     Flow, FlowKind, Lane, LaneId, Map, MapError, Step, StepId, StepKind, Touchpoint, Value,
@@ -21,8 +22,14 @@ pub const DI_NS: &str = "http://www.omg.org/spec/DD/20100524/DI";
 pub const VF_NS: &str = "https://valueflow.dev/bpmn/1";
 /// Elements nested deeper than this are refused (real files stay under 20).
 pub const MAX_DEPTH: usize = 256;
-/// At most this many XML nodes (elements, attributes' texts, ...) are parsed.
-pub const MAX_NODES: u32 = 20_000_000;
+/// At most this many XML nodes (elements, texts, comments) are parsed: roxmltree reserves
+/// one node (80 bytes) per `<` of the input up front, so this caps that at about 400 MB.
+/// valueflow's own export has one `<` per 52 bytes (14 per step), 2.6 M in 128 MiB.
+pub const MAX_NODES: u64 = 5_000_000;
+/// At most this many attributes are parsed: roxmltree reserves one (72 bytes) per `=` of the
+/// input up front, so this caps that at about 580 MB (valueflow's export: one `=` per 30
+/// bytes, 24 per step, 4.4 M in 128 MiB).
+pub const MAX_ATTRIBUTES: u64 = 8_000_000;
 
 /// Task types: each becomes an activity step.
 pub const TASKS: &[&str] = &[
@@ -69,33 +76,33 @@ pub fn is_flow_node(name: &str) -> bool {
 }
 
 /// Reads a BPMN file from bytes; `source_name` names it in errors (and names the map if the
-/// file does not).
+/// file does not). The XML declaration's encoding decides how the bytes are read: UTF-8 (also
+/// without a declaration) or ISO-8859-1; any other declared encoding is refused rather than
+/// guessed.
 pub fn import_bytes(source_name: &str, bytes: &[u8]) -> Result<Imported, InteropError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(bytes) {
+    let encoding = match xml::declared_encoding(bytes) {
+        None => Encoding::Utf8,
+        Some(name) => xml::known_encoding(&name).ok_or_else(|| {
+            error(
+                source_name,
+                Some((1, 1)),
+                BpmnProblem::UnsupportedEncoding(name),
+            )
+        })?,
+    };
+    let text = match (encoding, std::str::from_utf8(bytes)) {
         // ISO-8859-1 maps every byte to the code point of the same number.
-        _ if declares_latin1(bytes) => bytes.iter().map(|&b| char::from(b)).collect(),
-        Ok(t) => std::borrow::Cow::Borrowed(t),
-        Err(e) => {
+        (Encoding::Latin1, _) => bytes.iter().map(|&b| char::from(b)).collect(),
+        (Encoding::Utf8, Ok(t)) => std::borrow::Cow::Borrowed(t),
+        (Encoding::Utf8, Err(e)) => {
             let valid = &bytes[..e.valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-            return Err(error(source_name, Some((line, 1)), BpmnProblem::NotUtf8));
+            let col = valid.iter().rev().take_while(|&&b| b != b'\n').count() as u32 + 1;
+            return Err(error(source_name, Some((line, col)), BpmnProblem::NotUtf8));
         }
     };
     import_str(source_name, &text)
-}
-
-/// Whether the XML declaration names ISO-8859-1 (Latin-1).
-fn declares_latin1(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(200)];
-    let Some(end) = head.windows(2).position(|w| w == b"?>") else {
-        return false;
-    };
-    let decl = String::from_utf8_lossy(&head[..end]).to_ascii_lowercase();
-    decl.starts_with("<?xml")
-        && ["iso-8859-1", "latin1", "iso_8859-1", "latin-1"]
-            .iter()
-            .any(|e| decl.contains(e))
 }
 
 fn error(file: &str, position: Option<(u32, u32)>, problem: BpmnProblem) -> InteropError {
@@ -113,69 +120,68 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
             file: source_name.to_owned(),
         });
     }
+    check_size(source_name, text)?;
     let options = ParsingOptions {
         allow_dtd: false,
-        nodes_limit: MAX_NODES,
+        // Checked by `check_size`; the bound here is the same, should its count ever differ.
+        nodes_limit: u32::try_from(MAX_NODES + 2).unwrap_or(u32::MAX),
         ..ParsingOptions::default()
     };
     let doc = Document::parse_with_options(text, options).map_err(|e| {
         let pos = e.pos();
-        let message = e.to_string();
-        let message = message
-            .strip_suffix(&format!(" at {pos}"))
-            .unwrap_or(&message)
-            .to_owned();
-        error(
-            source_name,
-            Some((pos.row, pos.col)),
-            BpmnProblem::Xml(message),
-        )
+        let problem = match e {
+            roxmltree::Error::DtdDetected => BpmnProblem::Dtd,
+            roxmltree::Error::NodesLimitReached => BpmnProblem::TooManyNodes(MAX_NODES),
+            roxmltree::Error::AttributesLimitReached => {
+                BpmnProblem::TooManyAttributes(MAX_ATTRIBUTES)
+            }
+            e => {
+                let message = e.to_string();
+                BpmnProblem::Xml(
+                    message
+                        .strip_suffix(&format!(" at {pos}"))
+                        .unwrap_or(&message)
+                        .to_owned(),
+                )
+            }
+        };
+        error(source_name, Some((pos.row, pos.col)), problem)
     })?;
     Importer::new(source_name, &doc)?.import()
 }
 
-/// Parses an ISO-8601 duration (`PT4H`, `P2D`, `P1DT2H30M`, `PT1.5M`) into minutes.
-/// A day is 1440 minutes, a week 7 days, a month 30 days and a year 365 days.
-pub fn parse_iso_duration(text: &str) -> Option<f64> {
-    let rest = text.trim().strip_prefix('P')?;
-    let (date, time) = match rest.split_once('T') {
-        Some((d, t)) if !t.is_empty() => (d, Some(t)),
-        Some(_) => return None,
-        None => (rest, None),
-    };
-    let mut total = 0.0;
-    let mut any = false;
-    let mut read = |part: &str, units: &[(char, f64)]| -> Option<()> {
-        let mut number = String::new();
-        let mut next_unit = 0;
-        for c in part.chars() {
-            if c.is_ascii_digit() || c == '.' || c == ',' {
-                number.push(if c == ',' { '.' } else { c });
-                continue;
-            }
-            let k = units[next_unit..].iter().position(|(u, _)| *u == c)? + next_unit;
-            let v: f64 = number.parse().ok()?;
-            total += v * units[k].1;
-            number.clear();
-            next_unit = k + 1;
-            any = true;
-        }
-        number.is_empty().then_some(())
-    };
-    read(
-        date,
-        &[
-            ('Y', 365.0 * 1440.0),
-            ('M', 30.0 * 1440.0),
-            ('W', 7.0 * 1440.0),
-            ('D', 1440.0),
-        ],
-    )?;
-    if let Some(time) = time {
-        read(time, &[('H', 60.0), ('M', 1.0), ('S', 1.0 / 60.0)])?;
+/// Bounds the parser's memory before it runs: roxmltree reserves a node per `<` and an
+/// attribute per `=` of the input, so a file of millions of empty elements is refused here,
+/// at the line where the limit is passed, instead of exhausting memory.
+pub fn check_size(source_name: &str, text: &str) -> Result<(), InteropError> {
+    let bytes = text.as_bytes();
+    for (byte, limit, problem) in [
+        (b'<', MAX_NODES, BpmnProblem::TooManyNodes(MAX_NODES)),
+        (
+            b'=',
+            MAX_ATTRIBUTES,
+            BpmnProblem::TooManyAttributes(MAX_ATTRIBUTES),
+        ),
+    ] {
+        // Where the limit is passed: the (limit + 1)-th occurrence, if there is one.
+        let Some(at) =
+            memchr::memchr_iter(byte, bytes).nth(usize::try_from(limit).unwrap_or(usize::MAX))
+        else {
+            continue;
+        };
+        let before = &bytes[..at];
+        let line = memchr::memchr_iter(b'\n', before).count() as u32 + 1;
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |k| k + 1);
+        let col = text
+            .get(line_start..at)
+            .map_or(0, |t| t.chars().count() as u32)
+            + 1;
+        return Err(error(source_name, Some((line, col)), problem));
     }
-    (any && total.is_finite()).then_some(total)
+    Ok(())
 }
+
+pub use super::xml::parse_iso_duration;
 
 /// A lane of the map being built, with its place in the diagram for ordering.
 struct LaneSpec {
@@ -205,13 +211,20 @@ struct Importer<'a, 'i> {
     file: &'a str,
     doc: &'a Document<'i>,
     ids: HashMap<&'a str, Node<'a, 'i>>,
+    /// Every element of the BPMN and BPMN DI namespaces outside `extensionElements`, in
+    /// file order: the checks and the flow passes walk this instead of the whole tree.
+    elements: Vec<Node<'a, 'i>>,
     /// First DI shape of each model element (by its id).
     shapes: HashMap<&'a str, Node<'a, 'i>>,
     notes: Vec<String>,
     steps: Vec<Step>,
+    /// The process each step comes from (none for a black-box pool's step).
+    step_process: Vec<Option<roxmltree::NodeId>>,
     /// The step each flow node (and each element nested in a sub-process) stands for.
     owner: HashMap<&'a str, usize>,
     lanes: Vec<LaneSpec>,
+    /// The ids in `lanes`, to make new ones unique without a scan.
+    lane_ids: HashSet<String>,
     flows: Vec<PendingFlow>,
     flow_at: HashMap<(usize, usize, FlowKind), usize>,
 }
@@ -222,11 +235,14 @@ impl<'a, 'i> Importer<'a, 'i> {
             file,
             doc,
             ids: HashMap::new(),
+            elements: Vec::new(),
             shapes: HashMap::new(),
             notes: Vec::new(),
             steps: Vec::new(),
+            step_process: Vec::new(),
             owner: HashMap::new(),
             lanes: Vec::new(),
+            lane_ids: HashSet::new(),
             flows: Vec::new(),
             flow_at: HashMap::new(),
         };
@@ -234,6 +250,13 @@ impl<'a, 'i> Importer<'a, 'i> {
         me.collect_ids()?;
         me.check_references()?;
         Ok(me)
+    }
+
+    /// Records a note for the user; ids and names from the file are escaped so that a
+    /// note prints as one inert line.
+    fn note(&mut self, text: String) {
+        self.notes
+            .push(crate::text::escape_control(&text).into_owned());
     }
 
     fn pos(&self, n: Node) -> Option<(u32, u32)> {
@@ -271,6 +294,9 @@ impl<'a, 'i> Importer<'a, 'i> {
             }
             let ns = n.tag_name().namespace();
             let ours = ns == Some(BPMN_NS) || ns == Some(BPMNDI_NS);
+            if ours {
+                self.elements.push(n);
+            }
             if ours && let Some(id) = n.attribute("id") {
                 if let Some(first) = self.ids.get(id) {
                     let first_line = self.doc.text_pos_at(first.range().start).row;
@@ -292,8 +318,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             }
             let skip = n.tag_name().name() == "extensionElements";
             // Children pushed in reverse so that the first id in the file is met first.
-            let children: Vec<_> = n.children().filter(|c| c.is_element()).collect();
-            for c in children.into_iter().rev() {
+            for c in n.children().rev().filter(|c| c.is_element()) {
                 if skip {
                     // Still bounded in depth, but no ids are taken from vendor content.
                     Self::check_depth(c, depth + 1).map_err(|n| {
@@ -329,60 +354,68 @@ impl<'a, 'i> Importer<'a, 'i> {
 
     /// Every reference that the mapping or a BPMN viewer follows must name an element.
     fn check_references(&self) -> Result<(), InteropError> {
-        const ATTRIBUTES: &[(&str, &str)] = &[
-            ("sequenceFlow", "sourceRef"),
-            ("sequenceFlow", "targetRef"),
-            ("messageFlow", "sourceRef"),
-            ("messageFlow", "targetRef"),
-            ("association", "sourceRef"),
-            ("association", "targetRef"),
-            ("boundaryEvent", "attachedToRef"),
-            ("participant", "processRef"),
-            ("dataObjectReference", "dataObjectRef"),
-            ("dataStoreReference", "dataStoreRef"),
-            ("BPMNShape", "bpmnElement"),
-            ("BPMNEdge", "bpmnElement"),
-            ("BPMNPlane", "bpmnElement"),
-        ];
-        const CHILDREN: &[(&str, &str)] = &[("lane", "flowNodeRef")];
-        let mut ids: Vec<_> = self.ids.values().copied().collect();
-        // Report the first problem in the file.
-        ids.sort_by_key(|n| n.range().start);
-        for n in ids {
-            let name = n.tag_name().name();
-            for &(element, attribute) in ATTRIBUTES.iter().filter(|(e, _)| *e == name) {
-                if let Some(target) = n.attribute(attribute)
-                    && self.lookup(target).is_none()
-                {
-                    return Err(self.dangling(n, element, attribute, target));
-                }
+        const FLOW_NODE: Option<&str> = Some("a flow node of the same process");
+        const NODE_OR_POOL: Option<&str> = Some("a flow node or a pool");
+        // The references each element holds in attributes: (attribute, what it must name
+        // when it is required). One match per element: this runs over the whole file.
+        fn references(name: &str) -> &'static [(&'static str, Option<&'static str>)] {
+            match name {
+                "sequenceFlow" => &[("sourceRef", FLOW_NODE), ("targetRef", FLOW_NODE)],
+                "messageFlow" => &[("sourceRef", NODE_OR_POOL), ("targetRef", NODE_OR_POOL)],
+                "association" => &[
+                    ("sourceRef", Some("an element")),
+                    ("targetRef", Some("an element")),
+                ],
+                "boundaryEvent" => &[("attachedToRef", Some("an activity of the same process"))],
+                "participant" => &[("processRef", None)],
+                "dataObjectReference" => &[("dataObjectRef", None)],
+                "dataStoreReference" => &[("dataStoreRef", None)],
+                "BPMNShape" | "BPMNEdge" | "BPMNPlane" => &[("bpmnElement", None)],
+                _ => &[],
             }
-            for &(element, child) in CHILDREN.iter().filter(|(e, _)| *e == name) {
-                for c in bpmn_children(n).filter(|c| c.tag_name().name() == child) {
-                    let target = c.text().unwrap_or_default();
-                    if self.lookup(target).is_none() {
-                        return Err(self.dangling(c, element, child, target));
+        }
+        // The references each element holds in child elements' text.
+        fn child_references(name: &str) -> Option<&'static str> {
+            match name {
+                "lane" => Some("flowNodeRef"),
+                // Data associations (their id is optional): what they read or write.
+                "dataOutputAssociation" => Some("targetRef"),
+                "dataInputAssociation" => Some("sourceRef"),
+                _ => None,
+            }
+        }
+        // Every element, with an id or without one, in file order: the first problem wins.
+        for &n in &self.elements {
+            let name = n.tag_name().name();
+            let in_model = n.tag_name().namespace() == Some(BPMN_NS);
+            for &(attribute, required) in references(name) {
+                match n.attribute(attribute) {
+                    Some(target) if !target.trim().is_empty() || required.is_none() => {
+                        if self.lookup(target).is_none() {
+                            return Err(self.dangling(n, name, attribute, target));
+                        }
+                    }
+                    _ => {
+                        if let (true, Some(expected)) = (in_model, required) {
+                            return Err(self.fail(
+                                n,
+                                BpmnProblem::MissingAttribute {
+                                    element: name.to_owned(),
+                                    id: n.attribute("id").unwrap_or_default().to_owned(),
+                                    attribute,
+                                    expected,
+                                },
+                            ));
+                        }
                     }
                 }
             }
-        }
-        // Data associations (their id is optional): what they read or write must exist.
-        for n in self.doc.descendants().filter(|n| {
-            n.tag_name().namespace() == Some(BPMN_NS)
-                && matches!(
-                    n.tag_name().name(),
-                    "dataOutputAssociation" | "dataInputAssociation"
-                )
-        }) {
-            let child = if n.tag_name().name() == "dataOutputAssociation" {
-                "targetRef"
-            } else {
-                "sourceRef"
-            };
-            for c in bpmn_children(n).filter(|c| c.tag_name().name() == child) {
-                let target = c.text().unwrap_or_default();
-                if self.lookup(target).is_none() {
-                    return Err(self.dangling(c, n.tag_name().name(), child, target));
+            if let Some(child) = child_references(name).filter(|_| in_model) {
+                for c in bpmn_children(n).filter(|c| c.tag_name().name() == child) {
+                    let target = c.text().unwrap_or_default();
+                    if self.lookup(target).is_none() {
+                        return Err(self.dangling(c, name, child, target));
+                    }
                 }
             }
         }
@@ -390,12 +423,12 @@ impl<'a, 'i> Importer<'a, 'i> {
     }
 
     fn dangling(&self, at: Node, element: &str, reference: &str, target: &str) -> InteropError {
-        let holder = if at.attribute("id").is_some() {
+        // A reference held in a child element (`<flowNodeRef>`, `<targetRef>`) belongs to
+        // its parent; an element without an id is named as such, not by an ancestor's id.
+        let holder = if at.tag_name().name() == element {
             at
         } else {
-            at.ancestors()
-                .find(|a| a.attribute("id").is_some())
-                .unwrap_or(at)
+            at.parent_element().unwrap_or(at)
         };
         self.fail(
             at,
@@ -473,7 +506,7 @@ impl<'a, 'i> Importer<'a, 'i> {
         {
             self.add_message_flows(collaboration)?;
         }
-        self.add_data_flows();
+        self.add_data_flows()?;
         self.add_associations()?;
         self.build(root, laneless)
     }
@@ -543,8 +576,8 @@ impl<'a, 'i> Importer<'a, 'i> {
                 return Ok(());
             };
             let lane = self.add_lane(
-                lane_id(p, &pool_id),
-                lane_name(p, pool_name.unwrap_or(&pool_id)),
+                self.lane_id(p, &pool_id)?,
+                self.lane_name(p, pool_name.unwrap_or(&pool_id))?,
                 self.shape_y(Some(&pool_id))?,
             );
             let mut step = Step::new(
@@ -562,11 +595,13 @@ impl<'a, 'i> Importer<'a, 'i> {
             self.apply_vf(p, &mut step)?;
             let i = self.steps.len();
             self.steps.push(step);
+            self.step_process.push(None);
             self.owner.insert(p.attribute("id").unwrap_or_default(), i);
             return Ok(());
         };
         // Lanes: the leaves of the lane tree, named "Parent / Child".
-        let mut lane_of: HashMap<&'a str, String> = HashMap::new();
+        // Flow node id → the lane that lists it, and the leaf lane it goes to.
+        let mut lane_of: HashMap<&'a str, (Node<'a, 'i>, String)> = HashMap::new();
         let mut leaves = Vec::new();
         let mut stack: Vec<(Node<'a, 'i>, String)> = bpmn_children(process)
             .filter(|n| n.tag_name().name() == "laneSet")
@@ -607,8 +642,23 @@ impl<'a, 'i> Importer<'a, 'i> {
             for r in bpmn_children(lane).filter(|n| n.tag_name().name() == "flowNodeRef") {
                 if let Some(target) = r.text().and_then(|t| self.lookup(t)) {
                     let key = target.attribute("id").unwrap_or_default();
-                    // Deeper lanes are visited later and win.
-                    lane_of.insert(key, leaf.clone());
+                    // A parent lane lists the nodes of its child lanes too (bpmn-js does);
+                    // deeper lanes are visited later and win. Two lanes side by side cannot
+                    // both hold a node.
+                    if let Some(&(first, _)) = lane_of.get(key)
+                        && first != lane
+                        && !lane.ancestors().any(|a| a == first)
+                    {
+                        return Err(self.fail(
+                            r,
+                            BpmnProblem::InTwoLanes {
+                                node: key.to_owned(),
+                                first: first.attribute("id").unwrap_or_default().to_owned(),
+                                second: id.to_owned(),
+                            },
+                        ));
+                    }
+                    lane_of.insert(key, (lane, leaf.clone()));
                 }
             }
             for ch in children.into_iter().rev() {
@@ -623,15 +673,16 @@ impl<'a, 'i> Importer<'a, 'i> {
         } else if leaves.is_empty() {
             let node = pool_node.unwrap_or(process);
             default_lane = Some(self.add_lane(
-                lane_id(node, &pool_id),
-                lane_name(node, pool_name.unwrap_or(&pool_id)),
+                self.lane_id(node, &pool_id)?,
+                self.lane_name(node, pool_name.unwrap_or(&pool_id))?,
                 self.shape_y(Some(&pool_id))?,
             ));
         } else {
             for (lane, name) in &leaves {
                 let id = lane.attribute("id").unwrap_or_default();
                 let y = self.shape_y(Some(id))?;
-                let added = self.add_lane(lane_id(*lane, id), lane_name(*lane, name), y);
+                let added =
+                    self.add_lane(self.lane_id(*lane, id)?, self.lane_name(*lane, name)?, y);
                 default_lane.get_or_insert_with(|| added.clone());
                 lane_ids.insert(id, added);
             }
@@ -648,7 +699,7 @@ impl<'a, 'i> Importer<'a, 'i> {
         }
         for n in bpmn_children(process).filter(|n| is_flow_node(n.tag_name().name())) {
             let id = n.attribute("id").unwrap_or_default();
-            let lane = match lane_of.get(id).and_then(|l| lane_ids.get(l.as_str())) {
+            let lane = match lane_of.get(id).and_then(|(_, l)| lane_ids.get(l.as_str())) {
                 Some(l) => Some(l.clone()),
                 None => {
                     if !leaves.is_empty() {
@@ -659,6 +710,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             };
             let outgoing = targets.get(id).map_or(0, HashSet::len);
             let i = self.add_step(n, lane, outgoing)?;
+            self.step_process.push(Some(process.id()));
             for inner in n.descendants().skip(1) {
                 if let Some(inner_id) = inner.attribute("id")
                     && inner.tag_name().namespace() == Some(BPMN_NS)
@@ -668,7 +720,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             }
         }
         if unplaced > 0 {
-            self.notes.push(format!(
+            self.note(format!(
                 "{unplaced} element(s) of process \"{}\" are in no lane; they were put in its first lane",
                 process.attribute("id").unwrap_or_default()
             ));
@@ -680,10 +732,11 @@ impl<'a, 'i> Importer<'a, 'i> {
     fn add_lane(&mut self, id: String, name: String, order_y: Option<f64>) -> String {
         let mut unique = id.clone();
         let mut k = 2;
-        while self.lanes.iter().any(|l| l.id == unique) {
+        while self.lane_ids.contains(&unique) {
             unique = format!("{id}-{k}");
             k += 1;
         }
+        self.lane_ids.insert(unique.clone());
         self.lanes.push(LaneSpec {
             id: unique.clone(),
             name,
@@ -698,12 +751,19 @@ impl<'a, 'i> Importer<'a, 'i> {
         lane: Option<String>,
         outgoing: usize,
     ) -> Result<usize, InteropError> {
-        let bpmn_id = n.attribute("id").unwrap_or_default();
         let element = n.tag_name().name();
-        let name = n
-            .attribute("name")
-            .map(str::to_owned)
-            .unwrap_or_else(|| humanize(element));
+        let Some(bpmn_id) = n.attribute("id").filter(|id| !id.is_empty()) else {
+            return Err(self.fail(
+                n,
+                BpmnProblem::MissingId {
+                    element: element.to_owned(),
+                },
+            ));
+        };
+        let name = match self.exact(n, "name", false)? {
+            Some(name) => name,
+            None => humanize(element),
+        };
         let mut step = Step::new(bpmn_id, name, StepKind::Activity);
         step.lane = lane.map(LaneId::new);
         step.kind = match element {
@@ -716,7 +776,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     step.wait_mins = match parse_iso_duration(&text) {
                         Some(mins) => mins,
                         None => {
-                            self.notes.push(format!(
+                            self.note(format!(
                                 "timer \"{bpmn_id}\": \"{}\" is not an ISO-8601 duration; its wait was set to 0",
                                 text.trim()
                             ));
@@ -726,7 +786,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     StepKind::Wait
                 }
                 None if has_timer(n) => {
-                    self.notes.push(format!(
+                    self.note(format!(
                         "timer \"{bpmn_id}\" waits for a date or cycle, not a duration; its wait was set to 0"
                     ));
                     StepKind::Wait
@@ -760,10 +820,61 @@ impl<'a, 'i> Importer<'a, 'i> {
         Ok(i)
     }
 
+    /// A text attribute (`name`, or `vf:<name>` when `vf` is true), exactly as valueflow
+    /// wrote it: `vf:<name>Escaped` (see `xml::encode_exact`), where present, holds the text
+    /// with the characters XML cannot carry.
+    fn exact(&self, n: Node, name: &str, vf: bool) -> Result<Option<String>, InteropError> {
+        let escaped_name = match name {
+            "name" => "nameEscaped",
+            "id" => "idEscaped",
+            "description" => "descriptionEscaped",
+            "label" => "labelEscaped",
+            "benefit" => "benefitEscaped",
+            "system" => "systemEscaped",
+            "notes" => "notesEscaped",
+            // No other text attribute is written with an exact form.
+            _ => "",
+        };
+        if let Some(escaped) = n
+            .attribute((VF_NS, escaped_name))
+            .filter(|_| !escaped_name.is_empty())
+        {
+            return xml::decode_exact(escaped).map(Some).ok_or_else(|| {
+                self.bad_attribute(
+                    n,
+                    &format!("vf:{escaped_name}"),
+                    "text with \\\\ and \\u{hex} escapes only",
+                    escaped,
+                )
+            });
+        }
+        let plain = if vf {
+            n.attribute((VF_NS, name))
+        } else {
+            n.attribute(name)
+        };
+        Ok(plain.map(str::to_owned))
+    }
+
+    /// A lane's id in the map: valueflow's own id if the file carries one.
+    fn lane_id(&self, n: Node, fallback: &str) -> Result<String, InteropError> {
+        Ok(self
+            .exact(n, "id", true)?
+            .unwrap_or_else(|| fallback.to_owned()))
+    }
+
+    /// A lane's name: an exported lane's name is exact, even when empty.
+    fn lane_name(&self, n: Node, fallback: &str) -> Result<String, InteropError> {
+        if self.exact(n, "id", true)?.is_none() {
+            return Ok(fallback.to_owned());
+        }
+        Ok(self.exact(n, "name", false)?.unwrap_or_default())
+    }
+
     /// valueflow's own attributes, where the file has them, override the mapping's defaults.
     fn apply_vf(&self, n: Node, step: &mut Step) -> Result<(), InteropError> {
         let attr = |name: &str| n.attribute((VF_NS, name));
-        if let Some(id) = attr("id") {
+        if let Some(id) = self.exact(n, "id", true)? {
             step.id = StepId::new(id);
         }
         if let Some(v) = attr("kind") {
@@ -799,8 +910,8 @@ impl<'a, 'i> Importer<'a, 'i> {
             ("system", &mut step.system),
             ("notes", &mut step.notes),
         ] {
-            if let Some(v) = attr(name) {
-                *field = v.to_owned();
+            if let Some(v) = self.exact(n, name, true)? {
+                *field = v;
             }
         }
         Ok(())
@@ -846,34 +957,73 @@ impl<'a, 'i> Importer<'a, 'i> {
         }
     }
 
-    fn add_sequence_flows(&mut self, process: Node<'a, 'i>) -> Result<(), InteropError> {
-        for f in bpmn_children(process).filter(|n| n.tag_name().name() == "sequenceFlow") {
-            let ends = [f.attribute("sourceRef"), f.attribute("targetRef")];
-            let (Some(from), Some(to)) = (self.step_of(ends[0]), self.step_of(ends[1])) else {
-                let (reference, target) = if self.step_of(ends[0]).is_none() {
-                    ("sourceRef", ends[0])
-                } else {
-                    ("targetRef", ends[1])
+    /// The step a sequence flow's end (or a boundary event's host) stands for, which must be
+    /// a flow node (for `attachedToRef`: an activity) of `process`.
+    fn flow_end(
+        &self,
+        f: Node<'a, 'i>,
+        reference: &'static str,
+        process: Node<'a, 'i>,
+    ) -> Result<usize, InteropError> {
+        let target = f.attribute(reference).unwrap_or_default();
+        let node = self.lookup(target);
+        let step = self.step_of(Some(target));
+        let is_activity = node.is_some_and(|n| {
+            let name = n.tag_name().name();
+            TASKS.contains(&name) || CONTAINERS.contains(&name)
+        });
+        let (expected, ok) = if reference == "attachedToRef" {
+            (
+                "an activity (a task, sub-process or call activity) of the same process",
+                is_activity && node.is_some_and(|n| n.attribute("id") != f.attribute("id")),
+            )
+        } else {
+            ("a flow node of the same process", true)
+        };
+        let same_process =
+            step.is_some_and(|k| self.step_process.get(k) == Some(&Some(process.id())));
+        match step {
+            Some(k) if ok && same_process => Ok(k),
+            _ => {
+                let found = match (node, step) {
+                    (None, _) => "nothing".to_owned(),
+                    (Some(n), Some(k)) if ok && !same_process => {
+                        let other = self
+                            .step_process
+                            .get(k)
+                            .copied()
+                            .flatten()
+                            .and_then(|p| self.doc.get_node(p))
+                            .and_then(|p| p.attribute("id"))
+                            .unwrap_or_default();
+                        format!("a {} of process \"{other}\"", n.tag_name().name())
+                    }
+                    (Some(n), _) if n.attribute("id") == f.attribute("id") => {
+                        format!("the {} itself", n.tag_name().name())
+                    }
+                    (Some(n), _) => format!("a {}", n.tag_name().name()),
                 };
-                let target = target.unwrap_or_default();
-                let found = self
-                    .lookup(target)
-                    .map(|n| n.tag_name().name().to_owned())
-                    .unwrap_or_else(|| "missing attribute".into());
-                return Err(self.fail(
+                Err(self.fail(
                     f,
                     BpmnProblem::WrongReference {
-                        element: "sequenceFlow".into(),
+                        element: f.tag_name().name().to_owned(),
                         id: f.attribute("id").unwrap_or_default().to_owned(),
                         reference: reference.into(),
-                        target: target.to_owned(),
+                        target: target.trim().to_owned(),
                         found,
-                        expected: "a flow node of the same process",
+                        expected,
                     },
-                ));
-            };
-            let label = match f.attribute("name").filter(|n| !n.is_empty()) {
-                Some(name) => name.to_owned(),
+                ))
+            }
+        }
+    }
+
+    fn add_sequence_flows(&mut self, process: Node<'a, 'i>) -> Result<(), InteropError> {
+        for f in bpmn_children(process).filter(|n| n.tag_name().name() == "sequenceFlow") {
+            let from = self.flow_end(f, "sourceRef", process)?;
+            let to = self.flow_end(f, "targetRef", process)?;
+            let label = match self.exact(f, "name", false)?.filter(|n| !n.is_empty()) {
+                Some(name) => name,
                 None => bpmn_children(f)
                     .find(|c| c.tag_name().name() == "conditionExpression")
                     .and_then(|c| c.text())
@@ -904,10 +1054,8 @@ impl<'a, 'i> Importer<'a, 'i> {
         }
         // A boundary event is one more way out of its activity: a work flow from the host.
         for b in bpmn_children(process).filter(|n| n.tag_name().name() == "boundaryEvent") {
-            let (Some(host), Some(event)) = (
-                self.step_of(b.attribute("attachedToRef")),
-                self.step_of(b.attribute("id")),
-            ) else {
+            let host = self.flow_end(b, "attachedToRef", process)?;
+            let Some(event) = self.step_of(b.attribute("id")) else {
                 continue;
             };
             let interrupting = b.attribute("cancelActivity") != Some("false");
@@ -934,7 +1082,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 self.step_of(f.attribute("targetRef")),
             );
             let (Some(from), Some(to)) = (from, to) else {
-                self.notes.push(format!(
+                self.note(format!(
                     "message flow \"{}\" ends on a pool that has a process, not on a step; it was left out",
                     f.attribute("id").unwrap_or_default()
                 ));
@@ -958,7 +1106,7 @@ impl<'a, 'i> Importer<'a, 'i> {
 
     /// Data objects and stores: every step that writes one passes information to every step
     /// that reads it. References to the same data object or store count as one.
-    fn add_data_flows(&mut self) {
+    fn add_data_flows(&mut self) -> Result<(), InteropError> {
         struct Data {
             label: String,
             writers: Vec<(usize, Option<u64>)>,
@@ -966,13 +1114,18 @@ impl<'a, 'i> Importer<'a, 'i> {
         }
         let mut data: Vec<Data> = Vec::new();
         let mut data_at: HashMap<&str, usize> = HashMap::new();
-        let associations = self.doc.descendants().filter(|n| {
-            n.tag_name().namespace() == Some(BPMN_NS)
-                && matches!(
-                    n.tag_name().name(),
-                    "dataOutputAssociation" | "dataInputAssociation"
-                )
-        });
+        let associations: Vec<_> = self
+            .elements
+            .iter()
+            .copied()
+            .filter(|n| {
+                n.tag_name().namespace() == Some(BPMN_NS)
+                    && matches!(
+                        n.tag_name().name(),
+                        "dataOutputAssociation" | "dataInputAssociation"
+                    )
+            })
+            .collect();
         for a in associations {
             let writes = a.tag_name().name() == "dataOutputAssociation";
             let Some(step) = a.parent().and_then(|p| self.step_of(p.attribute("id"))) else {
@@ -990,21 +1143,24 @@ impl<'a, 'i> Importer<'a, 'i> {
                             .or_else(|| target.attribute("dataStoreRef"))
                             .and_then(|r| self.lookup(r));
                         let key = inner.unwrap_or(target).attribute("id").unwrap_or_default();
-                        let label = target
-                            .attribute("name")
-                            .or_else(|| inner.and_then(|i| i.attribute("name")))
-                            .unwrap_or_default();
+                        let label = match self.exact(target, "name", false)? {
+                            Some(name) => name,
+                            None => inner
+                                .and_then(|i| i.attribute("name"))
+                                .unwrap_or_default()
+                                .to_owned(),
+                        };
                         (key, label)
                     }
                     "dataObject" | "dataStore" => (
                         target.attribute("id").unwrap_or_default(),
-                        target.attribute("name").unwrap_or_default(),
+                        target.attribute("name").unwrap_or_default().to_owned(),
                     ),
                     _ => continue,
                 };
                 let k = *data_at.entry(key).or_insert_with(|| {
                     data.push(Data {
-                        label: label.to_owned(),
+                        label,
                         writers: Vec::new(),
                         readers: Vec::new(),
                     });
@@ -1036,13 +1192,15 @@ impl<'a, 'i> Importer<'a, 'i> {
                 }
             }
         }
+        Ok(())
     }
 
     /// An association between two steps (not to a text annotation) is an information flow.
     fn add_associations(&mut self) -> Result<(), InteropError> {
         let all: Vec<_> = self
-            .doc
-            .descendants()
+            .elements
+            .iter()
+            .copied()
             .filter(|n| {
                 n.tag_name().namespace() == Some(BPMN_NS) && n.tag_name().name() == "association"
             })
@@ -1059,7 +1217,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 from,
                 to,
                 kind: FlowKind::Information,
-                label: a.attribute((VF_NS, "label")).unwrap_or_default().to_owned(),
+                label: self.exact(a, "label", true)?.unwrap_or_default(),
                 probability: None,
                 index,
             });
@@ -1068,8 +1226,9 @@ impl<'a, 'i> Importer<'a, 'i> {
     }
 
     fn build(mut self, root: Node<'a, 'i>, laneless: bool) -> Result<Imported, InteropError> {
-        let name = root
-            .attribute("name")
+        let exact_name = self.exact(root, "name", false)?;
+        let name = exact_name
+            .as_deref()
             .or_else(|| {
                 self.doc
                     .descendants()
@@ -1087,10 +1246,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     .unwrap_or_default()
             });
         let mut map = Map::new(name);
-        map.description = root
-            .attribute((VF_NS, "description"))
-            .unwrap_or_default()
-            .to_owned();
+        map.description = self.exact(root, "description", true)?.unwrap_or_default();
         if !laneless {
             // Lane order from the diagram, top to bottom; lanes without a shape keep file order.
             let mut order: Vec<usize> = (0..self.lanes.len()).collect();
@@ -1187,19 +1343,6 @@ fn fit_to_editor(map: &mut Map) -> Result<(), MapError> {
         map.move_step(&id, pos)?;
     }
     Ok(())
-}
-
-/// A lane's id in the map: valueflow's own id if the file carries one.
-fn lane_id(n: Node, fallback: &str) -> String {
-    n.attribute((VF_NS, "id")).unwrap_or(fallback).to_owned()
-}
-
-fn lane_name(n: Node, fallback: &str) -> String {
-    match n.attribute((VF_NS, "id")) {
-        // An exported lane's name is exact, even when empty.
-        Some(_) => n.attribute("name").unwrap_or_default().to_owned(),
-        None => fallback.to_owned(),
-    }
 }
 
 fn first_leaf<'a, 'i>(lane: Node<'a, 'i>) -> Option<Node<'a, 'i>> {

@@ -2,31 +2,56 @@
 //! optional `from,to,label` section of information flows. Errors name the row and column.
 
 use super::{CsvProblem, Imported, InteropError};
+use crate::format::STEP_FIELD_KEYS;
 use crate::model::{
     Flow, FlowKind, FlowRef, Lane, LaneId, Map, MapError, Step, StepId, StepKind, Touchpoint, Value,
 };
+use crate::text;
 use crate::units::{format_duration, parse_duration};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::LazyLock;
+
+/// The table's column for each step field of the map format (`format::STEP_FIELD_KEYS`, by
+/// position): times get shorter names (they hold human units), positions have no column. A
+/// new step field fails to compile here until the table has a place for it.
+const STEP_COLUMNS: [Option<&str>; STEP_FIELD_KEYS.len()] = [
+    Some("id"),
+    Some("name"),
+    Some("lane"),
+    Some("kind"),
+    Some("touchpoint"),
+    Some("work"),
+    Some("wait"),
+    Some("value"),
+    Some("benefit"),
+    Some("system"),
+    Some("notes"),
+    None,
+];
+/// The columns the table adds: the lane's id after its name (written only when names do
+/// not tell lanes apart), and each step's outgoing work flows at the end.
+const LANE_ID_COLUMN: &str = "lane_id";
+const FLOW_COLUMNS: [&str; 3] = ["next", "probabilities", "labels"];
 
 /// The step table's columns, in the order they are written.
-pub const COLUMNS: &[&str] = &[
-    "id",
-    "name",
-    "lane",
-    "kind",
-    "touchpoint",
-    "work",
-    "wait",
-    "value",
-    "benefit",
-    "system",
-    "notes",
-    "next",
-    "probabilities",
-    "labels",
-];
-const EXPECTED: &str = "id, name, lane, kind, touchpoint, work, wait, value, benefit, system, notes, next, probabilities, labels";
+pub fn columns() -> &'static [&'static str] {
+    static COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        let mut out = Vec::new();
+        for (key, column) in STEP_FIELD_KEYS.iter().zip(STEP_COLUMNS) {
+            if let Some(column) = column {
+                out.push(column);
+                if *key == "lane" {
+                    out.push(LANE_ID_COLUMN);
+                }
+            }
+        }
+        out.extend(FLOW_COLUMNS);
+        out
+    });
+    &COLUMNS
+}
+
 /// The header of the optional information-flow section.
 pub const INFO_HEADER: [&str; 3] = ["from", "to", "label"];
 
@@ -44,51 +69,106 @@ fn time_text(mins: f64) -> String {
     }
 }
 
-/// Joins list items with `;`, escaping `\` and `;` inside items with a backslash.
+/// Joins list items with `;`, escaping `\\` and `;` inside items with a backslash, and
+/// spaces at an item's ends too (`split_list` trims only unescaped ones, as people type
+/// `a; b`).
 fn join_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    items
-        .map(|s| s.replace('\\', "\\\\").replace(';', "\\;"))
-        .collect::<Vec<_>>()
-        .join(";")
+    let mut out = String::new();
+    for (k, item) in items.enumerate() {
+        if k > 0 {
+            out.push(';');
+        }
+        let lead = item.len() - item.trim_start().len();
+        let trail = item.trim_end().len().max(lead);
+        for (at, c) in item.char_indices() {
+            if matches!(c, '\\' | ';') || (c.is_whitespace() && (at < lead || at >= trail)) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
 }
 
-/// Splits a `;` list (see `join_list`); items are trimmed. An empty text is an empty list.
+/// Splits a `;` list (see `join_list`); items are trimmed of unescaped spaces. An empty text
+/// is an empty list.
 fn split_list(text: &str) -> Vec<String> {
     if text.trim().is_empty() {
         return Vec::new();
     }
-    let mut items = vec![String::new()];
+    // Each character with whether it was escaped (escaped spaces are kept).
+    let mut items: Vec<Vec<(char, bool)>> = vec![Vec::new()];
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
                 if let (Some(next), Some(last)) = (chars.next(), items.last_mut()) {
-                    last.push(next);
+                    last.push((next, true));
                 }
             }
-            ';' => items.push(String::new()),
+            ';' => items.push(Vec::new()),
             c => {
                 if let Some(last) = items.last_mut() {
-                    last.push(c);
+                    last.push((c, false));
                 }
             }
         }
     }
-    items.into_iter().map(|s| s.trim().to_owned()).collect()
+    items
+        .into_iter()
+        .map(|item| {
+            let loose = |&(c, escaped): &(char, bool)| c.is_whitespace() && !escaped;
+            let start = item.iter().position(|x| !loose(x)).unwrap_or(item.len());
+            let end = item
+                .iter()
+                .rposition(|x| !loose(x))
+                .map_or(start, |k| k + 1);
+            item[start..end.max(start)].iter().map(|(c, _)| c).collect()
+        })
+        .collect()
 }
 
-/// The CSV text of a map.
+/// Whether the lanes' names tell them apart when read back (trimmed, by name): if not
+/// (an empty name, two lanes with one name, spaces around a name) the table gets a
+/// `lane_id` column.
+/// Only lanes that hold a step count: the table has no row for an empty lane.
+fn lanes_need_ids(map: &Map) -> bool {
+    let used: HashSet<&LaneId> = map.steps().filter_map(|s| s.lane.as_ref()).collect();
+    let mut seen = HashSet::new();
+    map.lanes()
+        .iter()
+        .filter(|l| used.contains(&l.id))
+        .any(|l| l.name.trim().is_empty() || l.name.trim() != l.name || !seen.insert(&l.name))
+}
+
+/// Writes one record, each cell guarded against running as a spreadsheet formula.
+fn write_cells<'a>(w: &mut csv::Writer<Vec<u8>>, cells: impl IntoIterator<Item = &'a str>) {
+    // Writing into a Vec cannot fail.
+    let _ = w.write_record(
+        cells
+            .into_iter()
+            .map(|c| text::neutralize_formula(c).into_owned()),
+    );
+}
+
+/// The CSV text of a map. Every cell that a spreadsheet would run as a formula is guarded
+/// with a leading `'` (`text::neutralize_formula`), which import takes off again.
 pub fn to_csv_string(map: &Map) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    // Writing into a Vec cannot fail, so the results below are only formalities.
-    let _ = w.write_record(COLUMNS);
+    let with_lane_ids = lanes_need_ids(map);
+    let header = columns()
+        .iter()
+        .copied()
+        .filter(|c| with_lane_ids || *c != LANE_ID_COLUMN);
+    write_cells(&mut w, header);
     // Each step's outgoing work flows, in map order.
     let mut outgoing: HashMap<&StepId, Vec<FlowRef>> = HashMap::new();
     for f in map.flows().filter(|f| f.flow.kind == FlowKind::Work) {
         outgoing.entry(f.from).or_default().push(f);
     }
+    let lanes: HashMap<&LaneId, &Lane> = map.lanes().iter().map(|l| (&l.id, l)).collect();
     for step in map.steps() {
         let out = outgoing.remove(&step.id).unwrap_or_default();
         let next = join_list(out.iter().map(|f| f.to.as_str()));
@@ -110,42 +190,51 @@ pub fn to_csv_string(map: &Map) -> String {
         } else {
             String::new()
         };
-        let lane = step
-            .lane
-            .as_ref()
-            .and_then(|l| map.lane(l))
-            .map(|l| l.name.as_str())
-            .unwrap_or_default();
-        let _ = w.write_record([
-            step.id.as_str(),
-            &step.name,
-            lane,
-            step.kind.as_str(),
-            step.touchpoint.as_str(),
-            &time_text(step.work_mins),
-            &time_text(step.wait_mins),
-            step.value.as_str(),
-            &step.benefit,
-            &step.system,
-            &step.notes,
-            &next,
-            &probabilities,
-            &labels,
-        ]);
+        let lane = step.lane.as_ref().and_then(|l| lanes.get(l));
+        let lane_name = lane.map(|l| l.name.as_str()).unwrap_or_default();
+        let lane_id = lane.map(|l| l.id.as_str()).unwrap_or_default();
+        let (work, wait) = (time_text(step.work_mins), time_text(step.wait_mins));
+        let cell = |column: &str| -> &str {
+            match column {
+                "id" => step.id.as_str(),
+                "name" => &step.name,
+                "lane" => lane_name,
+                "lane_id" => lane_id,
+                "kind" => step.kind.as_str(),
+                "touchpoint" => step.touchpoint.as_str(),
+                "work" => &work,
+                "wait" => &wait,
+                "value" => step.value.as_str(),
+                "benefit" => &step.benefit,
+                "system" => &step.system,
+                "notes" => &step.notes,
+                "next" => &next,
+                "probabilities" => &probabilities,
+                "labels" => &labels,
+                // `columns()` names no other column (the round-trip tests read every one back).
+                _ => "",
+            }
+        };
+        let cells = columns()
+            .iter()
+            .filter(|c| with_lane_ids || **c != LANE_ID_COLUMN)
+            .map(|c| cell(c));
+        write_cells(&mut w, cells);
     }
     let info: Vec<_> = map
         .flows()
         .filter(|f| f.flow.kind == FlowKind::Information)
         .collect();
+    // The writers wrote into Vecs (which cannot fail) and only UTF-8 text.
     let mut text = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
     if !info.is_empty() {
         text.push('\n');
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(Vec::new());
-        let _ = w.write_record(INFO_HEADER);
+        write_cells(&mut w, INFO_HEADER);
         for f in info {
-            let _ = w.write_record([f.from.as_str(), f.to.as_str(), &f.flow.label]);
+            write_cells(&mut w, [f.from.as_str(), f.to.as_str(), &f.flow.label]);
         }
         text.push_str(&String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default());
     }
@@ -171,6 +260,45 @@ pub fn import_bytes(source_name: &str, bytes: &[u8]) -> Result<Imported, Interop
     import_str(source_name, text)
 }
 
+/// Where a quoted field opens that is never closed (the line and the field's index), which
+/// the csv crate would silently read to the end of the file.
+fn unclosed_quote(text: &str) -> Option<(u64, usize)> {
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    let (mut line, mut field) = (1u64, 0usize);
+    let mut opened = (1u64, 0usize);
+    for b in text.bytes() {
+        state = match (state, b) {
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, b) => {
+                line += u64::from(b == b'\n');
+                State::Quoted
+            }
+            (State::FieldStart, b'"') => {
+                opened = (line, field);
+                State::Quoted
+            }
+            (State::QuoteInQuoted, b'"') => State::Quoted,
+            (_, b',') => {
+                field += 1;
+                State::FieldStart
+            }
+            (_, b'\n') => {
+                line += 1;
+                field = 0;
+                State::FieldStart
+            }
+            _ => State::Unquoted,
+        };
+    }
+    matches!(state, State::Quoted).then_some(opened)
+}
+
 struct Row {
     line: u64,
     fields: Vec<String>,
@@ -189,6 +317,22 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
             file: source_name.to_owned(),
         });
     }
+    if let Some((line, field)) = unclosed_quote(text) {
+        // Name the column from the header, unless the quote opened in the header itself.
+        let column = (line > 1)
+            .then(|| text.lines().next())
+            .flatten()
+            .and_then(|header| {
+                csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .from_reader(header.as_bytes())
+                    .records()
+                    .next()
+                    .and_then(Result::ok)
+            })
+            .and_then(|h| h.get(field).map(|c| c.trim().to_owned()));
+        return Err(fail(line, column.as_deref(), CsvProblem::UnclosedQuote));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -201,7 +345,11 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
         })?;
         rows.push(Row {
             line: record.position().map_or(0, |p| p.line()),
-            fields: record.iter().map(str::to_owned).collect(),
+            // Cells valueflow guarded against formulas lose the guard again.
+            fields: record
+                .iter()
+                .map(|f| text::restore_formula(f).to_owned())
+                .collect(),
         });
     }
     let Some((header, rest)) = rows.split_first() else {
@@ -213,11 +361,11 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
     let mut column = HashMap::new();
     for (k, name) in header.fields.iter().enumerate() {
         let name = name.trim();
-        let Some(&known) = COLUMNS.iter().find(|c| **c == name) else {
+        let Some(&known) = columns().iter().find(|c| **c == name) else {
             return Err(fail(
                 header.line,
                 Some(name),
-                CsvProblem::UnknownColumn(EXPECTED),
+                CsvProblem::UnknownColumn(columns().join(", ")),
             ));
         };
         if column.insert(known, k).is_some() {
@@ -260,13 +408,24 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut map = Map::new(name);
-    // Lanes by name, in order of first appearance.
-    let any_lane = step_rows.iter().any(|r| !get(r, "lane").trim().is_empty());
-    let mut lane_by_name: HashMap<String, LaneId> = HashMap::new();
+    // Lanes in order of first appearance: by `lane_id` where a row gives one (the name is
+    // then exact), else by the trimmed name, with an id made from it.
+    let has_lane_ids = column.contains_key("lane_id");
+    let any_lane = step_rows
+        .iter()
+        .any(|r| !get(r, "lane").trim().is_empty() || !get(r, "lane_id").is_empty());
+    // (given id?, id or name) → the lane's id, its name and the row that made it.
+    let mut lanes: HashMap<(bool, String), (LaneId, String, u64)> = HashMap::new();
+    let mut used_lane_ids: HashSet<String> = HashSet::new();
     map.reserve(step_rows.len());
     for r in step_rows {
-        let lane_name = get(r, "lane").trim().to_owned();
-        let lane = if lane_name.is_empty() {
+        let given_id = get(r, "lane_id");
+        let lane_name = if has_lane_ids {
+            get(r, "lane")
+        } else {
+            get(r, "lane").trim().to_owned()
+        };
+        let lane = if given_id.is_empty() && lane_name.trim().is_empty() {
             if any_lane {
                 return Err(fail(
                     r.line,
@@ -277,17 +436,42 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
                 ));
             }
             None
-        } else if let Some(id) = lane_by_name.get(&lane_name) {
-            Some(id.clone())
         } else {
-            let id = lane_id(&map, &lane_name);
-            map.add_lane(Lane {
-                id: id.clone(),
-                name: lane_name.clone(),
-            })
-            .map_err(|e| fail(r.line, Some("lane"), CsvProblem::Invalid(e)))?;
-            lane_by_name.insert(lane_name, id.clone());
-            Some(id)
+            let key = if given_id.is_empty() {
+                (false, lane_name.trim().to_owned())
+            } else {
+                (true, given_id.clone())
+            };
+            match lanes.get(&key) {
+                Some((id, name, row)) if key.0 && *name != lane_name => {
+                    return Err(fail(
+                        r.line,
+                        Some("lane"),
+                        CsvProblem::Value(format!(
+                            "lane \"{id}\" is named \"{name}\" on row {row} and \"{lane_name}\" here; a lane has one name"
+                        )),
+                    ));
+                }
+                Some((id, ..)) => Some(id.clone()),
+                None => {
+                    let id = if key.0 {
+                        LaneId::new(given_id)
+                    } else {
+                        lane_id(&used_lane_ids, &lane_name)
+                    };
+                    used_lane_ids.insert(id.as_str().to_owned());
+                    map.add_lane(Lane {
+                        id: id.clone(),
+                        name: lane_name.clone(),
+                    })
+                    .map_err(|e| {
+                        let column = if key.0 { "lane_id" } else { "lane" };
+                        fail(r.line, Some(column), CsvProblem::Invalid(e))
+                    })?;
+                    lanes.insert(key, (id.clone(), lane_name, r.line));
+                    Some(id)
+                }
+            }
         };
         let keyword = |name: &'static str, expected: String| {
             move |v: &str| {
@@ -322,7 +506,8 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
             parse_duration(&text)
                 .map_err(|e| fail(r.line, Some(name), CsvProblem::Value(e.to_string())))
         };
-        let mut step = Step::new(get(r, "id").trim(), get(r, "name"), kind);
+        // Ids are exact: spaces around one are part of it (valueflow writes them so).
+        let mut step = Step::new(get(r, "id"), get(r, "name"), kind);
         step.lane = lane;
         step.touchpoint = touchpoint;
         step.value = value;
@@ -335,7 +520,7 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
             .map_err(|e| fail(r.line, Some("id"), CsvProblem::Invalid(e)))?;
     }
     for r in step_rows {
-        let from = StepId::new(get(r, "id").trim());
+        let from = StepId::new(get(r, "id"));
         let next = split_list(&get(r, "next"));
         let probabilities = split_list(&get(r, "probabilities"));
         let labels = split_list(&get(r, "labels"));
@@ -380,10 +565,8 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
                 })?;
         }
     }
-    let decisions_row: HashMap<String, u64> = step_rows
-        .iter()
-        .map(|r| (get(r, "id").trim().to_owned(), r.line))
-        .collect();
+    let decisions_row: HashMap<String, u64> =
+        step_rows.iter().map(|r| (get(r, "id"), r.line)).collect();
     if let Err(e) = map.check_decisions() {
         let line = match &e {
             MapError::ProbabilitySum { step, .. } => {
@@ -394,7 +577,8 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
         return Err(fail(line, Some("probabilities"), CsvProblem::Invalid(e)));
     }
     for r in info_rows {
-        let field = |k: usize| r.fields.get(k).map(|s| s.trim().to_owned());
+        // Ids are exact, as in the step rows.
+        let field = |k: usize| r.fields.get(k).cloned();
         let (Some(from), Some(to)) = (field(0), field(1)) else {
             return Err(fail(
                 r.line,
@@ -435,8 +619,8 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
     })
 }
 
-/// A lane id from its name: lowercase words joined by `-`, made unique.
-fn lane_id(map: &Map, name: &str) -> LaneId {
+/// A lane id from its name: lowercase words joined by `-`, made unique among `used`.
+fn lane_id(used: &HashSet<String>, name: &str) -> LaneId {
     let mut slug = String::new();
     for c in name.chars().flat_map(char::to_lowercase) {
         if c.is_alphanumeric() {
@@ -447,11 +631,11 @@ fn lane_id(map: &Map, name: &str) -> LaneId {
     }
     let slug = slug.trim_end_matches('-');
     let base = if slug.is_empty() { "lane" } else { slug };
-    let mut id = LaneId::new(base);
+    let mut id = base.to_owned();
     let mut k = 2;
-    while map.lane(&id).is_some() {
-        id = LaneId::new(format!("{base}-{k}"));
+    while used.contains(&id) {
+        id = format!("{base}-{k}");
         k += 1;
     }
-    id
+    LaneId::new(id)
 }

@@ -4,41 +4,58 @@
 pub mod bpmn_export;
 pub mod bpmn_import;
 pub mod csv_table;
+pub mod xml;
 
 use crate::model::{Map, MapError};
+use crate::text::escape_control;
 use std::io::Read;
 use std::path::Path;
 use thiserror::Error;
 
-/// Input files larger than this are refused before they are read (64 MiB): valueflow's BPMN
-/// export of 10,000 steps is 12 MB, so this allows about 50,000 steps, and the XML tree needs
-/// several times the file's size in memory.
+/// CSV files larger than this are refused before they are read (64 MiB: over a million
+/// steps).
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+/// BPMN files larger than this are refused before they are read (128 MiB): valueflow's
+/// export of a 100,000-step chain is 72 MB. Memory is bounded by the node and attribute
+/// counts (`bpmn_import::MAX_NODES`, `MAX_ATTRIBUTES`), so the worst file of this size
+/// imports in about 1.1 GB.
+pub const MAX_BPMN_INPUT_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Every BPMN step writes at least this many bytes (its element and its shape), so a map
+/// with more steps than `MAX_BPMN_INPUT_BYTES / MIN_BPMN_BYTES_PER_STEP` is refused before
+/// the export is built.
+const MIN_BPMN_BYTES_PER_STEP: u64 = 250;
 
 /// Why an import or export failed. Nothing is half-imported and no output is half-written.
 #[derive(Debug, Error)]
 pub enum InteropError {
-    #[error("{file}: cannot read the file: {source}")]
+    #[error("{}: cannot read the file: {}", escape_control(.file), escape_control(&.source.to_string()))]
     Read {
         file: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write {file}: {source}")]
+    #[error("cannot write {}: {}", escape_control(.file), escape_control(&.source.to_string()))]
     Write {
         file: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("{file}: the file is {size} bytes; files larger than {limit} bytes are refused")]
+    #[error("{}: the file is {size} bytes; files larger than {limit} bytes are refused", escape_control(.file))]
     TooLarge { file: String, size: u64, limit: u64 },
-    #[error("{file}: the file is empty")]
+    #[error(
+        "{}: the export would be {what}, more than import reads back; nothing was written (split the map, or keep it as a .vfmap.json file)",
+        escape_control(.file)
+    )]
+    ExportTooLarge { file: String, what: String },
+    #[error("{}: the file is empty", escape_control(.file))]
     Empty { file: String },
     #[error(
-        "{file}: cannot tell the format from the file name; use a name ending in .bpmn, .xml or .csv"
+        "{}: cannot tell the format from the file name; use a name ending in .bpmn, .xml or .csv",
+        escape_control(.file)
     )]
     UnknownFormat { file: String },
-    #[error("{file}{}: {problem}", line_col(*.position))]
+    #[error("{}{}: {}", escape_control(.file), line_col(*.position), escape_control(&.problem.to_string()))]
     Bpmn {
         file: String,
         /// 1-based line and column, where known.
@@ -46,7 +63,12 @@ pub enum InteropError {
         /// Boxed so that results stay small.
         problem: Box<BpmnProblem>,
     },
-    #[error("{file}: row {row}{}: {problem}", column.as_ref().map(|c| format!(", column \"{c}\"")).unwrap_or_default())]
+    #[error(
+        "{}: row {row}{}: {}",
+        escape_control(.file),
+        .column.as_ref().map(|c| format!(", column \"{}\"", escape_control(c))).unwrap_or_default(),
+        escape_control(&.problem.to_string())
+    )]
     Csv {
         file: String,
         /// The line number of the record in the file (the header is row 1).
@@ -63,6 +85,15 @@ fn line_col(position: Option<(u32, u32)>) -> String {
         .unwrap_or_default()
 }
 
+/// `task "a"`, or `task (without an id)` when the element has none.
+fn who(element: &str, id: &str) -> String {
+    if id.is_empty() {
+        format!("{element} (without an id)")
+    } else {
+        format!("{element} \"{id}\"")
+    }
+}
+
 /// What is wrong with a BPMN file.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum BpmnProblem {
@@ -70,8 +101,24 @@ pub enum BpmnProblem {
         "the file is not UTF-8 text and declares no encoding this importer reads (UTF-8, ISO-8859-1)"
     )]
     NotUtf8,
+    #[error(
+        "the XML declaration names the encoding \"{0}\"; this importer reads UTF-8 and ISO-8859-1: save the file as UTF-8"
+    )]
+    UnsupportedEncoding(String),
     #[error("not well-formed XML: {0}")]
     Xml(String),
+    #[error(
+        "the file has a document type declaration (<!DOCTYPE ...>); BPMN needs none, and it is refused so that no entities are expanded: remove it"
+    )]
+    Dtd,
+    #[error(
+        "the file has more than {0} XML nodes (elements, texts, comments); larger files are refused so that memory stays bounded"
+    )]
+    TooManyNodes(u64),
+    #[error(
+        "the file has more than {0} XML attributes; larger files are refused so that memory stays bounded"
+    )]
+    TooManyAttributes(u64),
     #[error("elements are nested deeper than {0} levels")]
     TooDeep(usize),
     #[error(
@@ -86,7 +133,16 @@ pub enum BpmnProblem {
     MissingNamespace,
     #[error("duplicate id \"{id}\" (first used on line {first_line}); ids must be unique")]
     DuplicateId { id: String, first_line: u32 },
-    #[error("{element} \"{id}\": {reference} refers to \"{target}\", but no element has that id")]
+    #[error("{element} has no id; every flow node needs one, flows refer to it")]
+    MissingId { element: String },
+    #[error("{}: the attribute {attribute} is missing; it must name {expected}", who(.element, .id))]
+    MissingAttribute {
+        element: String,
+        id: String,
+        attribute: &'static str,
+        expected: &'static str,
+    },
+    #[error("{}: {reference} refers to \"{target}\", but no element has that id", who(.element, .id))]
     DanglingReference {
         element: String,
         id: String,
@@ -94,17 +150,27 @@ pub enum BpmnProblem {
         target: String,
     },
     #[error(
-        "{element} \"{id}\": {reference} refers to \"{target}\", which is a {found}, not {expected}"
+        "{}: {reference} refers to \"{target}\", which is {found}, not {expected}",
+        who(.element, .id)
     )]
     WrongReference {
         element: String,
         id: String,
         reference: String,
         target: String,
+        /// What the target is, with its article: `a sequenceFlow`, `a task of process "p1"`.
         found: String,
         expected: &'static str,
     },
-    #[error("{element} \"{id}\": attribute {attribute} must be {expected}, found \"{found}\"")]
+    #[error(
+        "flow node \"{node}\" is listed in lane \"{first}\" and in lane \"{second}\"; a flow node belongs to one lane"
+    )]
+    InTwoLanes {
+        node: String,
+        first: String,
+        second: String,
+    },
+    #[error("{}: attribute {attribute} must be {expected}, found \"{found}\"", who(.element, .id))]
     BadAttribute {
         element: String,
         id: String,
@@ -112,7 +178,7 @@ pub enum BpmnProblem {
         expected: String,
         found: String,
     },
-    #[error("{element} \"{id}\": {error}")]
+    #[error("{}: {error}", who(.element, .id))]
     Invalid {
         element: String,
         id: String,
@@ -125,8 +191,12 @@ pub enum BpmnProblem {
 pub enum CsvProblem {
     #[error("not valid CSV: {0}")]
     Syntax(String),
+    #[error(
+        "a quoted field starts here and is never closed, so every later row would be read into it; add the closing \" (a \" inside a quoted field is written \"\")"
+    )]
+    UnclosedQuote,
     #[error("unknown column (expected some of: {0})")]
-    UnknownColumn(&'static str),
+    UnknownColumn(String),
     #[error("the column appears twice")]
     DuplicateColumn,
     #[error("the header has no column \"{0}\"")]
@@ -171,31 +241,68 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
-/// Reads a BPMN or CSV file (by its name), refusing files over `MAX_INPUT_BYTES`.
+/// Reads a BPMN or CSV file (by its name), refusing files over `MAX_BPMN_INPUT_BYTES` or
+/// `MAX_INPUT_BYTES`.
 pub fn import_file(path: &Path) -> Result<Imported, InteropError> {
     let format = InteropFormat::from_path(path)?;
     let name = path.display().to_string();
-    let bytes = read_input(path)?;
     match format {
-        InteropFormat::Bpmn => bpmn_import::import_bytes(&name, &bytes),
-        InteropFormat::Csv => csv_table::import_bytes(&name, &bytes),
+        InteropFormat::Bpmn => {
+            bpmn_import::import_bytes(&name, &read_input(path, MAX_BPMN_INPUT_BYTES)?)
+        }
+        InteropFormat::Csv => csv_table::import_bytes(&name, &read_input(path, MAX_INPUT_BYTES)?),
     }
 }
 
-/// Writes a map as BPMN or CSV (by the file name), atomically.
+/// Writes a map as BPMN or CSV (by the file name), atomically. What valueflow writes it
+/// reads back: an export that import would refuse (too large) is refused, and nothing is
+/// written.
 pub fn export_file(map: &Map, path: &Path) -> Result<(), InteropError> {
-    let text = match InteropFormat::from_path(path)? {
-        InteropFormat::Bpmn => bpmn_export::to_bpmn_string(map),
-        InteropFormat::Csv => csv_table::to_csv_string(map),
-    };
-    crate::format::write_atomic(path, text.as_bytes()).map_err(|source| InteropError::Write {
-        file: path.display().to_string(),
-        source,
-    })
+    let file = path.display().to_string();
+    let text = to_text(map, InteropFormat::from_path(path)?, &file)?;
+    crate::format::write_atomic(path, text.as_bytes())
+        .map_err(|source| InteropError::Write { file, source })
 }
 
-/// Reads a whole input file, bounded by `MAX_INPUT_BYTES`.
-pub fn read_input(path: &Path) -> Result<Vec<u8>, InteropError> {
+/// The text of an export, checked against the limits of the import that reads it back.
+pub fn to_text(map: &Map, format: InteropFormat, file: &str) -> Result<String, InteropError> {
+    let too_large = |what: String| InteropError::ExportTooLarge {
+        file: file.to_owned(),
+        what,
+    };
+    let (text, limit) = match format {
+        InteropFormat::Bpmn => {
+            let steps = map.step_count() as u64;
+            if steps.saturating_mul(MIN_BPMN_BYTES_PER_STEP) > MAX_BPMN_INPUT_BYTES {
+                return Err(too_large(format!(
+                    "over {} bytes for {steps} steps (BPMN import reads at most {MAX_BPMN_INPUT_BYTES} bytes)",
+                    steps.saturating_mul(MIN_BPMN_BYTES_PER_STEP)
+                )));
+            }
+            let text = bpmn_export::to_bpmn_string(map);
+            if let Err(InteropError::Bpmn { problem, .. }) = bpmn_import::check_size(file, &text) {
+                return Err(too_large(format!("a file whose import stops: {problem}")));
+            }
+            (text, MAX_BPMN_INPUT_BYTES)
+        }
+        InteropFormat::Csv => (csv_table::to_csv_string(map), MAX_INPUT_BYTES),
+    };
+    if text.len() as u64 > limit {
+        return Err(too_large(format!(
+            "{} bytes ({} import reads at most {limit} bytes)",
+            text.len(),
+            if format == InteropFormat::Bpmn {
+                "BPMN"
+            } else {
+                "CSV"
+            }
+        )));
+    }
+    Ok(text)
+}
+
+/// Reads a whole input file, bounded by `limit` bytes.
+pub fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, InteropError> {
     let file_name = path.display().to_string();
     let io = |source| InteropError::Read {
         file: file_name.clone(),
@@ -206,17 +313,15 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, InteropError> {
     let too_large = |size| InteropError::TooLarge {
         file: file_name.clone(),
         size,
-        limit: MAX_INPUT_BYTES,
+        limit,
     };
-    if size > MAX_INPUT_BYTES {
+    if size > limit {
         return Err(too_large(size));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     // `take` bounds the read even if the file grows while it is read.
-    file.take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
         return Err(too_large(bytes.len() as u64));
     }
     Ok(bytes)
