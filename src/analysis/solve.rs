@@ -323,6 +323,9 @@ pub(super) struct Elimination {
     entries: usize,
 }
 
+/// (other step, mass) entries of one row.
+type Row = Vec<(u32, f64)>;
+
 /// Elimination gives up (for Gauss-Seidel) when its entries exceed this many per step and
 /// branch of the component, so its memory stays linear in the map.
 const FILL_PER_ENTRY: usize = 32;
@@ -385,7 +388,7 @@ impl Elimination {
         let mut done = vec![false; m];
         let mut mark = vec![u32::MAX; m];
         // (step, constant, row) of each eliminated step, scaled by its stay factor.
-        let mut log: Vec<(u32, f64, Vec<(u32, f64)>)> = Vec::with_capacity(m);
+        let mut log: Vec<(u32, f64, Row)> = Vec::with_capacity(m);
         let mut logged = 0usize;
         while let Some(Reverse((score, k32))) = heap.pop() {
             let k = k32 as usize;
