@@ -7,7 +7,10 @@ use valueflow::model::{Flow, Map, Step, StepKind, Value};
 use valueflow::report;
 
 fn hostile(name: &str) -> Map {
-    let path = format!("{}/tests/fixtures/hostile/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/hostile/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     load_str(name, &text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -42,7 +45,11 @@ fn control_characters_in_names_are_escaped_in_every_report() {
 #[test]
 fn formula_cells_in_the_findings_csv_are_guarded() {
     let mut m = Map::new("formulas");
-    for (id, name) in [("=cmd", "=HYPERLINK(\"x\")"), ("+b", "@SUM(A1)"), ("-c", "-2+3")] {
+    for (id, name) in [
+        ("=cmd", "=HYPERLINK(\"x\")"),
+        ("+b", "@SUM(A1)"),
+        ("-c", "-2+3"),
+    ] {
         m.add_step(
             Step::new(id, name, StepKind::Activity)
                 .with_times(1.0, 5.0)
@@ -50,7 +57,8 @@ fn formula_cells_in_the_findings_csv_are_guarded() {
         )
         .unwrap();
     }
-    m.connect(&"=cmd".into(), &"+b".into(), Flow::work()).unwrap();
+    m.connect(&"=cmd".into(), &"+b".into(), Flow::work())
+        .unwrap();
     let csv = report::csv(&analyze(&m));
     let mut rows = csv::Reader::from_reader(csv.as_bytes());
     let mut cells = 0;
@@ -85,7 +93,10 @@ fn extreme_times_never_print_nan_or_infinity() {
                 .split(|c: char| !c.is_alphanumeric() && c != '%' && c != '.')
                 .collect();
             for bad in ["NaN", "NaN%", "inf", "infd", "infh", "infm", "Infinity"] {
-                assert!(!words.contains(&bad), "{name} as {format} says {bad}:\n{out}");
+                assert!(
+                    !words.contains(&bad),
+                    "{name} as {format} says {bad}:\n{out}"
+                );
             }
             assert!(!out.contains('∞'), "{name} as {format} has ∞:\n{out}");
         }
