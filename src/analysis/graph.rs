@@ -153,11 +153,19 @@ impl<'m> FlowGraph<'m> {
             x.0.cmp(&y.0)
                 .then_with(|| ids[x.1 as usize].cmp(ids[y.1 as usize]))
         });
-        let rev: Vec<(u32, u32, f64)> = work.iter().map(|&(a, b, w)| (b, a, w)).collect();
+        // Each edge list is dropped as soon as its CSR is built, to keep the peak low.
+        let all_rev = Csr::build(n, &all);
+        drop(all);
+        let work_csr = Csr::build(n, &work);
+        for edge in &mut work {
+            *edge = (edge.1, edge.0, edge.2);
+        }
+        let work_rev = Csr::build(n, &work);
+        drop(work);
         Self {
-            work: Csr::build(n, &work),
-            work_rev: Csr::build(n, &rev),
-            all_rev: Csr::build(n, &all),
+            work: work_csr,
+            work_rev,
+            all_rev,
             ids,
             kinds,
             cost,
