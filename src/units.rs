@@ -6,13 +6,27 @@ use thiserror::Error;
 pub const MINS_PER_HOUR: f64 = 60.0;
 pub const MINS_PER_DAY: f64 = 24.0 * MINS_PER_HOUR;
 
-/// Formats minutes compactly: `3d 4h 12m`; seconds appear only under an hour (`17m 30s`).
+/// Beyond this many days, durations are written as `1.25e12d`: whole days, hours and
+/// minutes mean nothing at that size (and f64 minutes are no longer whole numbers).
+const SCIENTIFIC_DAYS: f64 = 1e9;
+
+/// Formats minutes compactly: `3d 4h 12m`; seconds appear only under an hour (`17m 30s`);
+/// from a billion days on in days with an exponent (`2.50e12d`). Never prints `inf` or `NaN`:
+/// a value that is not a finite number (which the analysis never hands over) reads
+/// `over 1.8e308m` (or `not a number`).
 pub fn format_duration(mins: f64) -> String {
-    if !mins.is_finite() {
-        return "∞".to_owned();
+    if mins.is_nan() {
+        return "not a number".to_owned();
+    }
+    if mins.is_infinite() {
+        let sign = if mins < 0.0 { "-" } else { "" };
+        return format!("{sign}over 1.8e308m");
     }
     if mins < 0.0 {
         return format!("-{}", format_duration(-mins));
+    }
+    if mins / MINS_PER_DAY >= SCIENTIFIC_DAYS {
+        return format!("{:.2e}d", mins / MINS_PER_DAY);
     }
     let total_secs = (mins * 60.0).round();
     if total_secs == 0.0 {
@@ -127,7 +141,33 @@ mod tests {
             "3d 4h 12m"
         );
         assert_eq!(format_duration(2.0 * 1440.0 + 5.0), "2d 5m");
-        assert_eq!(format_duration(f64::INFINITY), "∞");
+    }
+
+    #[test]
+    fn never_prints_inf_or_nan() {
+        // 1e308 minutes: mins * 60 overflows, which used to print "infd".
+        for mins in [
+            1e308,
+            f64::MAX,
+            1.7976931348623157e308 / 2.0,
+            1e300,
+            1e20,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            let text = format_duration(mins);
+            for bad in ["inf", "NaN", "∞"] {
+                assert!(!text.contains(bad), "{mins} → {text}");
+            }
+        }
+        assert_eq!(format_duration(1e308), "6.94e304d");
+        assert_eq!(format_duration(f64::MAX), "1.25e305d");
+        assert_eq!(format_duration(1440.0 * 1e9), "1.00e9d");
+        // Just under a billion days is still exact.
+        assert_eq!(format_duration(1440.0 * 999_999_999.0), "999999999d");
+        assert_eq!(format_duration(f64::INFINITY), "over 1.8e308m");
+        assert_eq!(format_duration(f64::NAN), "not a number");
     }
 
     #[test]

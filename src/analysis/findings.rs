@@ -2,7 +2,7 @@
 //! delay rules carry the challenge question a consultant asks of the step.
 
 use super::graph::FlowGraph;
-use crate::model::{Step, StepId, StepKind, Touchpoint, Value};
+use crate::model::{Step, StepId, StepKind, Touchpoint, Value, keyword_enum};
 use crate::units::format_duration;
 use serde::Serialize;
 use std::fmt;
@@ -11,83 +11,36 @@ use std::fmt;
 pub const CHALLENGE_QUESTION: &str = "What does this step do for the customer? Does it slow the process? \
 Is there a benefit the customer would expect to offset the delay? Could that benefit be delivered without the step?";
 
-/// How much a finding matters; sorts high first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    High,
-    Medium,
-    Low,
-    Info,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 4] = [
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Info,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-            Severity::Info => "info",
-        }
+keyword_enum!(
+    /// How much a finding matters; sorts high first.
+    #[derive(PartialOrd, Ord, Serialize)]
+    #[serde(rename_all = "lowercase")]
+    Severity {
+        High = "high",
+        Medium = "medium",
+        Low = "low",
+        Info = "info",
     }
+);
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+keyword_enum!(
+    /// The stable rule ids.
+    #[derive(PartialOrd, Ord, Serialize)]
+    #[serde(rename_all = "kebab-case")]
+    Rule {
+        NoValueDelay = "no-value-delay",
+        UnassessedDelay = "unassessed-delay",
+        NoCustomerOutcome = "no-customer-outcome",
+        ReworkLoop = "rework-loop",
+        EndlessLoop = "endless-loop",
+        Overflow = "overflow",
+        Bottleneck = "bottleneck",
+        Unreachable = "unreachable",
+        DeadEnd = "dead-end",
     }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The stable rule ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Rule {
-    NoValueDelay,
-    UnassessedDelay,
-    NoCustomerOutcome,
-    ReworkLoop,
-    EndlessLoop,
-    Bottleneck,
-    Unreachable,
-    DeadEnd,
-}
+);
 
 impl Rule {
-    pub const ALL: [Rule; 8] = [
-        Rule::NoValueDelay,
-        Rule::UnassessedDelay,
-        Rule::NoCustomerOutcome,
-        Rule::ReworkLoop,
-        Rule::EndlessLoop,
-        Rule::Bottleneck,
-        Rule::Unreachable,
-        Rule::DeadEnd,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rule::NoValueDelay => "no-value-delay",
-            Rule::UnassessedDelay => "unassessed-delay",
-            Rule::NoCustomerOutcome => "no-customer-outcome",
-            Rule::ReworkLoop => "rework-loop",
-            Rule::EndlessLoop => "endless-loop",
-            Rule::Bottleneck => "bottleneck",
-            Rule::Unreachable => "unreachable",
-            Rule::DeadEnd => "dead-end",
-        }
-    }
-
     /// A short human title for lists and reports.
     pub fn title(self) -> &'static str {
         match self {
@@ -96,6 +49,7 @@ impl Rule {
             Rule::NoCustomerOutcome => "No customer outcome",
             Rule::ReworkLoop => "Rework loop",
             Rule::EndlessLoop => "Endless loop",
+            Rule::Overflow => "Time overflow",
             Rule::Bottleneck => "Bottleneck",
             Rule::Unreachable => "Unreachable step",
             Rule::DeadEnd => "Dead end",
@@ -105,12 +59,6 @@ impl Rule {
     /// Whether this rule is about a delay (and so carries the challenge question).
     pub fn is_delay_rule(self) -> bool {
         matches!(self, Rule::NoValueDelay | Rule::UnassessedDelay)
-    }
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -135,9 +83,11 @@ pub(super) struct Input<'a> {
     pub entries: &'a [usize],
     pub reachable: &'a [bool],
     /// (component index, steps) of every loop.
-    pub loops: &'a [(usize, Vec<usize>)],
+    pub loops: &'a [(usize, &'a [usize])],
     pub comp_has_trap: &'a [bool],
     pub critical: &'a [usize],
+    /// Where times overflow: one step per component in which the overflow starts.
+    pub overflow_origins: &'a [usize],
 }
 
 fn quoted(step: &Step) -> String {
@@ -157,6 +107,7 @@ pub(super) fn collect(input: Input) -> Vec<Finding> {
         loops,
         comp_has_trap,
         critical,
+        overflow_origins,
     } = input;
     let n = steps.len();
     let mut out = Vec::new();
@@ -167,7 +118,8 @@ pub(super) fn collect(input: Input) -> Vec<Finding> {
             step: s.id.clone(),
             step_name: s.name.clone(),
             severity,
-            delay_mins: s.delay_mins(),
+            // Wait + work of a wait step can exceed the largest f64: reported as that largest.
+            delay_mins: s.delay_mins().min(f64::MAX),
             message,
             question: rule.is_delay_rule().then_some(CHALLENGE_QUESTION),
         });
@@ -178,7 +130,7 @@ pub(super) fn collect(input: Input) -> Vec<Finding> {
         if !s.is_delay() {
             continue;
         }
-        let wait = format_duration(s.delay_mins());
+        let wait = format_duration(s.delay_mins().min(f64::MAX));
         match s.value {
             Value::None => push(
                 v,
@@ -290,6 +242,18 @@ pub(super) fn collect(input: Input) -> Vec<Finding> {
                 "{} is the bottleneck: at {} (wait + work) it is the longest step on the most likely critical path",
                 quoted(steps[b]),
                 format_duration(g.cost[b])
+            ),
+        );
+    }
+
+    for &v in overflow_origins {
+        push(
+            v,
+            Rule::Overflow,
+            Severity::High,
+            format!(
+                "the expected time from {} on is more than the largest number valueflow can hold (about 1.8e308 minutes), so no lead time can be given: check its wait and work times and how rarely its loops are left",
+                quoted(steps[v])
             ),
         );
     }

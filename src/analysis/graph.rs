@@ -44,12 +44,15 @@ impl Csr {
 
     /// Targets of node `i`.
     pub fn targets(&self, i: usize) -> &[u32] {
-        &self.targets[self.range(i)]
+        let r = self.range(i);
+        scanned::add(r.len());
+        &self.targets[r]
     }
 
     /// (target, weight) pairs of node `i`.
     pub fn edges(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
         let r = self.range(i);
+        scanned::add(r.len());
         self.targets[r.clone()]
             .iter()
             .zip(&self.weights[r])
@@ -61,13 +64,38 @@ impl Csr {
     }
 }
 
+/// How many adjacency entries the analysis has been handed (tests only): a structural
+/// measure of its work, so a test can show that it grows linearly with the map.
+pub mod scanned {
+    #[cfg(test)]
+    thread_local! {
+        static COUNT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Counts `n` entries read (a no-op outside tests).
+    #[inline]
+    pub fn add(n: usize) {
+        #[cfg(test)]
+        COUNT.with(|c| c.set(c.get() + n as u64));
+        #[cfg(not(test))]
+        let _ = n;
+    }
+
+    /// Entries read on this thread so far.
+    #[cfg(test)]
+    pub fn get() -> u64 {
+        COUNT.with(|c| c.get())
+    }
+}
+
 /// The map reduced to what the analysis needs.
 pub struct FlowGraph<'m> {
     pub ids: Vec<&'m StepId>,
     pub kinds: Vec<StepKind>,
     /// Queue + work time of each step.
     pub cost: Vec<f64>,
-    /// Work flows; the weight is the effective branch probability for decisions, else 1.
+    /// Work flows; the weight is the effective branch probability for decisions (divided by
+    /// the decision's sum, so it is exactly 1), else 1.
     /// Each row is sorted by target id, so "smallest id" tie-breaks are first-wins.
     pub work: Csr,
     /// Reversed work flows.
@@ -97,9 +125,15 @@ impl<'m> FlowGraph<'m> {
         for (k, &i) in map.step_indices().iter().enumerate() {
             let a = k as u32;
             if kinds[k] == StepKind::Decision {
-                for (e, p) in map.branch_probabilities(i) {
+                // Validation lets the probabilities sum to 1 within 1e-6; the analysis
+                // divides by their sum, so each case leaves by exactly one branch (a loop
+                // "back 1, out 1e-6" is left with probability 1e-6 / 1.000001, not never).
+                let branches = map.branch_probabilities(i);
+                let sum: f64 = branches.iter().map(|&(_, p)| p).sum();
+                let scale = if sum > 0.0 { sum } else { 1.0 };
+                for (e, p) in branches {
                     if let Some((_, b)) = graph.edge_endpoints(e) {
-                        work.push((a, dense[b.index()], p));
+                        work.push((a, dense[b.index()], p / scale));
                     }
                 }
             } else {
@@ -119,11 +153,19 @@ impl<'m> FlowGraph<'m> {
             x.0.cmp(&y.0)
                 .then_with(|| ids[x.1 as usize].cmp(ids[y.1 as usize]))
         });
-        let rev: Vec<(u32, u32, f64)> = work.iter().map(|&(a, b, w)| (b, a, w)).collect();
+        // Each edge list is dropped as soon as its CSR is built, to keep the peak low.
+        let all_rev = Csr::build(n, &all);
+        drop(all);
+        let work_csr = Csr::build(n, &work);
+        for edge in &mut work {
+            *edge = (edge.1, edge.0, edge.2);
+        }
+        let work_rev = Csr::build(n, &work);
+        drop(work);
         Self {
-            work: Csr::build(n, &work),
-            work_rev: Csr::build(n, &rev),
-            all_rev: Csr::build(n, &all),
+            work: work_csr,
+            work_rev,
+            all_rev,
             ids,
             kinds,
             cost,

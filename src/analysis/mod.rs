@@ -16,12 +16,15 @@ use solve::{Recursion, find_traps, infinite_steps, is_cyclic, nearly_equal};
 /// The headline numbers of a map (names as in the file format spec).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metrics {
-    /// Expected time from entry to finish; `None` when the map has an endless loop.
+    /// Expected time from entry to finish; `None` when the map has an endless loop or the
+    /// time overflows (see `null_reason`).
     pub lead_time_mins: Option<f64>,
-    /// Expected work time of customer-value steps along the same path; `None` if endless.
+    /// Expected work time of customer-value steps along the same path; `None` as above.
     pub value_added_mins: Option<f64>,
-    /// Process cycle efficiency, value-added / lead time; `None` if endless or lead time 0.
+    /// Process cycle efficiency, value-added / lead time; `None` as above or if lead time is 0.
     pub pce: Option<f64>,
+    /// Why the three above are `None`: `endless-loop` or `overflow`; `None` when they are given.
+    pub null_reason: Option<Rule>,
     pub steps: usize,
     pub flows: usize,
     pub handoffs: usize,
@@ -39,7 +42,8 @@ pub struct Analysis {
     pub critical_path: Vec<StepId>,
     /// The steps of each loop (rework or endless), each sorted by id.
     pub loops: Vec<Vec<StepId>>,
-    /// Expected remaining time T of each step in map order (`None` = infinite).
+    /// Expected remaining time T of each step in map order (`None` = infinite: an endless
+    /// loop, or more than the largest f64 — see the `overflow` finding).
     pub step_time_mins: Vec<Option<f64>>,
 }
 
@@ -52,7 +56,8 @@ impl Analysis {
     /// The findings grouped by severity, high first; only severities that have findings.
     pub fn findings_by_severity(&self) -> Vec<(Severity, Vec<&Finding>)> {
         Severity::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .map(|s| {
                 (
                     s,
@@ -86,6 +91,9 @@ pub fn analyze(map: &Map) -> Analysis {
     let mut time = vec![f64::INFINITY; n];
     let mut value = vec![0.0; n];
     let mut local = vec![u32::MAX; n];
+    let mut slowest_next = vec![0.0; n];
+    let mut overflow = vec![false; n];
+    let mut overflow_origins = Vec::new();
     let steps: Vec<_> = map.steps().collect();
     let cost = |v: usize| g.cost[v];
     let va = |v: usize| {
@@ -107,23 +115,46 @@ pub fn analyze(map: &Map) -> Analysis {
             allowed: &any_branch,
         }
         .solve(&finite, &mut time, &mut local);
-        let time_ref = &time;
-        // V follows, at a parallel split, the branches with the largest T.
-        let slowest = |v: usize, t: usize| {
-            let max = g
+        // V follows, at a parallel split, the branches with the largest T: that largest T is
+        // found once per step, so the test per branch is O(1) and wide splits stay linear.
+        for &v in &finite {
+            slowest_next[v] = g
                 .work
                 .targets(v)
                 .iter()
-                .map(|&u| time_ref[u as usize])
+                .map(|&u| time[u as usize])
                 .fold(0.0, f64::max);
-            nearly_equal(time_ref[t], max)
-        };
+        }
+        let (time_ref, slowest_ref) = (&time, &slowest_next);
+        let slowest = |v: usize, t: usize| nearly_equal(time_ref[t], slowest_ref[v]);
         Recursion {
             g: &g,
             cost: &va,
             allowed: &slowest,
         }
         .solve(&finite, &mut value, &mut local);
+        // Overflow: times that add up beyond the largest f64. The component where it starts
+        // (no branch leads to a step that overflowed already) gets the finding.
+        let over = |v: usize| !(time[v].is_finite() && value[v].is_finite());
+        if finite.iter().any(|&v| over(v)) {
+            let inherited = finite.iter().any(|&v| {
+                g.work
+                    .edges(v)
+                    .any(|(t, p)| overflow[t] && (!g.is_decision(v) || p > 0.0))
+            });
+            if !inherited
+                && let Some(first) = finite
+                    .iter()
+                    .copied()
+                    .filter(|&v| over(v))
+                    .min_by(|&a, &b| g.ids[a].cmp(g.ids[b]))
+            {
+                overflow_origins.push(first);
+            }
+            for &v in &finite {
+                overflow[v] = over(v);
+            }
+        }
     }
 
     // Entries and the lead-time entry: largest T, then larger V, then smaller id.
@@ -144,8 +175,15 @@ pub fn analyze(map: &Map) -> Analysis {
         };
         if better { e } else { best }
     });
+    let null_reason = if endless {
+        Some(Rule::EndlessLoop)
+    } else if lead_entry.is_some_and(|e| overflow[e]) {
+        Some(Rule::Overflow)
+    } else {
+        None
+    };
     let (lead_time_mins, value_added_mins) = match lead_entry {
-        _ if endless => (None, None),
+        _ if null_reason.is_some() => (None, None),
         None => (Some(0.0), Some(0.0)),
         Some(e) => (Some(time[e]), Some(value[e])),
     };
@@ -172,6 +210,7 @@ pub fn analyze(map: &Map) -> Analysis {
         lead_time_mins,
         value_added_mins,
         pce,
+        null_reason,
         steps: n,
         flows: map.flow_count(),
         handoffs,
@@ -182,11 +221,11 @@ pub fn analyze(map: &Map) -> Analysis {
             .count(),
     };
 
-    let loops: Vec<(usize, Vec<usize>)> = comps
+    let loops: Vec<(usize, &[usize])> = comps
         .iter()
         .enumerate()
         .filter(|(_, c)| is_cyclic(&g.work, c))
-        .map(|(k, c)| (k, c.clone()))
+        .map(|(k, c)| (k, c.as_slice()))
         .collect();
     let findings = findings::collect(findings::Input {
         g: &g,
@@ -196,6 +235,7 @@ pub fn analyze(map: &Map) -> Analysis {
         loops: &loops,
         comp_has_trap: &comp_has_trap,
         critical: &critical,
+        overflow_origins: &overflow_origins,
     });
 
     Analysis {

@@ -2,7 +2,7 @@
 //! components, then each strongly connected component solved by policy iteration, where
 //! decisions average their branches and parallel splits take their slowest branch.
 
-use super::graph::{Csr, FlowGraph, SccScratch, sccs, sccs_in};
+use super::graph::{Csr, FlowGraph, SccScratch, sccs_in};
 
 /// Relative tolerance for "equal" times (ties) and for policy improvement.
 pub fn nearly_equal(a: f64, b: f64) -> bool {
@@ -30,6 +30,7 @@ pub fn find_traps(g: &FlowGraph, comps: &[Vec<usize>]) -> (Vec<bool>, Vec<bool>)
     let mut trap = vec![false; n];
     let mut comp_has_trap = vec![false; comps.len()];
     let mut in_set = vec![false; n];
+    let mut inside = vec![0u32; n];
     let mut scratch = SccScratch::new(n);
     for (c, comp) in comps.iter().enumerate() {
         if !is_cyclic(&g.work, comp) {
@@ -40,33 +41,56 @@ pub fn find_traps(g: &FlowGraph, comps: &[Vec<usize>]) -> (Vec<bool>, Vec<bool>)
             for &v in &set {
                 in_set[v] = true;
             }
-            let mut alive = set;
-            // Drop steps that cannot stay in the set, until nothing changes.
-            loop {
-                let before = alive.len();
-                alive.retain(|&v| {
-                    let stays = if g.is_decision(v) {
-                        let mut any = false;
-                        let mut all = true;
-                        for (t, p) in g.work.edges(v) {
-                            if p > 0.0 {
-                                any = true;
-                                all &= in_set[t];
-                            }
+            // Drop steps that cannot stay in the set, and then those that could stay only
+            // through a dropped one: a worklist over predecessors with, for non-decisions, a
+            // count of branches still inside, so the work is linear in the set's flows.
+            let mut dropped: Vec<usize> = Vec::new();
+            for &v in &set {
+                let stays = if g.is_decision(v) {
+                    let mut any = false;
+                    let mut all = true;
+                    for (t, p) in g.work.edges(v) {
+                        if p > 0.0 {
+                            any = true;
+                            all &= in_set[t];
                         }
-                        any && all
-                    } else {
-                        g.work.targets(v).iter().any(|&t| in_set[t as usize])
-                    };
-                    if !stays {
-                        in_set[v] = false;
                     }
-                    stays
-                });
-                if alive.len() == before {
-                    break;
+                    any && all
+                } else {
+                    inside[v] = g
+                        .work
+                        .targets(v)
+                        .iter()
+                        .filter(|&&t| in_set[t as usize])
+                        .count() as u32;
+                    inside[v] > 0
+                };
+                if !stays {
+                    dropped.push(v);
                 }
             }
+            for &v in &dropped {
+                in_set[v] = false;
+            }
+            while let Some(w) = dropped.pop() {
+                for (u, p) in g.work_rev.edges(w) {
+                    if !in_set[u] {
+                        continue;
+                    }
+                    let leaves = if g.is_decision(u) {
+                        p > 0.0
+                    } else {
+                        inside[u] -= 1;
+                        inside[u] == 0
+                    };
+                    if leaves {
+                        in_set[u] = false;
+                        dropped.push(u);
+                    }
+                }
+            }
+            let mut alive = set;
+            alive.retain(|&v| in_set[v]);
             let subs = sccs_in(
                 &mut scratch,
                 &g.work,
@@ -131,7 +155,6 @@ pub struct Recursion<'a> {
     pub allowed: &'a dyn Fn(usize, usize) -> bool,
 }
 
-const DENSE_LIMIT: usize = 600;
 const MAX_POLICY_ROUNDS: usize = 500;
 
 impl Recursion<'_> {
@@ -225,7 +248,50 @@ impl Recursion<'_> {
         }
     }
 
-    /// Least solution of the linear system a fixed policy gives.
+    /// The policy's linear system, one row per step of `comp` (in `comp` order).
+    fn system(
+        &self,
+        comp: &[usize],
+        policy: &[Option<usize>],
+        val: &[f64],
+        local: &[u32],
+    ) -> Elimination {
+        let g = self.g;
+        let mut sys = Elimination::with_capacity(comp.len());
+        for (k, &v) in comp.iter().enumerate() {
+            let mut constant = (self.cost)(v);
+            let mut exit = 0.0;
+            let mut row = Vec::new();
+            let mut any = false;
+            let mut add = |t: usize, p: f64| {
+                any = true;
+                if local[t] == u32::MAX {
+                    constant += p * val[t];
+                    exit += p;
+                } else if local[t] as usize != k {
+                    row.push((local[t], p));
+                }
+                // A branch back to the step itself is left out: what stays is measured by
+                // what leaves (see `Elimination`).
+            };
+            if g.is_decision(v) {
+                for (t, p) in g.work.edges(v).filter(|&(_, p)| p > 0.0) {
+                    add(t, p);
+                }
+            } else if let Some(t) = policy[k] {
+                add(t, 1.0);
+            }
+            if !any {
+                // No branch: the case finishes here (tail 0).
+                exit = 1.0;
+            }
+            sys.push_row(constant, exit, row);
+        }
+        sys
+    }
+
+    /// Least solution of the linear system a fixed policy gives: exact sparse elimination,
+    /// or (when elimination would fill in beyond its memory budget) Gauss-Seidel.
     fn evaluate(
         &self,
         comp: &[usize],
@@ -233,118 +299,224 @@ impl Recursion<'_> {
         val: &[f64],
         local: &[u32],
     ) -> Vec<f64> {
-        let g = self.g;
-        let m = comp.len();
-        // Rows: constant part and (local target, probability) entries inside the component.
-        let mut constant = vec![0.0; m];
-        let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); m];
-        let mut leaks = vec![false; m];
-        for (k, &v) in comp.iter().enumerate() {
-            constant[k] = (self.cost)(v);
-            let mut inside = 0.0;
-            let mut add = |t: usize, p: f64, constant: &mut f64| {
-                if local[t] == u32::MAX {
-                    *constant += p * val[t];
-                } else {
-                    rows[k].push((local[t] as usize, p));
-                    inside += p;
-                }
-            };
-            if g.is_decision(v) {
-                for (t, p) in g.work.edges(v).filter(|&(_, p)| p > 0.0) {
-                    add(t, p, &mut constant[k]);
-                }
-            } else if let Some(t) = policy[k] {
-                add(t, 1.0, &mut constant[k]);
-            }
-            leaks[k] = inside < 1.0 - 1e-12;
+        match self.system(comp, policy, val, local).eliminate() {
+            Some(x) => x,
+            None => self.system(comp, policy, val, local).gauss_seidel(),
         }
-        // Under this policy, a case that can never leave the component ends up cycling in a
-        // closed class, which (the component being finite) takes no time: value 0. Those
-        // classes absorb; every other step reaches a leak or one of them, so the system on
-        // the other steps has a unique solution.
-        let mut rev: Vec<Vec<usize>> = vec![Vec::new(); m];
-        for (k, row) in rows.iter().enumerate() {
+    }
+}
+
+/// A policy's system x = c + P·x over the steps of one component, where row k's branch
+/// masses P(k, ·) plus `exit[k]` (the mass leaving the component, whose values are already
+/// in c) sum to 1, self-loops left out. Solved by state elimination in the manner of
+/// Grassmann, Taksar and Heyman: the factor 1 − P(k, k) is computed as the sum of what
+/// leaves k (its exit plus its branches to other steps), never by subtraction, so a loop
+/// left with probability 1e-12 keeps all its digits; every operation adds non-negative
+/// numbers. Steps are eliminated cheapest first (fewest incoming × outgoing entries), so
+/// chains and rings create no fill-in and the work stays linear for them.
+pub(super) struct Elimination {
+    constant: Vec<f64>,
+    exit: Vec<f64>,
+    out: Vec<Vec<(u32, f64)>>,
+    preds: Vec<Vec<u32>>,
+    in_count: Vec<u32>,
+    entries: usize,
+}
+
+/// (other step, mass) entries of one row.
+type Row = Vec<(u32, f64)>;
+
+/// Elimination gives up (for Gauss-Seidel) when its entries exceed this many per step and
+/// branch of the component, so its memory stays linear in the map.
+const FILL_PER_ENTRY: usize = 32;
+/// ... but small components (up to ~1000 steps fully dense) always eliminate.
+const FILL_MIN: usize = 1 << 20;
+
+impl Elimination {
+    pub(super) fn with_capacity(m: usize) -> Self {
+        Self {
+            constant: Vec::with_capacity(m),
+            exit: Vec::with_capacity(m),
+            out: Vec::with_capacity(m),
+            preds: Vec::with_capacity(m),
+            in_count: Vec::with_capacity(m),
+            entries: 0,
+        }
+    }
+
+    /// Adds the next row: its constant, exit mass and (other step, mass) entries, each target
+    /// at most once and never the row itself.
+    pub(super) fn push_row(&mut self, constant: f64, exit: f64, row: Vec<(u32, f64)>) {
+        self.constant.push(constant);
+        self.exit.push(exit);
+        self.preds.push(Vec::new());
+        self.in_count.push(0);
+        self.entries += row.len();
+        // Predecessor lists are linked once every row is in (targets may come later).
+        self.out.push(row);
+    }
+
+    fn link_preds(&mut self) {
+        for (k, row) in self.out.iter().enumerate() {
             for &(j, _) in row {
-                rev[j].push(k);
+                self.preds[j as usize].push(k as u32);
+                self.in_count[j as usize] += 1;
             }
         }
-        let mut leaves = leaks.clone();
-        let mut stack: Vec<usize> = (0..m).filter(|&k| leaks[k]).collect();
-        while let Some(j) = stack.pop() {
-            for &k in &rev[j] {
-                if !leaves[k] {
-                    leaves[k] = true;
-                    stack.push(k);
-                }
+    }
+
+    fn score(&self, k: usize) -> u64 {
+        u64::from(self.in_count[k]) * self.out[k].len() as u64
+    }
+
+    /// Removes the entry i → k and returns its mass.
+    fn take_entry(&mut self, i: usize, k: usize) -> Option<f64> {
+        let row = &mut self.out[i];
+        let pos = row.iter().position(|&(j, _)| j as usize == k)?;
+        self.entries -= 1;
+        Some(row.swap_remove(pos).1)
+    }
+
+    /// The exact least solution, or `None` when the fill-in would exceed the budget.
+    pub(super) fn eliminate(mut self) -> Option<Vec<f64>> {
+        use std::cmp::Reverse;
+        let m = self.out.len();
+        self.link_preds();
+        let budget = FILL_MIN.max(FILL_PER_ENTRY.saturating_mul(self.entries + m));
+        let mut heap: std::collections::BinaryHeap<Reverse<(u64, u32)>> =
+            (0..m).map(|k| Reverse((self.score(k), k as u32))).collect();
+        let mut done = vec![false; m];
+        let mut mark = vec![u32::MAX; m];
+        // (step, constant, row) of each eliminated step, scaled by its stay factor.
+        let mut log: Vec<(u32, f64, Row)> = Vec::with_capacity(m);
+        let mut logged = 0usize;
+        while let Some(Reverse((score, k32))) = heap.pop() {
+            let k = k32 as usize;
+            if done[k] || score != self.score(k) {
+                continue;
             }
-        }
-        let local_edges: Vec<(u32, u32, f64)> = rows
-            .iter()
-            .enumerate()
-            .flat_map(|(k, row)| row.iter().map(move |&(j, p)| (k as u32, j as u32, p)))
-            .collect();
-        let local = Csr::build(m, &local_edges);
-        let mut absorbing = vec![false; m];
-        let mut class_of = vec![usize::MAX; m];
-        let classes = sccs(
-            m,
-            &local,
-            (0..m).filter(|&k| !leaves[k]),
-            &|k| !leaves[k],
-            &|_, _, _| true,
-        );
-        for (c, class) in classes.iter().enumerate() {
-            for &k in class {
-                class_of[k] = c;
+            done[k] = true;
+            let mut row = std::mem::take(&mut self.out[k]);
+            let preds = std::mem::take(&mut self.preds[k]);
+            self.entries -= row.len();
+            for &(j, _) in &row {
+                self.in_count[j as usize] -= 1;
             }
-        }
-        for (c, class) in classes.iter().enumerate() {
-            let closed = class
-                .iter()
-                .all(|&k| local.targets(k).iter().all(|&j| class_of[j as usize] == c));
-            if closed {
-                for &k in class {
-                    absorbing[k] = true;
-                }
-            }
-        }
-        let r: Vec<usize> = (0..m).filter(|&k| !absorbing[k]).collect();
-        let mut x = vec![0.0; m];
-        if r.len() <= DENSE_LIMIT {
-            let mut pos = vec![usize::MAX; m];
-            for (i, &k) in r.iter().enumerate() {
-                pos[k] = i;
-            }
-            let size = r.len();
-            let mut a = vec![0.0; size * size];
-            let mut b = vec![0.0; size];
-            for (i, &k) in r.iter().enumerate() {
-                a[i * size + i] += 1.0;
-                b[i] = constant[k];
-                for &(j, p) in &rows[k] {
-                    if pos[j] != usize::MAX {
-                        a[i * size + pos[j]] -= p;
+            let leave = self.exit[k] + row.iter().map(|&(_, p)| p).sum::<f64>();
+            if leave == 0.0 {
+                // k only flows to itself: a closed class, which takes no time in a finite
+                // component (least solution 0); with time it would be endless.
+                let x = if self.constant[k] > 0.0 {
+                    f64::INFINITY
+                } else {
+                    0.0
+                };
+                for &i in &preds {
+                    let i = i as usize;
+                    if done[i] {
+                        continue;
+                    }
+                    if let Some(a) = self.take_entry(i, k) {
+                        self.constant[i] += a * x;
+                        self.exit[i] += a;
+                        heap.push(Reverse((self.score(i), i as u32)));
                     }
                 }
+                // Its row holds only entries that underflowed to 0: nothing to add back.
+                drop(row);
+                log.push((k32, x, Vec::new()));
+                continue;
             }
-            if let Some(sol) = gauss(&mut a, &mut b, size) {
-                for (i, &k) in r.iter().enumerate() {
-                    x[k] = sol[i].max(0.0);
+            let ck = self.constant[k] / leave;
+            let ek = self.exit[k] / leave;
+            for entry in &mut row {
+                entry.1 /= leave;
+            }
+            for &i in &preds {
+                let i = i as usize;
+                if done[i] {
+                    continue;
                 }
-                return x;
+                let Some(a) = self.take_entry(i, k) else {
+                    continue;
+                };
+                self.constant[i] += a * ck;
+                self.exit[i] += a * ek;
+                for (pos, &(j, _)) in self.out[i].iter().enumerate() {
+                    mark[j as usize] = pos as u32;
+                }
+                for &(j, q) in &row {
+                    let ju = j as usize;
+                    if ju == i {
+                        // Back to i: a self-loop, left out like the others.
+                        continue;
+                    }
+                    let w = a * q;
+                    if mark[ju] == u32::MAX {
+                        mark[ju] = self.out[i].len() as u32;
+                        self.out[i].push((j, w));
+                        self.preds[ju].push(i as u32);
+                        self.in_count[ju] += 1;
+                        self.entries += 1;
+                    } else {
+                        self.out[i][mark[ju] as usize].1 += w;
+                    }
+                }
+                for &(j, _) in &self.out[i] {
+                    mark[j as usize] = u32::MAX;
+                }
+                heap.push(Reverse((self.score(i), i as u32)));
             }
+            for &(j, _) in &row {
+                heap.push(Reverse((self.score(j as usize), j)));
+            }
+            logged += row.len();
+            if self.entries + logged > budget {
+                return None;
+            }
+            log.push((k32, ck, row));
         }
-        // Large (or numerically singular) systems: Gauss-Seidel from 0 rises to the least
-        // solution; stop when a sweep changes nothing beyond 1e-13 relative.
-        for _ in 0..1_000_000 {
+        let mut x = vec![0.0; m];
+        for (k, ck, row) in log.iter().rev() {
+            // q > 0: an entry that underflowed to 0 must not turn an overflowed x into NaN.
+            x[*k as usize] = ck
+                + row
+                    .iter()
+                    .filter(|&&(_, q)| q > 0.0)
+                    .map(|&(j, q)| q * x[j as usize])
+                    .sum::<f64>();
+        }
+        Some(x)
+    }
+
+    /// Gauss-Seidel from 0, which rises to the least solution; stops when a sweep changes
+    /// nothing beyond 1e-13 relative, or after a bounded amount of work.
+    pub(super) fn gauss_seidel(self) -> Vec<f64> {
+        let m = self.out.len();
+        let leave: Vec<f64> = (0..m)
+            .map(|k| self.exit[k] + self.out[k].iter().map(|&(_, p)| p).sum::<f64>())
+            .collect();
+        let mut x = vec![0.0; m];
+        let sweeps = (GAUSS_SEIDEL_WORK / (self.entries + m).max(1)).max(10);
+        for _ in 0..sweeps {
             let mut change: f64 = 0.0;
-            for &k in &r {
-                let new = constant[k] + rows[k].iter().map(|&(j, p)| p * x[j]).sum::<f64>();
+            for k in 0..m {
+                let sum = self.constant[k]
+                    + self.out[k]
+                        .iter()
+                        .map(|&(j, p)| p * x[j as usize])
+                        .sum::<f64>();
+                let new = if leave[k] > 0.0 {
+                    sum / leave[k]
+                } else if sum > 0.0 {
+                    f64::INFINITY
+                } else {
+                    0.0
+                };
                 change = change.max((new - x[k]).abs() / new.abs().max(1.0));
                 x[k] = new;
             }
-            if change < 1e-13 {
+            if change < 1e-13 || change.is_nan() {
                 break;
             }
         }
@@ -352,36 +524,5 @@ impl Recursion<'_> {
     }
 }
 
-/// Solves a dense n×n system in place with partial pivoting; `None` if singular.
-fn gauss(a: &mut [f64], b: &mut [f64], n: usize) -> Option<Vec<f64>> {
-    for col in 0..n {
-        let pivot =
-            (col..n).max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))?;
-        if a[pivot * n + col].abs() < 1e-12 {
-            return None;
-        }
-        if pivot != col {
-            for k in 0..n {
-                a.swap(pivot * n + k, col * n + k);
-            }
-            b.swap(pivot, col);
-        }
-        let d = a[col * n + col];
-        for row in col + 1..n {
-            let f = a[row * n + col] / d;
-            if f == 0.0 {
-                continue;
-            }
-            for k in col..n {
-                a[row * n + k] -= f * a[col * n + k];
-            }
-            b[row] -= f * b[col];
-        }
-    }
-    let mut x = vec![0.0; n];
-    for row in (0..n).rev() {
-        let s: f64 = (row + 1..n).map(|k| a[row * n + k] * x[k]).sum();
-        x[row] = (b[row] - s) / a[row * n + row];
-    }
-    Some(x)
-}
+/// Entry updates Gauss-Seidel may spend on one system.
+const GAUSS_SEIDEL_WORK: usize = 2_000_000_000;

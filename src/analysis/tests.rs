@@ -607,22 +607,23 @@ mod properties {
                         Step::new(format!("s{k}"), "", kind).with_times(f64::from(time), 0.0),
                     );
                 }
+                // q picks the quarter probability a decision's first branch gets (below).
+                let mut quarter = std::collections::HashMap::new();
                 for &(a, b, q) in &flows {
-                    let _ = m.connect_unchecked_sum(
-                        &format!("s{a}").into(),
-                        &format!("s{b}").into(),
-                        Flow::work(),
-                    );
-                    let _ = q;
+                    let (from, to): (StepId, StepId) =
+                        (format!("s{a}").into(), format!("s{b}").into());
+                    if m.connect_unchecked_sum(&from, &to, Flow::work()).is_ok() {
+                        quarter.insert((from, to), q);
+                    }
                 }
-                // Give decisions quarter probabilities that sum to 1.
+                // Give decisions with two branches quarter probabilities that sum to 1.
                 let decisions: Vec<_> = m
                     .step_indices()
                     .iter()
                     .copied()
                     .filter(|&i| m.step_at(i).map(|s| s.kind) == Some(StepKind::Decision))
                     .collect();
-                for (j, i) in decisions.into_iter().enumerate() {
+                for i in decisions {
                     let out: Vec<(StepId, StepId)> = m
                         .outgoing_work(i)
                         .map(|(_, t, _)| {
@@ -633,7 +634,8 @@ mod properties {
                         })
                         .collect();
                     if out.len() == 2 {
-                        let p = [0.0, 0.25, 0.5, 0.75, 1.0][j % 5];
+                        let q = quarter.get(&out[0]).copied().unwrap_or(0);
+                        let p = f64::from(q) / 4.0;
                         let _ = m.set_flow_field(
                             &out[0].0,
                             &out[0].1,
@@ -681,4 +683,261 @@ fn zero_time_trap_behind_a_timed_step() {
     );
     let a = analyze(&m);
     assert_eq!(a.step_time_mins, vec![Some(1.0), Some(0.0)]);
+}
+
+/// Adjacency entries the analysis reads for `m` (see `graph::scanned`).
+fn work_of(m: &Map) -> u64 {
+    let before = graph::scanned::get();
+    let _ = analyze(m);
+    graph::scanned::get() - before
+}
+
+/// A start that splits in parallel (or a decision that branches) to `n` ends.
+fn wide(n: usize, kind: StepKind) -> Map {
+    let mut m = Map::new("wide");
+    m.add_step(Step::new("d", "", kind).with_times(1.0, 0.0))
+        .unwrap();
+    for k in 0..n {
+        let id = format!("t{k}");
+        m.add_step(Step::new(id.as_str(), "", End).with_times(k as f64, 0.0))
+            .unwrap();
+        m.connect_unchecked_sum(&"d".into(), &id.as_str().into(), Flow::work())
+            .unwrap();
+    }
+    m
+}
+
+/// A loop of `n` activities a0 → … → a(n-1) → D, left at D with probability 1/2.
+fn long_loop(n: usize) -> Map {
+    let mut m = Map::new("ring");
+    m.add_step(Step::new("s", "", Start)).unwrap();
+    m.add_step(Step::new("D", "", Dec)).unwrap();
+    m.add_step(Step::new("e", "", End)).unwrap();
+    for k in 0..n {
+        m.add_step(Step::new(format!("a{k}"), "", Act).with_times(1.0, 0.0))
+            .unwrap();
+    }
+    let f = |m: &mut Map, a: &str, b: &str, p: Option<f64>| {
+        let mut flow = Flow::work();
+        flow.probability = p;
+        m.connect_unchecked_sum(&a.into(), &b.into(), flow).unwrap();
+    };
+    f(&mut m, "s", "a0", None);
+    for k in 1..n {
+        f(&mut m, &format!("a{}", k - 1), &format!("a{k}"), None);
+    }
+    f(&mut m, &format!("a{}", n - 1), "D", None);
+    f(&mut m, "D", "a0", Some(0.5));
+    f(&mut m, "D", "e", Some(0.5));
+    m
+}
+
+#[test]
+fn a_wide_parallel_split_takes_linear_work() {
+    // Twice the branches must cost about twice the work, not four times.
+    let (small, big) = (work_of(&wide(2000, Start)), work_of(&wide(4000, Start)));
+    assert!(big <= small * 5 / 2, "2000 branches: {small}, 4000: {big}");
+    let a = analyze(&wide(4000, Start));
+    // T(d) = 1 + the slowest branch (3999); V follows it.
+    assert_eq!(a.metrics.lead_time_mins, Some(4000.0));
+}
+
+#[test]
+fn a_wide_decision_takes_linear_work() {
+    let (small, big) = (work_of(&wide(2000, Dec)), work_of(&wide(4000, Dec)));
+    assert!(big <= small * 5 / 2, "2000 branches: {small}, 4000: {big}");
+    // T(d) = 1 + mean(0..3999) = 1 + 1999.5.
+    let lead = analyze(&wide(4000, Dec)).metrics.lead_time_mins.unwrap();
+    assert!(close(lead, 2000.5), "{lead}");
+}
+
+#[test]
+fn a_long_loop_takes_linear_work() {
+    let (small, big) = (work_of(&long_loop(2000)), work_of(&long_loop(4000)));
+    assert!(big <= small * 5 / 2, "2000 steps: {small}, 4000: {big}");
+    // Each pass takes 4000 minutes, 2 passes expected.
+    let lead = analyze(&long_loop(4000)).metrics.lead_time_mins.unwrap();
+    assert!(close(lead, 8000.0), "{lead}");
+}
+
+fn hostile(name: &str) -> Map {
+    let path = format!(
+        "{}/tests/fixtures/hostile/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    crate::format::load_str(name, &text).unwrap()
+}
+
+#[test]
+fn a_loop_left_with_probability_1e_12_takes_3e12_minutes() {
+    // a (3 min) → d; d → a with 0.999999999999, d → e with 1e-12: T(a) = 3 / 1e-12.
+    let a = analyze(&hostile("loop-exit-1e-12-lead-time-0.vfmap.json"));
+    let lead = a.metrics.lead_time_mins.unwrap();
+    assert!((lead - 3e12).abs() <= 3e12 * 1e-6, "{lead}");
+    // All of it is customer-value work.
+    let va = a.metrics.value_added_mins.unwrap();
+    assert!((va - lead).abs() <= lead * 1e-9, "{va} vs {lead}");
+}
+
+#[test]
+fn probabilities_summing_to_slightly_over_one_are_divided_by_their_sum() {
+    // d → a with 1, d → e with 1e-6 (sum 1.000001, accepted): the exit is taken with
+    // 1e-6 / 1.000001, so T(d) = 3 · (1/1.000001) / (1e-6/1.000001) = 3e6, T(a) = 3e6 + 3.
+    let a = analyze(&hostile("loop-prob-1-exit-1e-6-lead-time-0.vfmap.json"));
+    let lead = a.metrics.lead_time_mins.unwrap();
+    assert!(close(lead, 3e6 + 3.0), "{lead}");
+}
+
+/// The loop of `loop_with_exit` solved for T(a): 3 / exit, at every scale of exit.
+#[test]
+fn near_endless_loops_keep_their_digits_at_every_exit_probability() {
+    for exp in [1, 3, 6, 9, 12, 13, 15, 17, 20, 100, 300] {
+        let exit = 10f64.powi(-exp);
+        let m = build(
+            &[
+                ("s", Start, 0.0, 0.0, Unassessed, false),
+                ("a", Act, 3.0, 0.0, Cust, false),
+                ("d", Dec, 0.0, 0.0, Unassessed, false),
+                ("e", End, 0.0, 0.0, Unassessed, false),
+            ],
+            &[
+                ("s", "a", None),
+                ("a", "d", None),
+                ("d", "a", None),
+                ("d", "e", Some(exit)),
+            ],
+        );
+        let lead = analyze(&m).metrics.lead_time_mins.unwrap();
+        let want = 3.0 / exit;
+        assert!(
+            (lead - want).abs() <= want * 1e-9,
+            "exit {exit}: {lead}, want {want}"
+        );
+    }
+}
+
+#[test]
+fn a_large_near_endless_loop_is_solved_exactly_too() {
+    // 5000 steps of 1 minute in a ring, left at D with 1e-12: T = 5000 / 1e-12 (the old
+    // Gauss-Seidel path for large components stopped after a million sweeps, far short).
+    let mut m = long_loop(5000);
+    m.set_flow_field(
+        &"D".into(),
+        &"e".into(),
+        FlowKind::Work,
+        crate::model::FlowField::Probability(None),
+    )
+    .unwrap();
+    m.set_flow_field(
+        &"D".into(),
+        &"a0".into(),
+        FlowKind::Work,
+        crate::model::FlowField::Probability(Some(1.0 - 1e-12)),
+    )
+    .unwrap();
+    let lead = analyze(&m).metrics.lead_time_mins.unwrap();
+    // The exit's share is 1 - (1 - 1e-12) as f64 computes it.
+    let exit = 1.0 - (1.0 - 1e-12);
+    let want = 5000.0 / exit;
+    assert!((lead - want).abs() <= want * 1e-9, "{lead}, want {want}");
+}
+
+/// No number the analysis hands out may be NaN or infinite.
+fn assert_all_finite(a: &Analysis) {
+    let m = &a.metrics;
+    for v in [m.lead_time_mins, m.value_added_mins, m.pce]
+        .into_iter()
+        .flatten()
+    {
+        assert!(v.is_finite(), "{m:?}");
+    }
+    for f in &a.findings {
+        assert!(f.delay_mins.is_finite(), "{f:?}");
+        // Words, not substrings: a step may well be called "Send information".
+        let bad = f
+            .message
+            .split(|c: char| !c.is_alphanumeric() && c != '.')
+            .any(|w| ["inf", "infd", "infh", "infm", "NaN", "NaN%"].contains(&w));
+        assert!(!bad && !f.message.contains('∞'), "{}", f.message);
+    }
+}
+
+#[test]
+fn one_step_whose_times_overflow_gets_an_overflow_finding_and_no_metrics() {
+    // wait + work = 2 × 1.8e308 overflows: not an endless loop, an overflow.
+    let a = analyze(&hostile("extreme-times-overflow-single-step.vfmap.json"));
+    assert_eq!(a.metrics.lead_time_mins, None);
+    assert_eq!(a.metrics.value_added_mins, None);
+    assert_eq!(a.metrics.pce, None);
+    assert_eq!(a.metrics.null_reason, Some(Rule::Overflow));
+    assert!(!a.findings.iter().any(|f| f.rule == Rule::EndlessLoop));
+    let over: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule == Rule::Overflow)
+        .collect();
+    assert_eq!(over.len(), 1);
+    assert_eq!(over[0].step.as_str(), "a");
+    assert_eq!(over[0].severity, Severity::High);
+    assert_all_finite(&a);
+}
+
+#[test]
+fn overflow_is_named_where_it_starts() {
+    // a (1e308) → b (1e308): T(b) is fine, T(a) overflows: the finding names a, not b.
+    let a = analyze(&hostile("extreme-times-overflow-two-steps.vfmap.json"));
+    assert_eq!(a.metrics.null_reason, Some(Rule::Overflow));
+    let over: Vec<&str> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule == Rule::Overflow)
+        .map(|f| f.step.as_str())
+        .collect();
+    assert_eq!(over, ["a"]);
+    assert_eq!(a.step_time_mins, vec![None, Some(1e308)]);
+    assert_all_finite(&a);
+}
+
+#[test]
+fn huge_times_on_every_step_never_give_nan() {
+    // 1e308 everywhere overflows (was: pce NaN); 1e300 everywhere does not.
+    let a = analyze(&hostile("extreme-times-1e308-all-steps.vfmap.json"));
+    assert_eq!(a.metrics.null_reason, Some(Rule::Overflow));
+    assert_eq!(a.metrics.pce, None);
+    assert!(a.findings.iter().any(|f| f.rule == Rule::Overflow));
+    assert_all_finite(&a);
+    let a = analyze(&hostile("extreme-times-1e300-all-steps.vfmap.json"));
+    assert_eq!(a.metrics.null_reason, None);
+    assert!(a.metrics.lead_time_mins.unwrap() > 1e300);
+    assert!(a.metrics.pce.unwrap().is_finite());
+    assert_all_finite(&a);
+}
+
+#[test]
+fn an_endless_loop_gives_endless_loop_as_the_reason() {
+    let m = build(
+        &[
+            ("S", Start, 1.0, 0.0, Cust, true),
+            ("A", Act, 1.0, 0.0, Cust, true),
+        ],
+        &[("S", "A", None), ("A", "A", None)],
+    );
+    let a = analyze(&m);
+    assert_eq!(a.metrics.null_reason, Some(Rule::EndlessLoop));
+    assert_eq!(a.metrics.lead_time_mins, None);
+}
+
+#[test]
+fn severity_and_rule_keywords_are_their_json_names() {
+    for r in Rule::ALL {
+        assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        assert_eq!(Rule::parse(r.as_str()), Some(*r));
+    }
+    for s in Severity::ALL {
+        assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        assert_eq!(Severity::parse(s.as_str()), Some(*s));
+    }
+    assert_eq!(Rule::ALL.len(), 9);
+    assert!(Severity::High < Severity::Info);
 }

@@ -261,6 +261,12 @@ impl Map {
     /// order and the removed flows (from, to, flow) in map order.
     pub fn remove_step(&mut self, id: &StepId) -> Result<RemovedStep, MapError> {
         let i = self.require_step(id)?;
+        // Found before anything changes: a step missing from the order fails cleanly.
+        let position = self
+            .step_order
+            .iter()
+            .position(|&s| s == i)
+            .ok_or_else(|| MapError::UnknownStep(id.clone()))?;
         let touching: Vec<EdgeIndex> = self
             .flow_order
             .iter()
@@ -287,7 +293,6 @@ impl Map {
                 .edge_endpoints(e)
                 .is_some_and(|(a, b)| a != i && b != i)
         });
-        let position = self.step_order.iter().position(|&s| s == i).unwrap_or(0);
         self.step_order.remove(position);
         self.step_index.remove(id);
         let step = self
@@ -511,13 +516,22 @@ impl Map {
         kind: FlowKind,
     ) -> Result<(Flow, usize), MapError> {
         let e = self.require_flow(from, to, kind)?;
-        let position = self.flow_order.iter().position(|&x| x == e).unwrap_or(0);
+        let unknown = || MapError::UnknownFlow {
+            from: from.clone(),
+            to: to.clone(),
+            kind,
+        };
+        // Everything is looked up before anything changes, so a broken invariant (a flow in
+        // the graph but not in the order) fails cleanly instead of removing the wrong flow.
+        let position = self
+            .flow_order
+            .iter()
+            .position(|&x| x == e)
+            .ok_or_else(unknown)?;
+        let (a, _) = self.graph.edge_endpoints(e).ok_or_else(unknown)?;
+        let flow = self.graph.remove_edge(e).ok_or_else(unknown)?;
         self.flow_order.remove(position);
-        let a = self.graph.edge_endpoints(e).map(|(a, _)| a);
-        let flow = self.graph.remove_edge(e).unwrap_or_default();
-        if let Some(a) = a {
-            self.normalize_decision(a);
-        }
+        self.normalize_decision(a);
         Ok((flow, position))
     }
 
@@ -536,11 +550,14 @@ impl Map {
                 v,
             ))),
             FlowField::Probability(p) => {
-                let a = self
+                let (a, _) = self
                     .graph
                     .edge_endpoints(e)
-                    .map(|(a, _)| a)
-                    .unwrap_or_default();
+                    .ok_or_else(|| MapError::UnknownFlow {
+                        from: from.clone(),
+                        to: to.clone(),
+                        kind,
+                    })?;
                 if let Some(p) = p {
                     self.check_probability_allowed(a, kind)?;
                     if !(0.0..=1.0).contains(&p) {

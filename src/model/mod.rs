@@ -6,6 +6,7 @@ mod edit;
 mod types;
 
 pub use edit::{FlowField, MapError, RemovedStep, StepField, check_time};
+pub(crate) use types::keyword_enum;
 pub use types::*;
 
 use petgraph::Direction;
@@ -104,11 +105,19 @@ impl Map {
         self.flow_order.iter().map(|&e| self.flow_ref(e))
     }
 
+    /// The flow `e` of `flow_order` with its endpoints.
+    #[allow(
+        clippy::expect_used,
+        reason = "flow_order holds exactly the graph's edges: every edit that adds an edge \
+                  pushes it and every edit that removes one removes it from flow_order in the \
+                  same method, and removing a step removes its edges from both; so the edge \
+                  and its endpoints exist"
+    )]
     fn flow_ref(&self, e: EdgeIndex) -> FlowRef<'_> {
         let (a, b) = self
             .graph
             .edge_endpoints(e)
-            .unwrap_or((NodeIndex::end(), NodeIndex::end()));
+            .expect("every edge in flow_order is in the graph");
         FlowRef {
             index: e,
             from: &self.graph[a].id,

@@ -247,14 +247,76 @@ fn fresh_ids_are_unused() {
 #[test]
 fn equality_ignores_graph_indices() {
     let a = sample();
-    let mut b = sample();
-    let removed = b.remove_step(&"s".into()).unwrap();
-    b.insert_step(removed.position, removed.step).unwrap();
+    // The same map built so that its node and edge indices differ: a throwaway step and
+    // flow take the first slots, and the steps go into the graph in another order.
+    let mut b = Map::new("m");
+    b.add_lane(lane("a")).unwrap();
+    b.add_lane(lane("b")).unwrap();
+    b.add_step(Step::new("tmp", "", StepKind::Activity).in_lane("a"))
+        .unwrap();
+    b.add_step(Step::new("y", "Y", StepKind::Activity).in_lane("b"))
+        .unwrap();
+    b.connect(&"tmp".into(), &"y".into(), Flow::work()).unwrap();
+    b.insert_step(0, Step::new("x", "X", StepKind::Activity).in_lane("b"))
+        .unwrap();
+    b.insert_step(0, Step::new("d", "Decide", StepKind::Decision).in_lane("a"))
+        .unwrap();
+    b.insert_step(0, Step::new("s", "Start", StepKind::Start).in_lane("a"))
+        .unwrap();
+    b.connect(&"s".into(), &"d".into(), Flow::work()).unwrap();
+    b.connect_unchecked_sum(&"d".into(), &"x".into(), Flow::work().with_probability(0.3))
+        .unwrap();
+    b.connect_unchecked_sum(&"d".into(), &"y".into(), Flow::work().with_probability(0.7))
+        .unwrap();
+    b.check_decisions().unwrap();
+    b.remove_step(&"tmp".into()).unwrap();
+    assert_ne!(a.step_indices(), b.step_indices());
+    assert_ne!(a.flow_indices(), b.flow_indices());
+    assert_eq!(a, b);
+
+    // Same content but the flows in another order: not equal (they save differently).
+    let mut c = sample();
+    let removed = c.remove_step(&"s".into()).unwrap();
+    c.insert_step(removed.position, removed.step).unwrap();
     for (from, to, flow) in removed.flows {
-        b.connect_unchecked_sum(&from, &to, flow).unwrap();
+        c.connect_unchecked_sum(&from, &to, flow).unwrap();
     }
-    // Same content; the flow was re-added at the end, so the flow order differs.
-    assert_ne!(a, b);
-    let c = sample();
-    assert_eq!(a, c);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn a_step_missing_from_the_order_is_an_error_not_another_removal() {
+    // Break the invariant by hand: "x" is in the graph but not in the map order.
+    let mut m = sample();
+    let x = m.index_of(&"x".into()).unwrap();
+    m.step_order.retain(|&i| i != x);
+    let before = m.clone();
+    assert_eq!(
+        m.remove_step(&"x".into()),
+        Err(MapError::UnknownStep("x".into()))
+    );
+    // Nothing changed (the old fallback removed position 0, the start step).
+    assert_eq!(m.step_order, before.step_order);
+    assert_eq!(m.flow_order, before.flow_order);
+    assert!(m.contains_step(&"s".into()));
+}
+
+#[test]
+fn a_flow_missing_from_the_order_is_an_error_not_another_removal() {
+    let mut m = sample();
+    let e = m
+        .find_flow(&"d".into(), &"y".into(), FlowKind::Work)
+        .unwrap();
+    m.flow_order.retain(|&f| f != e);
+    let before = m.flow_order.clone();
+    assert!(matches!(
+        m.disconnect(&"d".into(), &"y".into(), FlowKind::Work),
+        Err(MapError::UnknownFlow { .. })
+    ));
+    // The old fallback removed flow_order[0] (s → d) from the order instead.
+    assert_eq!(m.flow_order, before);
+    assert!(
+        m.find_flow(&"d".into(), &"y".into(), FlowKind::Work)
+            .is_some()
+    );
 }

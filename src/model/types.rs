@@ -94,6 +94,9 @@ macro_rules! keyword_enum {
     };
 }
 
+/// For the analysis' own keyword enums (severities, rule ids).
+pub(crate) use keyword_enum;
+
 keyword_enum!(
     /// What kind of step this is; drives the analysis (decisions branch, the rest split in parallel).
     StepKind {

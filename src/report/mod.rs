@@ -1,25 +1,53 @@
 //! Renders a map's analysis for people and pipelines: plain text, JSON, Markdown and CSV.
 //! Text is produced from the structured `Analysis`, never parsed back.
 
-use crate::analysis::{Analysis, Finding, Metrics, Severity};
+use crate::analysis::{Analysis, Finding, Metrics, Rule, Severity};
 use crate::model::Map;
+use crate::text::{escape_control, neutralize_formula};
 use crate::units::format_duration;
 use serde::Serialize;
 use std::fmt::Write;
 
-fn duration_or_endless(mins: Option<f64>) -> String {
-    mins.map_or_else(|| "endless (see endless-loop)".to_owned(), format_duration)
+/// A time metric, or why there is none (`reason` is the metrics' `null_reason`).
+fn duration_or_reason(mins: Option<f64>, reason: Option<Rule>) -> String {
+    match (mins, reason) {
+        (Some(m), _) if m.is_finite() => format_duration(m),
+        (_, Some(Rule::Overflow)) | (Some(_), _) => {
+            "too large to compute, over 1.8e308m (see overflow)".to_owned()
+        }
+        _ => "endless (see endless-loop)".to_owned(),
+    }
 }
 
 fn percent(pce: Option<f64>) -> String {
-    pce.map_or_else(|| "n/a".to_owned(), |p| format!("{:.1}%", p * 100.0))
+    match pce {
+        Some(p) if p.is_finite() => format!("{:.1}%", p * 100.0),
+        _ => "n/a".to_owned(),
+    }
+}
+
+/// A number for a CSV cell: plain digits, an exponent from 1e15 on, empty if not finite.
+fn csv_number(v: f64) -> String {
+    if !v.is_finite() {
+        String::new()
+    } else if v.abs() >= 1e15 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
 }
 
 /// The headline lines shared by text, Markdown and the editor's findings panel.
 pub fn metric_rows(m: &Metrics) -> Vec<(&'static str, String)> {
     vec![
-        ("Lead time", duration_or_endless(m.lead_time_mins)),
-        ("Value-added time", duration_or_endless(m.value_added_mins)),
+        (
+            "Lead time",
+            duration_or_reason(m.lead_time_mins, m.null_reason),
+        ),
+        (
+            "Value-added time",
+            duration_or_reason(m.value_added_mins, m.null_reason),
+        ),
         ("Process cycle efficiency", percent(m.pce)),
         ("Steps", m.steps.to_string()),
         ("Flows", m.flows.to_string()),
@@ -40,7 +68,7 @@ fn delay_note(f: &Finding) -> String {
 /// Human-readable text for a terminal.
 pub fn text(map: &Map, a: &Analysis) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", map.name);
+    let _ = writeln!(out, "{}", escape_control(&map.name));
     let rows = metric_rows(&a.metrics);
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in &rows {
@@ -58,10 +86,10 @@ pub fn text(map: &Map, a: &Analysis) -> String {
             "  [{}] {} at {}{}",
             f.severity,
             f.rule,
-            f.step,
+            escape_control(f.step.as_str()),
             delay_note(f)
         );
-        let _ = writeln!(out, "      {}", f.message);
+        let _ = writeln!(out, "      {}", escape_control(&f.message));
         if let Some(q) = f.question {
             let _ = writeln!(out, "      ? {q}");
         }
@@ -112,9 +140,9 @@ pub fn json(map: &Map, a: &Analysis) -> String {
     s
 }
 
-/// Escapes text for a Markdown table cell.
+/// Escapes text for a Markdown table cell (control characters made visible first).
 fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    escape_control(s).replace('|', "\\|")
 }
 
 /// A Markdown report section a client can read.
@@ -122,7 +150,11 @@ pub fn markdown(map: &Map, a: &Analysis) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {}\n", md_cell(&map.name));
     if !map.description.trim().is_empty() {
-        let _ = writeln!(out, "{}\n", map.description.trim());
+        // Line by line, so paragraphs stay while control characters are made visible.
+        for line in map.description.trim().lines() {
+            let _ = writeln!(out, "{}", escape_control(line));
+        }
+        let _ = writeln!(out);
     }
     let _ = writeln!(out, "| Metric | Value |\n|---|---|");
     for (k, v) in metric_rows(&a.metrics) {
@@ -146,7 +178,7 @@ pub fn markdown(map: &Map, a: &Analysis) -> String {
                 "- **{}**: {} (`{}`{}): {}",
                 f.rule.title(),
                 md_cell(&f.step_name),
-                f.step,
+                md_cell(f.step.as_str()).replace('`', "'"),
                 delay_note(f),
                 md_cell(&f.message)
             );
@@ -166,6 +198,12 @@ fn capitalize(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A text cell of the findings CSV: control characters made visible, and a leading
+/// `=`, `+`, `-` or `@` guarded so spreadsheets do not run it as a formula.
+fn csv_text(s: &str) -> String {
+    neutralize_formula(&escape_control(s)).into_owned()
+}
+
 /// One CSV row per finding, with a header row.
 pub fn csv(a: &Analysis) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -182,11 +220,11 @@ pub fn csv(a: &Analysis) -> String {
     for f in &a.findings {
         rows.push([
             f.rule.as_str().to_owned(),
-            f.step.to_string(),
-            f.step_name.clone(),
+            csv_text(f.step.as_str()),
+            csv_text(&f.step_name),
             f.severity.as_str().to_owned(),
-            f.delay_mins.to_string(),
-            f.message.clone(),
+            csv_number(f.delay_mins),
+            csv_text(&f.message),
             f.question.unwrap_or("").to_owned(),
         ]);
     }
