@@ -258,7 +258,7 @@ fn undo_to_the_empty_map_and_redo_to_the_same_map() {
     assert!(
         h.state()
             .doc
-            .map
+            .map()
             .find_flow(&a, &b, FlowKind::Information)
             .is_some()
     );
@@ -629,7 +629,7 @@ fn find_cycles_through_matches_with_enter() {
     let matches: Vec<StepId> = h
         .state()
         .doc
-        .map
+        .map()
         .steps()
         .filter(|s| {
             s.name.to_lowercase().contains("invoice") || s.system.to_lowercase().contains("invoice")
@@ -776,7 +776,7 @@ fn dragging_from_the_handle_connects_two_steps() {
     assert!(
         h.state()
             .doc
-            .map
+            .map()
             .find_flow(&a, &b, FlowKind::Information)
             .is_some()
     );
