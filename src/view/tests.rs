@@ -212,3 +212,27 @@ fn find_matches_name_system_and_lane_case_insensitively() {
     assert!(ids("   ").is_empty());
     assert!(ids("nothing like it").is_empty());
 }
+
+#[test]
+fn the_view_model_and_the_document_use_no_egui() {
+    let files = [
+        ("view/mod.rs", include_str!("mod.rs")),
+        ("view/geometry.rs", include_str!("geometry.rs")),
+        ("document/mod.rs", include_str!("../document/mod.rs")),
+        (
+            "document/command.rs",
+            include_str!("../document/command.rs"),
+        ),
+        ("model/rules.rs", include_str!("../model/rules.rs")),
+    ];
+    for (file, text) in files {
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            assert!(
+                !code.contains("egui") && !code.contains("crate::app"),
+                "{file}:{}: {line}",
+                n + 1
+            );
+        }
+    }
+}
