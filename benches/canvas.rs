@@ -73,7 +73,7 @@ fn canvas_frames(c: &mut Criterion) {
 /// An edit on a large map: the command (with its undo snapshot), the analysis and the view
 /// cache rebuild, then the next frame, as when a drag is dropped.
 fn edit_then_frame(c: &mut Criterion) {
-    use valueflow::app::document::Command;
+    use valueflow::document::Command;
     let mut group = c.benchmark_group("edit_then_frame");
     group.sample_size(20);
     for steps in [1_000usize, 10_000] {
@@ -85,7 +85,7 @@ fn edit_then_frame(c: &mut Criterion) {
         }
         let id = app
             .doc
-            .map
+            .map()
             .steps()
             .nth(steps / 2)
             .map(|s| s.id.clone())
@@ -96,7 +96,7 @@ fn edit_then_frame(c: &mut Criterion) {
             b.iter(|| {
                 t += 0.016;
                 dx = if dx == 0.0 { 20.0 } else { 0.0 };
-                let [x, y] = app.doc.map.step(&id).and_then(|s| s.pos).expect("placed");
+                let [x, y] = app.doc.map().step(&id).and_then(|s| s.pos).expect("placed");
                 app.execute(Command::MoveSteps(vec![(id.clone(), [x + dx, y], None)]));
                 frame(&ctx, &mut app, t, centre)
             });

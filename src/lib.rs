@@ -3,10 +3,12 @@
 //!
 //! Layers, data flowing one way: [`format`] (files) → [`model`] (the map) → [`analysis`]
 //! (metrics and findings) → views: [`report`] and [`cli`] for the terminal, [`app`] for the GUI.
+//! [`document`] holds the open map with its commands and undo history, for any client.
 
 pub mod analysis;
 pub mod app;
 pub mod cli;
+pub mod document;
 pub mod format;
 pub mod interop;
 pub mod layout;
@@ -15,3 +17,4 @@ pub mod report;
 pub mod samples;
 pub mod text;
 pub mod units;
+pub mod view;

@@ -160,7 +160,7 @@ fn draw_a_process_and_see_the_no_value_delay_appear() {
     let b = add_step(&mut h, pos2(300.0, 210.0), "Check credit");
     let c = add_step(&mut h, pos2(460.0, 70.0), "Ship goods");
     {
-        let map = &h.state().doc.map;
+        let map = h.state().doc.map();
         assert_eq!(map.step_count(), 3);
         assert_eq!(map.step(&a).unwrap().name, "Customer orders");
         assert_eq!(map.step(&a).unwrap().lane, Some("customer".into()));
@@ -180,7 +180,7 @@ fn draw_a_process_and_see_the_no_value_delay_appear() {
     click(&mut h, pc, Modifiers::SHIFT);
     key(&mut h, egui::Key::C);
     {
-        let map = &h.state().doc.map;
+        let map = h.state().doc.map();
         assert!(map.find_flow(&a, &b, FlowKind::Work).is_some());
         assert!(map.find_flow(&b, &c, FlowKind::Work).is_some());
     }
@@ -188,7 +188,7 @@ fn draw_a_process_and_see_the_no_value_delay_appear() {
     click(&mut h, pa, Modifiers::NONE);
     key(&mut h, egui::Key::T);
     assert_eq!(
-        h.state().doc.map.step(&a).unwrap().touchpoint,
+        h.state().doc.map().step(&a).unwrap().touchpoint,
         Touchpoint::Customer
     );
 
@@ -209,7 +209,7 @@ fn draw_a_process_and_see_the_no_value_delay_appear() {
     key(&mut h, egui::Key::Enter);
     h.run_steps(2);
     assert_eq!(
-        h.state().doc.map.step(&b).unwrap().wait_mins,
+        h.state().doc.map().step(&b).unwrap().wait_mins,
         2.0 * 1440.0,
         "wait typed as 2d"
     );
@@ -217,7 +217,7 @@ fn draw_a_process_and_see_the_no_value_delay_appear() {
     h.run_steps(2);
     h.get_by_label("No value").click();
     h.run_steps(3);
-    assert_eq!(h.state().doc.map.step(&b).unwrap().value, Value::None);
+    assert_eq!(h.state().doc.map().step(&b).unwrap().value, Value::None);
 
     // The findings panel lists it, and the analysis agrees.
     let f = &h.state().analysis.findings;
@@ -231,18 +231,18 @@ fn draw_a_process_and_see_the_no_value_delay_appear() {
     );
 
     // Editing the name in the inspector is one undo step.
-    let before = h.state().doc.map.clone();
+    let before = h.state().doc.map().clone();
     field(&h, "Check credit").focus();
     h.step();
     field(&h, "Check credit").type_text(" twice");
     h.step();
     key(&mut h, egui::Key::Enter);
     assert_eq!(
-        h.state().doc.map.step(&b).unwrap().name,
+        h.state().doc.map().step(&b).unwrap().name,
         "Check credit twice"
     );
     cmd_key(&mut h, egui::Key::Z);
-    assert_eq!(h.state().doc.map, before);
+    assert_eq!(*h.state().doc.map(), before);
 }
 
 #[test]
@@ -258,21 +258,21 @@ fn undo_to_the_empty_map_and_redo_to_the_same_map() {
     assert!(
         h.state()
             .doc
-            .map
+            .map()
             .find_flow(&a, &b, FlowKind::Information)
             .is_some()
     );
     drag(&mut h, pa, pa + Vec2::new(40.0, 0.0), Modifiers::NONE);
-    let full = h.state().doc.map.clone();
+    let full = h.state().doc.map().clone();
     for _ in 0..20 {
         cmd_key(&mut h, egui::Key::Z);
     }
-    assert_eq!(h.state().doc.map, empty);
+    assert_eq!(*h.state().doc.map(), empty);
     for _ in 0..20 {
         h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::Z);
         h.run_steps(2);
     }
-    assert_eq!(h.state().doc.map, full);
+    assert_eq!(*h.state().doc.map(), full);
 }
 
 #[test]
@@ -280,13 +280,13 @@ fn grabbing_a_step_off_centre_moves_it_exactly_and_once() {
     let map = valueflow::samples::default_map().unwrap();
     let mut h = harness(app_on(map));
     let id = StepId::new("enter-order");
-    let before = h.state().doc.map.step(&id).unwrap().pos.unwrap();
+    let before = h.state().doc.map().step(&id).unwrap().pos.unwrap();
     let zoom = h.state().canvas.zoom;
     let grab = step_screen(&h, "enter-order") + Vec2::new(30.0, 12.0);
     let undo_depth = h.state().doc.can_undo();
     assert!(!undo_depth);
     drag(&mut h, grab, grab + Vec2::new(120.0, 0.0), Modifiers::NONE);
-    let after = h.state().doc.map.step(&id).unwrap().pos.unwrap();
+    let after = h.state().doc.map().step(&id).unwrap().pos.unwrap();
     assert!(
         (after[0] - (before[0] + 120.0 / zoom)).abs() < 0.01,
         "{before:?} → {after:?} at zoom {zoom}"
@@ -294,11 +294,11 @@ fn grabbing_a_step_off_centre_moves_it_exactly_and_once() {
     assert!((after[1] - before[1]).abs() < 0.01, "no snap to the cursor");
     // One drag is one undo step.
     cmd_key(&mut h, egui::Key::Z);
-    assert_eq!(h.state().doc.map.step(&id).unwrap().pos.unwrap(), before);
+    assert_eq!(h.state().doc.map().step(&id).unwrap().pos.unwrap(), before);
     assert!(!h.state().doc.can_undo());
     // A plain click does not move anything.
     click(&mut h, grab, Modifiers::NONE);
-    assert_eq!(h.state().doc.map.step(&id).unwrap().pos.unwrap(), before);
+    assert_eq!(h.state().doc.map().step(&id).unwrap().pos.unwrap(), before);
     assert!(!h.state().doc.is_dirty());
 }
 
@@ -310,7 +310,7 @@ fn dragging_a_step_into_another_band_changes_its_lane() {
     let to = screen(&h, pos2(150.0, 210.0));
     drag(&mut h, from, to, Modifiers::NONE);
     assert_eq!(
-        h.state().doc.map.step(&a).unwrap().lane,
+        h.state().doc.map().step(&a).unwrap().lane,
         Some("back".into())
     );
 }
@@ -323,7 +323,7 @@ fn open_move_save_and_reload() {
     let mut h = harness(app_on(Map::new("scratch")));
     h.state_mut().open_path(&path);
     h.run_steps(4);
-    assert_eq!(h.state().doc.map.name, "Order to cash (as-is)");
+    assert_eq!(h.state().doc.map().name, "Order to cash (as-is)");
     let p = step_screen(&h, "enter-order");
     drag(&mut h, p, p + Vec2::new(0.0, 25.0), Modifiers::NONE);
     assert!(h.state().doc.is_dirty());
@@ -332,7 +332,7 @@ fn open_move_save_and_reload() {
     h.run_steps(2);
     assert!(!h.state().doc.is_dirty());
     let reloaded = valueflow::format::load_file(&path).unwrap();
-    assert_eq!(reloaded, h.state().doc.map);
+    assert_eq!(reloaded, *h.state().doc.map());
     assert!(
         h.state()
             .prefs
@@ -355,7 +355,7 @@ fn copy_paste_and_duplicate_keep_flows_among_the_copies() {
     click(&mut h, pb, Modifiers::SHIFT);
     cmd_key(&mut h, egui::Key::C);
     cmd_key(&mut h, egui::Key::V);
-    let map = &h.state().doc.map;
+    let map = h.state().doc.map();
     assert_eq!(map.step_count(), n + 2);
     let pasted = h.state().selection.steps.clone();
     assert_eq!(pasted.len(), 2);
@@ -371,10 +371,10 @@ fn copy_paste_and_duplicate_keep_flows_among_the_copies() {
     );
     assert_eq!(map.step(&pasted[0]).unwrap().name, "Enter order");
     cmd_key(&mut h, egui::Key::D);
-    assert_eq!(h.state().doc.map.step_count(), n + 4);
+    assert_eq!(h.state().doc.map().step_count(), n + 4);
     cmd_key(&mut h, egui::Key::Z);
     cmd_key(&mut h, egui::Key::Z);
-    assert_eq!(h.state().doc.map.step_count(), n);
+    assert_eq!(h.state().doc.map().step_count(), n);
 }
 
 #[test]
@@ -382,12 +382,12 @@ fn deleting_a_lane_with_steps_asks_where_they_go() {
     let map = valueflow::samples::default_map().unwrap();
     let mut h = harness(app_on(map));
     let credit = valueflow::model::LaneId::new("credit");
-    let members = h.state().doc.map.steps_in_lane(&credit).len();
+    let members = h.state().doc.map().steps_in_lane(&credit).len();
     assert!(members > 0);
     // With nothing selected the inspector shows the lanes; each has a delete button.
     key(&mut h, egui::Key::Escape);
     let buttons = h.get_all_by_label("🗑").collect::<Vec<_>>();
-    let credit_row = h.state().doc.map.lane_position(&credit).unwrap();
+    let credit_row = h.state().doc.map().lane_position(&credit).unwrap();
     buttons[credit_row].click();
     h.run_steps(3);
     assert!(
@@ -397,7 +397,7 @@ fn deleting_a_lane_with_steps_asks_where_they_go() {
     h.get_by_role_and_label(egui::accesskit::Role::Button, "Delete lane")
         .click();
     h.run_steps(3);
-    let map = &h.state().doc.map;
+    let map = h.state().doc.map();
     assert!(map.lane(&credit).is_none());
     assert_eq!(map.step_count(), 28);
     assert!(
@@ -418,9 +418,9 @@ fn shortcuts_do_not_fire_while_typing() {
     h.key_press(egui::Key::N);
     h.key_press(egui::Key::Delete);
     h.run_steps(2);
-    assert_eq!(h.state().doc.map.step_count(), 0);
+    assert_eq!(h.state().doc.map().step_count(), 0);
     key(&mut h, egui::Key::Enter);
-    assert_eq!(h.state().doc.map.name, "Workshop nt");
+    assert_eq!(h.state().doc.map().name, "Workshop nt");
 }
 
 #[test]
@@ -432,12 +432,12 @@ fn new_with_unsaved_changes_asks_first() {
     assert!(h.query_by_label("Unsaved changes").is_some());
     h.get_by_label("Cancel").click();
     h.run_steps(2);
-    assert_eq!(h.state().doc.map.step_count(), 1);
+    assert_eq!(h.state().doc.map().step_count(), 1);
     cmd_key(&mut h, egui::Key::N);
     h.get_by_label("Discard").click();
     h.run_steps(2);
-    assert_eq!(h.state().doc.map.step_count(), 0);
-    assert_eq!(h.state().doc.map.name, "Untitled map");
+    assert_eq!(h.state().doc.map().step_count(), 0);
+    assert_eq!(h.state().doc.map().name, "Untitled map");
 }
 
 #[test]
@@ -451,7 +451,7 @@ fn a_bad_file_shows_an_error_and_keeps_the_map() {
     h.run_steps(3);
     assert!(h.query_by_label("Cannot open the map").is_some());
     assert!(h.query_by_label_contains("not valid JSON").is_some());
-    assert_eq!(h.state().doc.map, map);
+    assert_eq!(*h.state().doc.map(), map);
 }
 
 #[test]
@@ -498,9 +498,9 @@ fn box_selection_and_delete() {
     drag(&mut h, from, to, Modifiers::SHIFT);
     assert_eq!(h.state().selection.steps, vec![a, b]);
     key(&mut h, egui::Key::Delete);
-    assert_eq!(h.state().doc.map.step_count(), 1);
+    assert_eq!(h.state().doc.map().step_count(), 1);
     assert_eq!(
-        h.state().doc.map.steps().next().unwrap().kind,
+        h.state().doc.map().steps().next().unwrap().kind,
         StepKind::Activity
     );
 }
@@ -514,28 +514,28 @@ fn import_bpmn_into_the_editor_and_export_it_again() {
     h.run_steps(3);
     let app = h.state();
     assert!(app.dialog.is_none(), "imported without an error");
-    assert!(app.doc.map.step_count() > 0);
+    assert!(app.doc.map().step_count() > 0);
     assert!(
-        app.doc.path.is_none() && app.doc.is_dirty(),
+        app.doc.path().is_none() && app.doc.is_dirty(),
         "an import is a new, unsaved map"
     );
     assert!(
-        app.doc.map.steps().all(|s| s.pos.is_some()),
+        app.doc.map().steps().all(|s| s.pos.is_some()),
         "placed on the canvas"
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("lanes.bpmn");
     h.state_mut().export_to(&out);
     let back = valueflow::interop::import_file(&out).unwrap();
-    assert_eq!(back.map.step_count(), h.state().doc.map.step_count());
+    assert_eq!(back.map.step_count(), h.state().doc.map().step_count());
     // A file that is not BPMN: an error dialog, and the map stays.
-    let before = h.state().doc.map.clone();
+    let before = h.state().doc.map().clone();
     let bad = dir.path().join("bad.bpmn");
     std::fs::write(&bad, "<not-bpmn/>").unwrap();
     h.state_mut().import_path(&bad);
     h.run_steps(2);
     assert!(h.query_by_label("Cannot import the file").is_some());
-    assert_eq!(h.state().doc.map, before);
+    assert_eq!(*h.state().doc.map(), before);
 }
 
 /// Whether wgpu can find an adapter: on Linux an EGL vendor (Mesa) or a Vulkan driver must
@@ -593,7 +593,7 @@ fn the_context_menu_acts_on_the_step_under_the_pointer() {
     let mut h = harness(app_on(map));
     let id = StepId::new("enter-order");
     assert_eq!(
-        h.state().doc.map.step(&id).unwrap().touchpoint,
+        h.state().doc.map().step(&id).unwrap().touchpoint,
         Touchpoint::Internal
     );
     let p = step_screen(&h, "enter-order");
@@ -613,7 +613,7 @@ fn the_context_menu_acts_on_the_step_under_the_pointer() {
     h.get_by_label_contains("Toggle customer-facing").click();
     h.run_steps(3);
     assert_eq!(
-        h.state().doc.map.step(&id).unwrap().touchpoint,
+        h.state().doc.map().step(&id).unwrap().touchpoint,
         Touchpoint::Customer
     );
 }
@@ -629,7 +629,7 @@ fn find_cycles_through_matches_with_enter() {
     let matches: Vec<StepId> = h
         .state()
         .doc
-        .map
+        .map()
         .steps()
         .filter(|s| {
             s.name.to_lowercase().contains("invoice") || s.system.to_lowercase().contains("invoice")
@@ -668,10 +668,10 @@ fn save_as_through_the_path_prompt() {
     assert!(saved.is_file(), "saved as {}", saved.display());
     assert_eq!(
         valueflow::format::load_file(&saved).unwrap(),
-        h.state().doc.map
+        *h.state().doc.map()
     );
     assert!(!h.state().doc.is_dirty());
-    assert_eq!(h.state().doc.path.as_deref(), Some(saved.as_path()));
+    assert_eq!(h.state().doc.path(), Some(saved.as_path()));
 }
 
 #[test]
@@ -692,7 +692,7 @@ fn unsaved_work_from_a_crash_is_offered_back() {
     assert!(h.query_by_label("Restore unsaved work?").is_some());
     h.get_by_label("Restore").click();
     h.run_steps(3);
-    assert_eq!(h.state().doc.map, lost);
+    assert_eq!(*h.state().doc.map(), lost);
     assert!(
         h.state().doc.is_dirty(),
         "restored work is unsaved until saved"
@@ -713,7 +713,7 @@ fn auto_arrange_puts_every_step_in_its_lane_in_flow_order_and_undoes_in_one_step
     h.hover_at(pos2(900.0, 500.0));
     key(&mut h, egui::Key::L);
     h.run_steps(3);
-    let map = &h.state().doc.map;
+    let map = h.state().doc.map();
     assert_ne!(map, &before, "positions changed");
     assert_steps_in_their_lanes(map);
     // Every forward work flow goes left to right.
@@ -745,7 +745,7 @@ fn auto_arrange_puts_every_step_in_its_lane_in_flow_order_and_undoes_in_one_step
             .unwrap();
     }
     cmd_key(&mut h, egui::Key::Z);
-    assert_eq!(h.state().doc.map, before);
+    assert_eq!(*h.state().doc.map(), before);
 }
 
 #[test]
@@ -760,7 +760,7 @@ fn dragging_from_the_handle_connects_two_steps() {
     let handle = pa + Vec2::new(valueflow::layout::STEP_WIDTH / 2.0 * zoom + 11.0, 0.0);
     let pb = step_screen(&h, b.as_str());
     drag(&mut h, handle, pb, Modifiers::NONE);
-    let map = &h.state().doc.map;
+    let map = h.state().doc.map();
     assert!(
         map.find_flow(&a, &b, FlowKind::Work).is_some(),
         "a work flow from the handle drag"
@@ -776,7 +776,7 @@ fn dragging_from_the_handle_connects_two_steps() {
     assert!(
         h.state()
             .doc
-            .map
+            .map()
             .find_flow(&a, &b, FlowKind::Information)
             .is_some()
     );
@@ -797,9 +797,40 @@ fn zoom_keys_and_fit() {
     h.run_steps(2);
     // Fit shows every step inside the canvas.
     let app = h.state();
-    for s in app.doc.map.steps() {
+    for s in app.doc.map().steps() {
         let [x, y] = s.pos.unwrap();
         let p = app.canvas.canvas_to_screen(pos2(x, y));
         assert!(app.canvas.rect.contains(p), "{} is in view after fit", s.id);
     }
+}
+
+#[test]
+fn lane_name_fields_are_found_by_their_label_and_rename_with_undo() {
+    let mut h = harness(app_on(empty_map()));
+    // Nothing selected: the inspector shows the map and its lanes.
+    let fields: Vec<_> = h
+        .get_all_by_label("Lane name")
+        .filter(|n| n.accesskit_node().role() == egui::accesskit::Role::TextInput)
+        .collect();
+    assert_eq!(fields.len(), 2, "one labelled name field per lane");
+    assert_eq!(fields[1].value().as_deref(), Some("Back office"));
+    assert!(
+        h.get_all_by_label("Description")
+            .all(|n| n.value().as_deref() != Some("Back office")),
+        "the lane fields are not labelled by the description caption"
+    );
+    fields[1].focus();
+    h.step();
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    focused(&h).type_text("Finance");
+    h.step();
+    key(&mut h, egui::Key::Enter);
+    h.run_steps(2);
+    let lanes = h.state().doc.map().lanes();
+    assert_eq!(lanes[1].name, "Finance");
+    assert_eq!(lanes[0].name, "Customer");
+    assert_eq!(h.state().doc.undo_label(), Some("rename lane"));
+    cmd_key(&mut h, egui::Key::Z);
+    assert_eq!(h.state().doc.map().lanes()[1].name, "Back office");
 }

@@ -1,6 +1,7 @@
 //! The one table of UI commands: name, shortcuts, menu. Menus, keyboard shortcuts, the
 //! toolbar and the help overlay are all generated from it, so they never disagree.
 
+use super::canvas::Selection;
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 /// Something the user can ask for from a menu, a key or a button.
@@ -289,6 +290,95 @@ pub fn spec(command: UiCommand) -> Option<&'static CommandSpec> {
     COMMANDS.iter().find(|s| s.command == command)
 }
 
+impl CommandSpec {
+    /// Every shortcut as the platform writes it (e.g. "Ctrl+S" or "⌘S").
+    pub fn shortcut_texts(&self, ctx: &egui::Context) -> Vec<String> {
+        self.shortcuts
+            .iter()
+            .map(|k| ctx.format_shortcut(k))
+            .collect()
+    }
+
+    /// The first shortcut's text, for a menu item; empty when there is none.
+    pub fn shortcut_text(&self, ctx: &egui::Context) -> String {
+        self.shortcuts
+            .first()
+            .map(|k| ctx.format_shortcut(k))
+            .unwrap_or_default()
+    }
+
+    /// The label with its shortcuts, for a tooltip: "Undo (Ctrl+Z)".
+    pub fn hint(&self, ctx: &egui::Context) -> String {
+        hint_text(self.label, &self.shortcut_texts(ctx))
+    }
+}
+
+fn hint_text(label: &str, keys: &[String]) -> String {
+    if keys.is_empty() {
+        label.to_owned()
+    } else {
+        format!("{label} ({})", keys.join(", "))
+    }
+}
+
+/// What decides whether a command can run now: the selection, the history, the clipboard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommandState {
+    pub steps_selected: usize,
+    pub flow_selected: bool,
+    pub can_undo: bool,
+    pub can_redo: bool,
+    pub has_clipboard: bool,
+}
+
+impl CommandState {
+    /// The same state with another selection (the canvas changes it on right-click).
+    pub fn with_selection(self, selection: &Selection) -> Self {
+        Self {
+            steps_selected: selection.steps.len(),
+            flow_selected: selection.flow.is_some(),
+            ..self
+        }
+    }
+
+    /// Whether a command can run: the one rule for menus, toolbar and context menu.
+    pub fn is_enabled(&self, command: UiCommand) -> bool {
+        match command {
+            UiCommand::Undo => self.can_undo,
+            UiCommand::Redo => self.can_redo,
+            UiCommand::Copy | UiCommand::Duplicate | UiCommand::ToggleCustomerFacing => {
+                self.steps_selected > 0
+            }
+            UiCommand::Delete => self.steps_selected > 0 || self.flow_selected,
+            UiCommand::Paste => self.has_clipboard,
+            UiCommand::Rename => self.steps_selected == 1,
+            UiCommand::ConnectWork | UiCommand::ConnectInformation => self.steps_selected >= 2,
+            _ => true,
+        }
+    }
+
+    /// The commands the canvas' context menu offers: those acting on the selected steps,
+    /// Delete for a selected flow, else the commands for the empty canvas.
+    pub fn context_menu(&self) -> &'static [UiCommand] {
+        use UiCommand as C;
+        if self.steps_selected > 0 {
+            &[
+                C::Rename,
+                C::ToggleCustomerFacing,
+                C::ConnectWork,
+                C::ConnectInformation,
+                C::Copy,
+                C::Duplicate,
+                C::Delete,
+            ]
+        } else if self.flow_selected {
+            &[C::Delete]
+        } else {
+            &[C::AddStep, C::Paste, C::AutoArrange, C::FitView]
+        }
+    }
+}
+
 /// The commands whose shortcut was pressed this frame (consuming the keys).
 pub fn pressed(ctx: &egui::Context, text_focused: bool) -> Vec<UiCommand> {
     let mut out = Vec::new();
@@ -324,5 +414,72 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn state(steps: usize, flow: bool) -> CommandState {
+        CommandState {
+            steps_selected: steps,
+            flow_selected: flow,
+            ..CommandState::default()
+        }
+    }
+
+    #[test]
+    fn enable_rules_follow_the_selection_history_and_clipboard() {
+        let none = state(0, false);
+        assert!(!none.is_enabled(UiCommand::Delete));
+        assert!(!none.is_enabled(UiCommand::Copy));
+        assert!(!none.is_enabled(UiCommand::Undo));
+        assert!(!none.is_enabled(UiCommand::Paste));
+        assert!(none.is_enabled(UiCommand::AddStep));
+        assert!(state(0, true).is_enabled(UiCommand::Delete));
+        assert!(!state(0, true).is_enabled(UiCommand::Copy));
+        let one = state(1, false);
+        assert!(one.is_enabled(UiCommand::Rename));
+        assert!(!one.is_enabled(UiCommand::ConnectWork));
+        let two = state(2, false);
+        assert!(!two.is_enabled(UiCommand::Rename));
+        assert!(two.is_enabled(UiCommand::ConnectInformation));
+        let full = CommandState {
+            can_undo: true,
+            can_redo: true,
+            has_clipboard: true,
+            ..none
+        };
+        assert!(full.is_enabled(UiCommand::Undo) && full.is_enabled(UiCommand::Redo));
+        assert!(full.is_enabled(UiCommand::Paste));
+    }
+
+    #[test]
+    fn the_context_menu_offers_what_fits_the_selection() {
+        assert_eq!(state(0, true).context_menu(), &[UiCommand::Delete]);
+        assert!(
+            state(2, false)
+                .context_menu()
+                .contains(&UiCommand::ConnectWork)
+        );
+        assert!(state(0, false).context_menu().contains(&UiCommand::Paste));
+        let mut sel = Selection::default();
+        sel.only("a".into());
+        let s = state(0, false).with_selection(&sel);
+        assert_eq!((s.steps_selected, s.flow_selected), (1, false));
+        // Every item of every menu is in the command table.
+        for s in [state(0, false), state(0, true), state(3, false)] {
+            assert!(s.context_menu().iter().all(|c| spec(*c).is_some()));
+        }
+    }
+
+    #[test]
+    fn hints_name_the_shortcuts() {
+        assert_eq!(hint_text("Fit", &[]), "Fit");
+        assert_eq!(hint_text("Undo", &["Ctrl+Z".to_owned()]), "Undo (Ctrl+Z)");
+        let ctx = egui::Context::default();
+        let undo = spec(UiCommand::Undo).unwrap();
+        assert!(undo.hint(&ctx).starts_with("Undo ("));
+        assert_eq!(undo.shortcut_text(&ctx), undo.shortcut_texts(&ctx)[0]);
+        assert_eq!(
+            spec(UiCommand::ToggleTheme).unwrap().shortcut_text(&ctx),
+            ""
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! restoring a recovery copy, and the keyboard shortcuts (from the command table).
 
 use super::commands::COMMANDS;
-use super::document::Command;
 use super::{Dialog, EditorApp, Request};
+use crate::document::Command;
 use std::path::PathBuf;
 
 impl EditorApp {
@@ -26,7 +26,7 @@ impl EditorApp {
                 modal("Unsaved changes", &mut |ui| {
                     ui.label(format!(
                         "Save the changes to \"{}\" first?",
-                        self.doc.map.name
+                        self.doc.map().name
                     ));
                     ui.add_space(8.0);
                     ui.horizontal(|ui| {
@@ -61,7 +61,7 @@ impl EditorApp {
             }
             Dialog::RemoveLane { lane, target } => {
                 let mut target = target.clone();
-                let map = &self.doc.map;
+                let map = self.doc.map();
                 let name = map.lane(lane).map(|l| l.name.clone()).unwrap_or_default();
                 let steps = map.steps_in_lane(lane).len();
                 modal("Delete lane", &mut |ui| {
@@ -121,7 +121,10 @@ impl EditorApp {
                         r.request_focus();
                     }
                     if let Some(e) = &error {
-                        ui.colored_label(egui::Color32::from_rgb(0xd0, 0x30, 0x30), e);
+                        ui.colored_label(
+                            super::theme::palette(ui.visuals().dark_mode).error_text,
+                            e,
+                        );
                     }
                     ui.add_space(8.0);
                     ui.horizontal(|ui| {
@@ -191,12 +194,7 @@ impl EditorApp {
                         .show(ui, |ui| {
                             for s in COMMANDS.iter().filter(|s| !s.shortcuts.is_empty()) {
                                 ui.label(s.label.trim_end_matches('…'));
-                                let keys: Vec<String> = s
-                                    .shortcuts
-                                    .iter()
-                                    .map(|k| ui.ctx().format_shortcut(k))
-                                    .collect();
-                                ui.label(keys.join(", "));
+                                ui.label(s.shortcut_texts(ui.ctx()).join(", "));
                                 ui.end_row();
                             }
                             for (what, how) in [

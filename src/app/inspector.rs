@@ -2,12 +2,15 @@
 //! lanes when nothing is selected. Text fields commit once, when the edit is finished (focus
 //! leaves or Enter), so each committed edit is one undo step; Escape reverts.
 
-use super::canvas::{Selection, format_percent};
-use super::document::Command;
+use super::canvas::Selection;
+use super::theme;
+use crate::document::Command;
 use crate::model::{
-    FlowField, FlowKind, Lane, LaneId, Map, StepField, StepId, StepKind, Touchpoint, Value,
+    FlowField, FlowKind, LaneField, LaneId, Map, MapField, StepField, StepId, StepKind, Touchpoint,
+    Value,
 };
 use crate::units::{format_duration, parse_duration};
+use crate::view::format_percent;
 use egui::{Color32, RichText, TextEdit};
 
 /// What the inspector asks the app to do.
@@ -18,6 +21,11 @@ pub enum InspectorRequest {
     ConfirmRemoveLane(LaneId),
     /// Select and show a step.
     Focus(StepId),
+}
+
+/// The colour of text that says what is wrong with an input.
+fn error_color(ui: &egui::Ui) -> Color32 {
+    theme::palette(ui.visuals().dark_mode).error_text
 }
 
 /// A text field that hands back its text only when an edit is committed and changed.
@@ -68,7 +76,7 @@ fn committed_duration(
         .id(id)
         .desired_width(f32::INFINITY);
     if invalid {
-        edit = edit.text_color(Color32::from_rgb(0xd0, 0x30, 0x30));
+        edit = edit.text_color(error_color(ui));
     }
     let response = ui
         .add(edit)
@@ -76,7 +84,7 @@ fn committed_duration(
         .on_hover_text("Minutes, or e.g. 45m, 1h 30m, 1.5h, 2d (a day is 24 hours)");
     let parsed = parse_duration(&buffer);
     if let Err(e) = &parsed {
-        ui.colored_label(Color32::from_rgb(0xd0, 0x30, 0x30), e.to_string());
+        ui.colored_label(error_color(ui), e.to_string());
     }
     if response.has_focus() {
         ui.data_mut(|d| d.insert_temp(id, buffer));
@@ -253,13 +261,9 @@ fn step_ui(ui: &mut egui::Ui, map: &Map, id: &StepId, out: &mut Vec<InspectorReq
             "Customer-facing (the customer sees or takes part)  [T]",
         )
         .changed()
+        && let Some(c) = Command::toggle_customer_facing(map, std::slice::from_ref(id))
     {
-        let t = if customer {
-            Touchpoint::Customer
-        } else {
-            Touchpoint::Internal
-        };
-        out.push(set(StepField::Touchpoint(t)));
+        out.push(InspectorRequest::Execute(c));
     }
     ui.columns(2, |cols| {
         let label = field_label(&mut cols[0], "Work time");
@@ -443,27 +447,19 @@ fn flow_ui(
             }
         }
         if let Some(e) = ui.data(|d| d.get_temp::<String>(id)) {
-            ui.colored_label(Color32::from_rgb(0xd0, 0x30, 0x30), e);
+            ui.colored_label(error_color(ui), e);
         }
-        if let Some(i) = map.index_of(from) {
-            let explicit: f64 = map
-                .outgoing_work(i)
-                .filter_map(|(_, _, f)| f.probability)
-                .sum();
-            let open = map
-                .outgoing_work(i)
-                .filter(|(_, _, f)| f.probability.is_none())
-                .count();
-            let rest = (1.0 - explicit).max(0.0);
-            let text = if open > 0 {
+        if let Some(shares) = map.decision_shares(from) {
+            let text = if shares.unspecified > 0 {
                 format!(
-                    "Remainder {}% shared by {open} branch(es) without a probability",
-                    format_percent(rest)
+                    "Remainder {}% shared by {} branch(es) without a probability",
+                    format_percent(shares.remainder),
+                    shares.unspecified
                 )
             } else {
                 format!(
                     "All branches set; they sum to {}%",
-                    format_percent(explicit)
+                    format_percent(shares.explicit)
                 )
             };
             ui.label(RichText::new(text).small().weak());
@@ -490,15 +486,22 @@ fn map_ui(ui: &mut egui::Ui, map: &Map, out: &mut Vec<InspectorRequest>) {
         false,
         "e.g. Order to cash (as-is)",
     ) {
-        out.push(InspectorRequest::Execute(Command::SetName(v)));
+        out.push(InspectorRequest::Execute(Command::SetMapField(
+            MapField::Name(v),
+        )));
     }
     let label = field_label(ui, "Description");
     if let Some(v) = committed_text(ui, label, "map-description", &map.description, true, "") {
-        out.push(InspectorRequest::Execute(Command::SetDescription(v)));
+        out.push(InspectorRequest::Execute(Command::SetMapField(
+            MapField::Description(v),
+        )));
     }
     ui.add_space(8.0);
     ui.heading("Lanes");
     let count = map.lanes().len();
+    // Every lane's name field is labelled by this caption (like a column header), not by the
+    // last caption drawn above it.
+    let lane_name_label = field_label(ui, "Lane name");
     for (k, lane) in map.lanes().iter().enumerate() {
         ui.horizontal(|ui| {
             let steps = map.steps_in_lane(&lane.id).len();
@@ -540,26 +543,21 @@ fn map_ui(ui: &mut egui::Ui, map: &Map, out: &mut Vec<InspectorRequest>) {
                 .on_hover_text("Steps in this lane");
             if let Some(v) = committed_text(
                 ui,
-                label,
+                lane_name_label,
                 &format!("lane-{}", lane.id),
                 &lane.name,
                 false,
                 "Lane name",
             ) {
-                out.push(InspectorRequest::Execute(Command::RenameLane(
+                out.push(InspectorRequest::Execute(Command::SetLaneField(
                     lane.id.clone(),
-                    v,
+                    LaneField::Name(v),
                 )));
             }
         });
     }
     if ui.button("➕ Add lane").clicked() {
-        let id = map.fresh_lane_id();
-        let name = format!("Lane {}", count + 1);
-        out.push(InspectorRequest::Execute(Command::AddLane(Lane {
-            id,
-            name,
-        })));
+        out.push(InspectorRequest::Execute(Command::add_lane(map)));
     }
     ui.add_space(8.0);
     ui.label(

@@ -4,9 +4,9 @@
 //! keep whole-map views of large maps cheap.
 
 use super::theme::{self, Palette};
-use crate::analysis::Severity;
 use crate::layout::{STEP_HEIGHT, STEP_WIDTH};
-use crate::model::{FlowKind, StepId, StepKind};
+use crate::model::{FlowKind, StepKind};
+use crate::view::{self, Badge, FlowLine, StepBox};
 use egui::{
     Color32, CornerRadius, FontId, Pos2, Rect, Shape, Stroke, StrokeKind, Vec2, pos2, vec2,
 };
@@ -14,21 +14,9 @@ use egui_graphs::{DisplayEdge, DisplayNode, DrawContext, EdgeProps, Node, NodePr
 use petgraph::{EdgeType, stable_graph::IndexType};
 use std::sync::Arc;
 
-/// What a step shows; shared (`Arc`) because egui_graphs clones node props every frame.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StepVisual {
-    pub id: StepId,
-    pub name: String,
-    pub kind: StepKind,
-    pub customer_facing: bool,
-    /// Work time as text (empty for none).
-    pub work: String,
-    /// Wait time as text (empty for none).
-    pub wait: String,
-    /// Worst severity and number of findings.
-    pub badge: Option<(Severity, usize)>,
-    pub bottleneck: bool,
-}
+/// What a step shows (the view model's box); shared (`Arc`) because egui_graphs clones
+/// node props every frame.
+pub type StepVisual = StepBox;
 
 /// The node payload of the view cache.
 #[derive(Debug, Clone)]
@@ -38,15 +26,8 @@ pub struct StepNode {
     pub search_hit: bool,
 }
 
-/// What a flow shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FlowVisual {
-    pub kind: FlowKind,
-    /// Label with the probability in front for decision branches, e.g. `30% disputed`.
-    pub label: String,
-    /// Part of a loop (rework or endless): highlighted.
-    pub in_loop: bool,
-}
+/// What a flow shows (the view model's line).
+pub type FlowVisual = FlowLine;
 
 /// The edge payload of the view cache.
 #[derive(Debug, Clone)]
@@ -58,14 +39,6 @@ pub struct FlowEdge {
 /// Half the size of a step's box, canvas units.
 pub fn half_size() -> Vec2 {
     vec2(STEP_WIDTH, STEP_HEIGHT) / 2.0
-}
-
-/// Horizontal distance from the centre to where flows attach on the left and right.
-fn side_offset(kind: StepKind) -> f32 {
-    match kind {
-        StepKind::Wait => STEP_WIDTH * 0.25,
-        _ => STEP_WIDTH / 2.0,
-    }
 }
 
 /// Whether a canvas point is inside the step drawn at `centre` (badge included).
@@ -118,7 +91,7 @@ impl From<NodeProps<StepNode>> for StepShape {
 }
 
 fn step_colors(p: &Palette, v: &StepVisual) -> (Color32, Color32) {
-    if v.customer_facing {
+    if v.is_customer_facing() {
         (p.customer_facing_fill, p.customer_facing_stroke)
     } else {
         (p.internal_fill, p.internal_stroke)
@@ -214,7 +187,7 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
         if zoom >= theme::TEXT_MIN_ZOOM {
             let text_color = p.step_text;
             // Room for the customer marker at the left.
-            let marker = if v.customer_facing && v.kind != StepKind::Decision {
+            let marker = if v.is_customer_facing() && v.kind != StepKind::Decision {
                 16.0 * zoom
             } else {
                 0.0
@@ -233,7 +206,7 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
             );
             let text_centre = match v.kind {
                 StepKind::Wait => centre + vec2(0.0, h.y * 0.35),
-                StepKind::Decision if v.customer_facing => centre + vec2(0.0, 4.0 * zoom),
+                StepKind::Decision if v.is_customer_facing() => centre + vec2(0.0, 4.0 * zoom),
                 StepKind::Decision => centre,
                 _ => centre + vec2(marker / 2.0, 0.0),
             };
@@ -242,7 +215,7 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
                 galley,
                 text_color,
             ));
-            if v.customer_facing {
+            if v.is_customer_facing() {
                 let at = match v.kind {
                     StepKind::Decision => centre - vec2(0.0, h.y * 0.6),
                     StepKind::Start | StepKind::End => rect.left_center() + vec2(h.y * 0.6, 0.0),
@@ -270,7 +243,11 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
                 out.push(Shape::galley(at, g, p.wait_text));
             }
         }
-        if let Some((severity, count)) = v.badge {
+        if let Some(Badge {
+            severity,
+            findings: count,
+        }) = v.badge
+        {
             let at = rect.right_top();
             let r = (9.0 * zoom).max(3.0);
             out.push(Shape::circle_filled(at, r, theme::severity_color(severity)));
@@ -278,9 +255,9 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
                 let g = ctx.painter.layout_no_wrap(
                     count.to_string(),
                     FontId::proportional(10.5 * zoom),
-                    Color32::WHITE,
+                    p.badge_text,
                 );
-                out.push(Shape::galley(at - g.size() / 2.0, g, Color32::WHITE));
+                out.push(Shape::galley(at - g.size() / 2.0, g, p.badge_text));
             }
         }
         out
@@ -296,48 +273,16 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
     }
 }
 
-/// The four control points (canvas units) of the cubic curve a flow is drawn along.
+/// The four control points (canvas units) of the cubic curve a flow is drawn along
+/// (`view::route` in egui's types).
 pub fn route(from: Pos2, from_kind: StepKind, to: Pos2, to_kind: StepKind) -> [Pos2; 4] {
-    let h = half_size();
-    if (from - to).length() < 1.0 {
-        // A step flowing into itself: a loop over its top.
-        let a = from + vec2(h.x * 0.4, -h.y);
-        let b = from + vec2(-h.x * 0.4, -h.y);
-        return [a, a + vec2(30.0, -60.0), b + vec2(-30.0, -60.0), b];
-    }
-    let dx = to.x - from.x;
-    let dy = to.y - from.y;
-    if dx > side_offset(from_kind) + side_offset(to_kind) + 10.0 {
-        // Forward: right side to left side, leaving and arriving horizontally.
-        let a = from + vec2(side_offset(from_kind), 0.0);
-        let b = to - vec2(side_offset(to_kind), 0.0);
-        let k = ((b.x - a.x) * 0.5).max(20.0);
-        [a, a + vec2(k, 0.0), b - vec2(k, 0.0), b]
-    } else if dx.abs() <= h.x && dy.abs() > 2.0 * h.y {
-        // Straight down or up between steps in one column.
-        let s = dy.signum();
-        let a = from + vec2(0.0, s * h.y);
-        let b = to - vec2(0.0, s * h.y);
-        let k = ((b.y - a.y).abs() * 0.4).max(20.0) * s;
-        [a, a + vec2(0.0, k), b - vec2(0.0, k), b]
-    } else {
-        // Backwards (a loop) or a tight sideways step: around underneath both steps.
-        let a = from + vec2(0.0, h.y);
-        let b = to + vec2(0.0, h.y);
-        let depth = 45.0 + dx.abs() * 0.12;
-        let low = a.y.max(b.y) + depth;
-        [a, pos2(a.x, low), pos2(b.x, low), b]
-    }
+    view::route([from.x, from.y], from_kind, [to.x, to.y], to_kind).map(|[x, y]| pos2(x, y))
 }
 
 /// A point on a cubic curve.
 pub fn bezier(p: &[Pos2; 4], t: f32) -> Pos2 {
-    let u = 1.0 - t;
-    let w = [u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t];
-    pos2(
-        w[0] * p[0].x + w[1] * p[1].x + w[2] * p[2].x + w[3] * p[3].x,
-        w[0] * p[0].y + w[1] * p[1].y + w[2] * p[2].y + w[3] * p[3].y,
-    )
+    let [x, y] = view::bezier(&p.map(|q| [q.x, q.y]), t);
+    pos2(x, y)
 }
 
 /// The curve as a polyline of `n + 1` points.

@@ -33,6 +33,12 @@ pub struct Palette {
     pub handle_fill: Color32,
     pub minimap_fill: Color32,
     pub minimap_view: Color32,
+    /// Text that says what is wrong with an input (bad duration, path, probability).
+    pub error_text: Color32,
+    /// The ring around the connect handle.
+    pub handle_ring: Color32,
+    /// The count on a finding badge (on the severity colour).
+    pub badge_text: Color32,
 }
 
 pub const LIGHT: Palette = Palette {
@@ -62,6 +68,9 @@ pub const LIGHT: Palette = Palette {
     handle_fill: Color32::from_rgb(0x00, 0x78, 0xd4),
     minimap_fill: Color32::from_rgba_premultiplied(0xe8, 0xea, 0xee, 0xee),
     minimap_view: Color32::from_rgb(0x00, 0x78, 0xd4),
+    error_text: Color32::from_rgb(0xd0, 0x30, 0x30),
+    handle_ring: Color32::WHITE,
+    badge_text: Color32::WHITE,
 };
 
 pub const DARK: Palette = Palette {
@@ -91,6 +100,9 @@ pub const DARK: Palette = Palette {
     handle_fill: Color32::from_rgb(0x4d, 0xa8, 0xff),
     minimap_fill: Color32::from_rgba_premultiplied(0x26, 0x29, 0x2e, 0xee),
     minimap_view: Color32::from_rgb(0x4d, 0xa8, 0xff),
+    error_text: Color32::from_rgb(0xd0, 0x30, 0x30),
+    handle_ring: Color32::WHITE,
+    badge_text: Color32::WHITE,
 };
 
 /// The palette for the current visuals.
@@ -118,3 +130,57 @@ pub const DETAIL_MIN_ZOOM: f32 = 0.2;
 pub const HANDLE_RADIUS: f32 = 7.0;
 pub const MIN_ZOOM: f32 = 0.02;
 pub const MAX_ZOOM: f32 = 4.0;
+
+#[cfg(test)]
+mod tests {
+    /// Every other file of the editor, as compiled: none of them may name a colour.
+    const OTHER_FILES: &[(&str, &str)] = &[
+        ("canvas/mod.rs", include_str!("canvas/mod.rs")),
+        (
+            "canvas/interaction.rs",
+            include_str!("canvas/interaction.rs"),
+        ),
+        ("canvas/overlays.rs", include_str!("canvas/overlays.rs")),
+        ("command_handling.rs", include_str!("command_handling.rs")),
+        ("commands.rs", include_str!("commands.rs")),
+        ("dialogs.rs", include_str!("dialogs.rs")),
+        ("file_flow.rs", include_str!("file_flow.rs")),
+        ("files.rs", include_str!("files.rs")),
+        ("find.rs", include_str!("find.rs")),
+        ("findings_panel.rs", include_str!("findings_panel.rs")),
+        ("inspector.rs", include_str!("inspector.rs")),
+        ("menus.rs", include_str!("menus.rs")),
+        ("mod.rs", include_str!("mod.rs")),
+        ("rename.rs", include_str!("rename.rs")),
+        ("shapes.rs", include_str!("shapes.rs")),
+    ];
+
+    #[test]
+    fn colours_are_named_only_in_the_theme() {
+        for (file, text) in OTHER_FILES {
+            for (n, line) in text.lines().enumerate() {
+                let names_colour = [
+                    "Color32::from_",
+                    "Color32::WHITE",
+                    "Color32::BLACK",
+                    "Color32::RED",
+                ]
+                .iter()
+                .any(|c| line.contains(c));
+                assert!(
+                    !names_colour,
+                    "{file}:{}: a colour outside theme.rs: {line}",
+                    n + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn both_themes_show_errors_in_a_colour_of_their_own() {
+        for p in [&super::LIGHT, &super::DARK] {
+            assert_ne!(p.error_text, p.canvas_background);
+            assert_ne!(p.error_text, p.step_text);
+        }
+    }
+}

@@ -3,10 +3,12 @@
 //! No egui and no I/O: the GUI, the CLI and the file format are clients of this module.
 
 mod edit;
+mod rules;
 mod types;
 
 pub use edit::{FlowField, MapError, RemovedStep, StepField, check_time};
 pub(crate) use types::keyword_enum;
+pub use rules::{DecisionShares, Fragment, LaneField, MapField};
 pub use types::*;
 
 use petgraph::Direction;

@@ -1,0 +1,383 @@
+//! The process canvas: an egui_graphs `GraphView` over a view cache rebuilt from the Map when
+//! it changes, with lane bands behind it, and valueflow's own interactions on top (exact
+//! dragging, box selection, connect handles, pan and zoom), since egui_graphs' built-in drag
+//! snaps a grabbed node to the cursor. What is drawn comes from the egui-free view model
+//! (`view::build`); `interaction` handles input and `overlays` paints around the graph.
+
+mod interaction;
+mod overlays;
+
+use super::shapes::{FlowEdge, FlowShape, StepNode, StepShape, distance_to_route, route};
+use super::theme;
+use crate::analysis::Analysis;
+use crate::layout::{self, LaneBand};
+use crate::model::{FlowKind, LaneId, Map, StepId};
+use crate::view::{self, ViewMode};
+use egui::{Pos2, Rect, Vec2, pos2, vec2};
+use egui_graphs::{Graph, Layout, LayoutState};
+use petgraph::Directed;
+use petgraph::stable_graph::{DefaultIx, EdgeIndex, NodeIndex};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// The zoom a map opens at when the whole of it would be smaller.
+const READABLE_ZOOM: f32 = 0.75;
+
+/// egui_graphs' view of the map.
+pub type ViewGraph = Graph<StepNode, FlowEdge, Directed, DefaultIx, StepShape, FlowShape>;
+
+/// The id under which egui_graphs keeps the canvas' pan and zoom.
+pub const GRAPH_ID: &str = "valueflow-canvas";
+
+/// Layout state for a layout that never moves anything: positions come from the Map.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct StaticLayoutState;
+impl LayoutState for StaticLayoutState {}
+
+/// egui_graphs' default layout scrambles positions; this one leaves them alone.
+#[derive(Debug, Default)]
+pub struct StaticLayout;
+
+impl Layout<StaticLayoutState> for StaticLayout {
+    fn from_state(_: StaticLayoutState) -> impl Layout<StaticLayoutState> {
+        StaticLayout
+    }
+
+    fn next<N, E, Ty, Ix, Dn, De>(&mut self, _: &mut Graph<N, E, Ty, Ix, Dn, De>, _: &egui::Ui)
+    where
+        N: Clone,
+        E: Clone,
+        Ty: petgraph::EdgeType,
+        Ix: petgraph::stable_graph::IndexType,
+        Dn: egui_graphs::DisplayNode<N, E, Ty, Ix>,
+        De: egui_graphs::DisplayEdge<N, E, Ty, Ix, Dn>,
+    {
+    }
+
+    fn state(&self) -> StaticLayoutState {
+        StaticLayoutState
+    }
+
+    fn needs_next_frame(&self) -> bool {
+        false
+    }
+}
+
+/// What is selected on the canvas (view state, never saved).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    /// Selected steps, in the order they were selected.
+    pub steps: Vec<StepId>,
+    /// A selected flow (from, to, kind); exclusive with steps.
+    pub flow: Option<(StepId, StepId, FlowKind)>,
+}
+
+impl Selection {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty() && self.flow.is_none()
+    }
+
+    pub fn clear(&mut self) {
+        self.steps.clear();
+        self.flow = None;
+    }
+
+    pub fn only(&mut self, id: StepId) {
+        self.flow = None;
+        self.steps = vec![id];
+    }
+
+    pub fn toggle(&mut self, id: StepId) {
+        self.flow = None;
+        if let Some(i) = self.steps.iter().position(|s| s == &id) {
+            self.steps.remove(i);
+        } else {
+            self.steps.push(id);
+        }
+    }
+
+    pub fn contains(&self, id: &StepId) -> bool {
+        self.steps.contains(id)
+    }
+}
+
+/// Something the canvas asks the app to do (applied after the UI pass).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CanvasRequest {
+    /// Move steps to positions, each into the lane under it.
+    Move(Vec<(StepId, [f32; 2], Option<LaneId>)>),
+    /// Add a step at a canvas position.
+    AddStepAt([f32; 2]),
+    Connect(StepId, StepId, FlowKind),
+    Rename(StepId),
+    /// A command chosen from the context menu (for the selection).
+    Command(super::commands::UiCommand),
+}
+
+enum Drag {
+    /// Moving steps: where the pointer grabbed (canvas) and where each step started.
+    Steps {
+        grab: Pos2,
+        origins: Vec<(StepId, NodeIndex, Pos2)>,
+    },
+    Pan,
+    /// Box selection from a screen point; `additive` keeps the existing selection.
+    Box {
+        start: Pos2,
+        additive: bool,
+    },
+    /// Drawing a new flow from a step's handle.
+    Connect {
+        from: StepId,
+        kind: FlowKind,
+    },
+}
+
+/// The canvas: view cache, transform and interaction state.
+pub struct Canvas {
+    pub graph: ViewGraph,
+    index: HashMap<StepId, NodeIndex>,
+    edges: Vec<(EdgeIndex, StepId, StepId, FlowKind)>,
+    built: Option<(u64, usize)>,
+    /// Canvas → screen: `screen = canvas * zoom + pan + rect.min`.
+    pub zoom: f32,
+    pub pan: Vec2,
+    /// The canvas' screen rectangle in the last frame.
+    pub rect: Rect,
+    fit_pending: bool,
+    /// The first view of a map is readable (zoom at least `READABLE_ZOOM`, from its start)
+    /// rather than a whole-map overview where text is too small to draw.
+    readable_pending: bool,
+    drag: Option<Drag>,
+    pub bands: Vec<LaneBand>,
+    pub show_minimap: bool,
+}
+
+impl Default for Canvas {
+    fn default() -> Self {
+        Self {
+            graph: ViewGraph::new(),
+            index: HashMap::new(),
+            edges: Vec::new(),
+            built: None,
+            zoom: 1.0,
+            pan: Vec2::ZERO,
+            rect: Rect::NOTHING,
+            fit_pending: true,
+            readable_pending: true,
+            drag: None,
+            bands: Vec::new(),
+            show_minimap: true,
+        }
+    }
+}
+
+impl Canvas {
+    /// Asks for a fit-to-view on the next frame.
+    pub fn request_fit(&mut self) {
+        self.fit_pending = true;
+    }
+
+    /// Asks for the opening view of a map on the next frame (see `readable_pending`).
+    pub fn request_opening_view(&mut self) {
+        self.fit_pending = true;
+        self.readable_pending = true;
+    }
+
+    /// Rebuilds the view cache when the map or its analysis changed.
+    pub fn sync(
+        &mut self,
+        map: &Map,
+        analysis: &Analysis,
+        revision: u64,
+        analysis_generation: usize,
+    ) {
+        if self.built == Some((revision, analysis_generation)) {
+            return;
+        }
+        self.built = Some((revision, analysis_generation));
+        self.drag = None;
+        let view = view::build(map, analysis, ViewMode::Findings);
+        let mut graph = ViewGraph::new();
+        let mut nodes = Vec::with_capacity(view.steps.len());
+        let mut index = HashMap::with_capacity(view.steps.len());
+        for step in view.steps {
+            let [x, y] = step.pos;
+            let id = step.id.clone();
+            let node = StepNode {
+                visual: Arc::new(step),
+                selected: false,
+                search_hit: false,
+            };
+            let i = graph.add_node_custom(node, |n| n.set_location(pos2(x, y)));
+            index.insert(id, i);
+            nodes.push(i);
+        }
+        let mut edges = Vec::with_capacity(view.flows.len());
+        for flow in view.flows {
+            let (a, b) = (nodes[flow.from], nodes[flow.to]);
+            let ids = graph
+                .node(a)
+                .zip(graph.node(b))
+                .map(|(x, y)| (x.payload().visual.id.clone(), y.payload().visual.id.clone()));
+            let Some((from, to)) = ids else { continue };
+            let kind = flow.kind;
+            let e = graph.add_edge(
+                a,
+                b,
+                FlowEdge {
+                    visual: Arc::new(flow),
+                    selected: false,
+                },
+            );
+            edges.push((e, from, to, kind));
+        }
+        self.bands = view.lanes;
+        self.graph = graph;
+        self.index = index;
+        self.edges = edges;
+    }
+
+    /// Marks selected and matching steps in the view cache.
+    fn mark(&mut self, selection: &Selection, hits: &HashSet<StepId>) {
+        let selected: HashSet<&StepId> = selection.steps.iter().collect();
+        let ids: Vec<(NodeIndex, bool, bool)> = self
+            .index
+            .iter()
+            .map(|(id, &i)| (i, selected.contains(id), hits.contains(id)))
+            .collect();
+        for (i, sel, hit) in ids {
+            if let Some(n) = self.graph.node_mut(i) {
+                let p = n.payload_mut();
+                p.selected = sel;
+                p.search_hit = hit;
+            }
+        }
+        for (e, a, b, k) in &self.edges {
+            let sel = selection.flow.as_ref() == Some(&(a.clone(), b.clone(), *k));
+            if let Some(edge) = self.graph.edge_mut(*e) {
+                edge.payload_mut().selected = sel;
+            }
+        }
+    }
+
+    pub fn canvas_to_screen(&self, p: Pos2) -> Pos2 {
+        (p.to_vec2() * self.zoom + self.pan).to_pos2() + self.rect.min.to_vec2()
+    }
+
+    pub fn screen_to_canvas(&self, p: Pos2) -> Pos2 {
+        ((p - self.rect.min - self.pan) / self.zoom).to_pos2()
+    }
+
+    /// Where a step is drawn (canvas units), including while being dragged.
+    pub fn step_centre(&self, id: &StepId) -> Option<Pos2> {
+        self.index
+            .get(id)
+            .and_then(|&i| self.graph.node(i))
+            .map(|n| n.location())
+    }
+
+    /// The top-most step at a canvas point.
+    pub fn step_at(&self, p: Pos2) -> Option<StepId> {
+        let mut best = None;
+        for (_, n) in self.graph.nodes_iter() {
+            if super::shapes::step_contains(n.payload().visual.kind, n.location(), p) {
+                // Later nodes are drawn on top, and selected ones above all.
+                best = match best {
+                    Some((_, true)) if !n.payload().selected => best,
+                    _ => Some((n.payload().visual.id.clone(), n.payload().selected)),
+                };
+            }
+        }
+        best.map(|(id, _)| id)
+    }
+
+    /// The flow nearest to a canvas point, within a few screen points.
+    pub fn flow_at(&self, p: Pos2) -> Option<(StepId, StepId, FlowKind)> {
+        let tolerance = 6.0 / self.zoom;
+        self.edges
+            .iter()
+            .filter_map(|(e, a, b, k)| {
+                let (s, t) = self.graph.edge_endpoints(*e)?;
+                let (s, t) = (self.graph.node(s)?, self.graph.node(t)?);
+                let r = route(
+                    s.location(),
+                    s.payload().visual.kind,
+                    t.location(),
+                    t.payload().visual.kind,
+                );
+                let d = distance_to_route(&r, p);
+                (d <= tolerance).then(|| (d, (a.clone(), b.clone(), *k)))
+            })
+            .min_by(|x, y| x.0.total_cmp(&y.0))
+            .map(|(_, f)| f)
+    }
+
+    /// The lane whose band holds a canvas y.
+    pub fn lane_at(&self, y: f32) -> Option<LaneId> {
+        layout::band_at(&self.bands, y).and_then(|b| b.lane.clone())
+    }
+
+    /// The bounds of everything on the canvas (steps and lane bands), canvas units.
+    fn content_bounds(&self) -> Rect {
+        let bands_bottom = self.bands.last().map_or(400.0, |b| b.bottom);
+        if self.graph.node_count() == 0 {
+            // An empty map: its lanes, at a comfortable width to start drawing in.
+            return Rect::from_min_max(Pos2::ZERO, pos2(800.0, bands_bottom.max(200.0)));
+        }
+        let mut r = Rect::NOTHING;
+        for (_, n) in self.graph.nodes_iter() {
+            r = r.union(Rect::from_center_size(
+                n.location(),
+                super::shapes::half_size() * 2.0 + vec2(40.0, 50.0),
+            ));
+        }
+        let top = self.bands.first().map_or(r.top(), |b| b.top);
+        Rect::from_min_max(
+            pos2(r.left(), top.min(r.top())),
+            pos2(r.right(), bands_bottom.max(r.bottom())),
+        )
+    }
+
+    /// Zoom and pan so that the whole map fits (right of the lane header column).
+    pub fn fit(&mut self) {
+        let content = self.content_bounds();
+        let area = Rect::from_min_max(
+            pos2(theme::LANE_HEADER_WIDTH + 10.0, 10.0),
+            pos2(self.rect.width() - 10.0, self.rect.height() - 10.0),
+        );
+        if area.width() <= 1.0 || area.height() <= 1.0 {
+            return;
+        }
+        self.zoom = (area.width() / content.width())
+            .min(area.height() / content.height())
+            .clamp(theme::MIN_ZOOM, 1.25);
+        let centre_local = area.center().to_vec2();
+        self.pan = centre_local - content.center().to_vec2() * self.zoom;
+        // Lanes start at the top.
+        if content.height() * self.zoom < area.height() {
+            self.pan.y = area.top() - content.top() * self.zoom;
+        }
+    }
+
+    /// Zooms by a factor around a screen point.
+    pub fn zoom_by(&mut self, factor: f32, around: Pos2) {
+        let before = self.screen_to_canvas(around);
+        self.zoom = (self.zoom * factor).clamp(theme::MIN_ZOOM, theme::MAX_ZOOM);
+        let after = self.canvas_to_screen(before);
+        self.pan += around - after;
+    }
+
+    /// Pans so that a canvas point is at the centre of the view.
+    pub fn center_on(&mut self, p: Pos2) {
+        let centre_local = (self.rect.size() / 2.0) + vec2(theme::LANE_HEADER_WIDTH / 2.0, 0.0);
+        self.pan = centre_local - p.to_vec2() * self.zoom;
+    }
+
+    pub fn center_on_step(&mut self, id: &StepId) {
+        if let Some(c) = self.step_centre(id) {
+            self.center_on(c);
+        }
+    }
+}

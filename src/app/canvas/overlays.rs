@@ -1,0 +1,211 @@
+//! What the canvas paints around the graph: lane bands behind it; lane headers, the connect
+//! handle, the minimap and step tooltips above it.
+
+use super::Canvas;
+use super::interaction::FrameInput;
+use crate::analysis::Analysis;
+use crate::app::theme;
+use crate::model::StepId;
+use egui::{CursorIcon, FontId, Pos2, Rect, Sense, Shape, Stroke, pos2, vec2};
+
+impl Canvas {
+    /// Paints the overlays (the bands into the `bg` slot reserved before the graph); returns
+    /// whether the view moved (minimap).
+    pub(super) fn overlays_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        bg: egui::layers::ShapeIdx,
+        palette: &theme::Palette,
+        input: &FrameInput,
+        response: &egui::Response,
+    ) -> bool {
+        ui.painter().set(bg, Shape::Vec(self.band_shapes(palette)));
+        self.lane_headers_ui(ui, palette);
+        if let Some(h) = input.handle_at
+            && self.drag.is_none()
+        {
+            ui.painter().circle(
+                h,
+                theme::HANDLE_RADIUS,
+                palette.handle_fill,
+                Stroke::new(1.5, palette.handle_ring),
+            );
+            if input.near_handle(input.pointer) {
+                ui.ctx().set_cursor_icon(CursorIcon::Crosshair);
+                response.clone().on_hover_text(
+                    "Drag to another step to connect (hold Alt for an information flow)",
+                );
+            }
+        }
+        if self.show_minimap && self.graph.node_count() > 0 {
+            return self.minimap_ui(ui, palette);
+        }
+        false
+    }
+
+    fn band_shapes(&self, p: &theme::Palette) -> Vec<Shape> {
+        let mut out = vec![Shape::rect_filled(self.rect, 0.0, p.canvas_background)];
+        for (k, b) in self.bands.iter().enumerate() {
+            let top = self.canvas_to_screen(pos2(0.0, b.top)).y;
+            let bottom = self.canvas_to_screen(pos2(0.0, b.bottom)).y;
+            let r = Rect::from_x_y_ranges(self.rect.x_range(), top..=bottom).intersect(self.rect);
+            if !r.is_positive() {
+                continue;
+            }
+            out.push(Shape::rect_filled(
+                r,
+                0.0,
+                if k % 2 == 0 {
+                    p.lane_band_even
+                } else {
+                    p.lane_band_odd
+                },
+            ));
+            out.push(Shape::line_segment(
+                [
+                    pos2(self.rect.left(), bottom),
+                    pos2(self.rect.right(), bottom),
+                ],
+                Stroke::new(1.0, p.lane_border),
+            ));
+        }
+        out
+    }
+
+    /// Sticky lane names at the left edge, painted above the steps.
+    fn lane_headers_ui(&self, ui: &egui::Ui, p: &theme::Palette) {
+        let painter = ui.painter().with_clip_rect(self.rect);
+        for b in &self.bands {
+            let top = self.canvas_to_screen(pos2(0.0, b.top)).y;
+            let bottom = self.canvas_to_screen(pos2(0.0, b.bottom)).y;
+            let r = Rect::from_min_max(
+                pos2(self.rect.left(), top),
+                pos2(self.rect.left() + theme::LANE_HEADER_WIDTH, bottom),
+            );
+            if !r.intersects(self.rect) {
+                continue;
+            }
+            painter.rect_filled(r, 0.0, p.lane_header_fill);
+            painter.line_segment(
+                [r.right_top(), r.right_bottom()],
+                Stroke::new(1.0, p.lane_border),
+            );
+            painter.line_segment(
+                [r.left_bottom(), r.right_bottom()],
+                Stroke::new(1.0, p.lane_border),
+            );
+            let name = if b.lane.is_none() {
+                "(no lanes)"
+            } else {
+                b.name.as_str()
+            };
+            let galley = painter.layout(
+                name.to_owned(),
+                FontId::proportional(13.0),
+                p.lane_header_text,
+                theme::LANE_HEADER_WIDTH - 16.0,
+            );
+            // Keep the name visible while the band is partly scrolled off.
+            let visible = r.intersect(self.rect);
+            let y = (visible.center().y - galley.size().y / 2.0).clamp(
+                r.top() + 2.0,
+                (r.bottom() - galley.size().y - 2.0).max(r.top() + 2.0),
+            );
+            painter.galley(pos2(r.left() + 8.0, y), galley, p.lane_header_text);
+        }
+    }
+
+    /// A small overview in the bottom-right corner; clicking or dragging in it moves the view.
+    /// Returns whether the view moved.
+    fn minimap_ui(&mut self, ui: &mut egui::Ui, p: &theme::Palette) -> bool {
+        let size = vec2(200.0, 120.0);
+        let frame = Rect::from_min_size(self.rect.right_bottom() - size - vec2(12.0, 12.0), size);
+        if frame.left() < self.rect.left() + theme::LANE_HEADER_WIDTH
+            || frame.top() < self.rect.top()
+        {
+            return false;
+        }
+        let content = self.content_bounds();
+        let scale = (frame.width() / content.width()).min(frame.height() / content.height());
+        let to_mini = |c: Pos2| frame.min + (c - content.min) * scale;
+        let painter = ui.painter().with_clip_rect(frame);
+        painter.rect(
+            frame,
+            4.0,
+            p.minimap_fill,
+            Stroke::new(1.0, p.lane_border),
+            egui::StrokeKind::Inside,
+        );
+        // At most a few thousand dots: sample large maps.
+        let n = self.graph.node_count();
+        let step = (n / 4000).max(1);
+        for (k, (_, node)) in self.graph.nodes_iter().enumerate() {
+            if k % step != 0 {
+                continue;
+            }
+            let color = if node.payload().visual.is_customer_facing() {
+                p.customer_facing_stroke
+            } else {
+                p.internal_stroke
+            };
+            painter.rect_filled(
+                Rect::from_center_size(to_mini(node.location()), vec2(3.0, 2.0)),
+                0.0,
+                color,
+            );
+        }
+        let view = Rect::from_min_max(
+            self.screen_to_canvas(self.rect.min),
+            self.screen_to_canvas(self.rect.max),
+        );
+        painter.rect_stroke(
+            Rect::from_min_max(to_mini(view.min), to_mini(view.max)),
+            0.0,
+            Stroke::new(1.5, p.minimap_view),
+            egui::StrokeKind::Inside,
+        );
+        let r = ui.interact(frame, ui.id().with("minimap"), Sense::click_and_drag());
+        if (r.clicked() || r.dragged())
+            && let Some(at) = r.interact_pointer_pos()
+        {
+            let c = content.min + (at - frame.min) / scale;
+            self.center_on(c);
+            return true;
+        }
+        false
+    }
+}
+
+/// Hovering a step shows its findings, each delay with the challenge question.
+pub(super) fn step_tooltip(response: &egui::Response, id: &StepId, analysis: &Analysis) {
+    let findings: Vec<_> = analysis.findings_for(id).collect();
+    let time = analysis
+        .critical_path
+        .contains(id)
+        .then_some("On the most likely critical path");
+    if findings.is_empty() && time.is_none() {
+        return;
+    }
+    response.clone().on_hover_ui_at_pointer(|ui| {
+        ui.set_max_width(360.0);
+        if let Some(t) = time {
+            ui.label(egui::RichText::new(t).small().weak());
+        }
+        for f in findings {
+            ui.label(
+                egui::RichText::new(format!(
+                    "{} · {}",
+                    f.severity.as_str().to_uppercase(),
+                    f.rule.title()
+                ))
+                .color(theme::severity_color(f.severity))
+                .strong(),
+            );
+            ui.label(&f.message);
+            if let Some(q) = f.question {
+                ui.label(egui::RichText::new(q).italics());
+            }
+            ui.add_space(4.0);
+        }
+    });
+}

@@ -1,0 +1,299 @@
+//! The file life cycle: open, import, save, export, the unsaved-changes question, native
+//! file dialogs (with the in-app path prompt as fallback), dropped files, closing the window,
+//! the window title and the recovery autosave.
+
+use super::files::{self, DialogOutcome, DialogPurpose, NativeDialog};
+use super::{AUTOSAVE_EVERY, After, Dialog, EditorApp, Request};
+use crate::document::Document;
+use crate::format::{load_file, save_file};
+use crate::model::Map;
+use crate::samples;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A file name for exporting a map as BPMN.
+fn export_file_name(map: &Map) -> String {
+    let name = files::suggested_file_name(map);
+    format!(
+        "{}.bpmn",
+        name.trim_end_matches(crate::format::FILE_EXTENSION)
+    )
+}
+
+impl EditorApp {
+    /// Replaces the document (after the unsaved-changes question was settled).
+    pub(super) fn replace_document(&mut self, doc: Document) {
+        self.doc = doc;
+        self.selection.clear();
+        self.renaming = None;
+        self.search = None;
+        self.analysis_revision = u64::MAX;
+        self.after_change();
+        self.canvas.request_opening_view();
+    }
+
+    /// Opens a file; on error the current map stays and the error is shown.
+    pub fn open_path(&mut self, path: &Path) {
+        match load_file(path) {
+            Ok(map) => {
+                self.replace_document(Document::new(map, Some(path.to_owned())));
+                self.prefs.remember(path);
+                if let Some(r) = &self.recovery {
+                    r.clear();
+                }
+                self.set_status(format!("Opened {}", path.display()));
+            }
+            Err(e) => {
+                self.dialog = Some(Dialog::Error {
+                    title: "Cannot open the map".into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Imports a BPMN 2.0 or CSV file as a new, unsaved map; on error the current map stays.
+    pub fn import_path(&mut self, path: &Path) {
+        match crate::interop::import_file(path) {
+            Ok(imported) => {
+                self.replace_document(Document::new_dirty(imported.map, None));
+                let notes = imported.notes.len();
+                self.set_status(if notes == 0 {
+                    format!("Imported {}; save it as a map to keep it", path.display())
+                } else {
+                    format!(
+                        "Imported {} with {notes} note(s): {}",
+                        path.display(),
+                        imported.notes.join(" · ")
+                    )
+                });
+            }
+            Err(e) => {
+                self.dialog = Some(Dialog::Error {
+                    title: "Cannot import the file".into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Exports the map as BPMN 2.0 or CSV (by the file name); errors are shown.
+    pub fn export_to(&mut self, path: &Path) {
+        match crate::interop::export_file(self.doc.map(), path) {
+            Ok(()) => self.set_status(format!("Exported {}", path.display())),
+            Err(e) => {
+                self.dialog = Some(Dialog::Error {
+                    title: "Cannot export the map".into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Saves to a path; returns whether it worked (errors are shown).
+    pub fn save_to(&mut self, path: &Path) -> bool {
+        let path = files::with_extension(path.to_owned());
+        match save_file(self.doc.map(), &path) {
+            Ok(()) => {
+                self.doc.mark_saved(path.clone());
+                self.prefs.remember(&path);
+                if let Some(r) = &self.recovery {
+                    r.clear();
+                }
+                self.set_status(format!("Saved {}", path.display()));
+                true
+            }
+            Err(e) => {
+                self.dialog = Some(Dialog::Error {
+                    title: "Cannot save the map".into(),
+                    message: e.to_string(),
+                });
+                false
+            }
+        }
+    }
+
+    /// Starts a native file dialog, or the in-app path prompt where there is none.
+    pub(super) fn ask_path(&mut self, purpose: DialogPurpose, ctx: &egui::Context) {
+        let name = if purpose == DialogPurpose::Export {
+            export_file_name(self.doc.map())
+        } else {
+            files::suggested_file_name(self.doc.map())
+        };
+        let native = self
+            .native_dialogs
+            .then(|| NativeDialog::spawn(purpose, &name, ctx))
+            .flatten();
+        match native {
+            Some(d) => self.native = Some(d),
+            None => self.prompt_path(purpose),
+        }
+    }
+
+    /// Always use the in-app path prompt instead of the platform's file dialogs (tests,
+    /// or desktops whose dialog service misbehaves).
+    pub fn without_native_dialogs(mut self) -> Self {
+        self.native_dialogs = false;
+        self
+    }
+
+    pub(super) fn prompt_path(&mut self, purpose: DialogPurpose) {
+        let text = match (purpose, self.doc.path()) {
+            (DialogPurpose::Export, _) => std::env::current_dir()
+                .map(|d| {
+                    d.join(export_file_name(self.doc.map()))
+                        .display()
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            (DialogPurpose::SaveAs, Some(p)) => p.display().to_string(),
+            (DialogPurpose::SaveAs, None) => std::env::current_dir()
+                .map(|d| {
+                    d.join(files::suggested_file_name(self.doc.map()))
+                        .display()
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            (DialogPurpose::Open | DialogPurpose::Import, _) => self
+                .prefs
+                .recent
+                .first()
+                .and_then(|p| p.parent())
+                .map(|d| format!("{}/", d.display()))
+                .unwrap_or_default(),
+        };
+        self.dialog = Some(Dialog::PathPrompt {
+            purpose,
+            text,
+            error: None,
+        });
+    }
+
+    pub(super) fn path_chosen(
+        &mut self,
+        purpose: DialogPurpose,
+        path: PathBuf,
+        ctx: &egui::Context,
+    ) {
+        match purpose {
+            DialogPurpose::Open => self.open_path(&path),
+            DialogPurpose::Import => self.import_path(&path),
+            DialogPurpose::Export => self.export_to(&path),
+            DialogPurpose::SaveAs => {
+                if self.save_to(&path)
+                    && let Some(after) = self.pending_after.take()
+                {
+                    self.continue_after(after, ctx);
+                }
+            }
+        }
+    }
+
+    /// Does what was waiting for the unsaved-changes question.
+    pub(super) fn continue_after(&mut self, after: After, ctx: &egui::Context) {
+        match after {
+            After::New => {
+                self.replace_document(Document::new(Map::untitled(), None));
+                if let Some(r) = &self.recovery {
+                    r.clear();
+                }
+            }
+            After::OpenDialog => self.ask_path(DialogPurpose::Open, ctx),
+            After::ImportDialog => self.ask_path(DialogPurpose::Import, ctx),
+            After::ImportPath(p) => self.import_path(&p),
+            After::OpenPath(p) => self.open_path(&p),
+            After::OpenSample(name) => match samples::load(&name) {
+                Some(Ok(map)) => self.replace_document(Document::new(map, None)),
+                Some(Err(e)) => {
+                    self.dialog = Some(Dialog::Error {
+                        title: "Cannot open the sample".into(),
+                        message: e.to_string(),
+                    });
+                }
+                None => {}
+            },
+            After::Close => {
+                if let Some(r) = &self.recovery {
+                    r.clear();
+                }
+                self.allow_close = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+
+    /// Asks about unsaved changes first, if there are any.
+    pub(super) fn guard(&mut self, after: After, ctx: &egui::Context) {
+        if self.doc.is_dirty() {
+            self.dialog = Some(Dialog::Unsaved(after));
+        } else {
+            self.continue_after(after, ctx);
+        }
+    }
+
+    pub(super) fn poll_native_dialog(&mut self, ctx: &egui::Context) {
+        let Some(d) = &self.native else { return };
+        let purpose = d.purpose;
+        match d.poll() {
+            DialogOutcome::Pending => {
+                ctx.request_repaint_after(Duration::from_millis(100));
+                return;
+            }
+            DialogOutcome::Chosen(p) => self.path_chosen(purpose, p, ctx),
+            DialogOutcome::Cancelled => self.pending_after = None,
+            DialogOutcome::Unavailable => self.prompt_path(purpose),
+        }
+        self.native = None;
+    }
+
+    pub(super) fn handle_window_events(&mut self, ctx: &egui::Context, out: &mut Vec<Request>) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if let Some(p) = dropped.into_iter().next() {
+            let import = crate::interop::InteropFormat::from_path(&p).is_ok();
+            out.push(Request::Open(if import {
+                After::ImportPath(p)
+            } else {
+                After::OpenPath(p)
+            }));
+        }
+        if ctx.input(|i| i.viewport().close_requested()) && !self.allow_close && self.doc.is_dirty()
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.dialog = Some(Dialog::Unsaved(After::Close));
+        }
+    }
+
+    pub(super) fn update_title(&mut self, ctx: &egui::Context) {
+        let title = self.title();
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
+
+    /// Writes the recovery copy every few seconds while there are unsaved changes.
+    pub(super) fn autosave(&mut self, ctx: &egui::Context) {
+        let Some(recovery) = &self.recovery else {
+            return;
+        };
+        if !self.doc.is_dirty() || self.last_autosave.1 == self.doc.revision() {
+            return;
+        }
+        let since = self.last_autosave.0.elapsed();
+        if since < AUTOSAVE_EVERY {
+            ctx.request_repaint_after(AUTOSAVE_EVERY - since);
+            return;
+        }
+        if let Err(e) = recovery.write(self.doc.map(), self.doc.path()) {
+            self.set_status(format!("Could not write the recovery copy: {e}"));
+        }
+        self.last_autosave = (Instant::now(), self.doc.revision());
+    }
+}

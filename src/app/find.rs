@@ -1,0 +1,81 @@
+//! Find: the search bar over the canvas, its matches (see `view::find_steps`) and stepping
+//! through them.
+
+use super::{EditorApp, Request};
+use crate::model::StepId;
+use crate::view::find_steps;
+use std::collections::HashSet;
+
+/// The search bar's state (view state, never saved).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Search {
+    pub(super) query: String,
+    /// The match shown last (an index into the matches of `query`).
+    pub(super) shown: Option<usize>,
+    pub(super) focus: bool,
+}
+
+impl EditorApp {
+    /// Steps matching the search, for highlighting on the canvas.
+    pub(super) fn search_hits(&self) -> HashSet<StepId> {
+        self.search
+            .as_ref()
+            .map(|s| find_steps(self.doc.map(), &s.query).into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn search_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<Request>) {
+        let Some(mut search) = self.search.take() else {
+            return;
+        };
+        let mut keep = true;
+        egui::Frame::NONE
+            .inner_margin(egui::Margin::symmetric(8, 4))
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label("🔍");
+                    let r = ui.add(
+                        egui::TextEdit::singleline(&mut search.query)
+                            .id(egui::Id::new("search-field"))
+                            .hint_text("Find steps by name, lane or system")
+                            .desired_width(320.0),
+                    );
+                    if search.focus {
+                        r.request_focus();
+                        search.focus = false;
+                    }
+                    if r.changed() {
+                        search.shown = None;
+                    }
+                    let matches = find_steps(self.doc.map(), &search.query);
+                    if search.query.trim().is_empty() {
+                        ui.label("");
+                    } else {
+                        ui.label(format!("{} match(es)", matches.len()));
+                    }
+                    let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    let back = ui.input(|i| i.modifiers.shift);
+                    if (enter || ui.button("Next").clicked()) && !matches.is_empty() {
+                        let n = matches.len();
+                        let next = match search.shown {
+                            None if back => n - 1,
+                            None => 0,
+                            Some(i) if back => (i + n - 1) % n,
+                            Some(i) => (i + 1) % n,
+                        };
+                        search.shown = Some(next);
+                        out.push(Request::Focus(matches[next].clone()));
+                        search.focus = true;
+                    }
+                    if ui.button("✖").on_hover_text("Close (Esc)").clicked()
+                        || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Escape)))
+                    {
+                        keep = false;
+                    }
+                });
+            });
+        if keep {
+            self.search = Some(search);
+        }
+    }
+}
