@@ -7,8 +7,8 @@ mod rules;
 mod types;
 
 pub use edit::{FlowField, MapError, RemovedStep, StepField, check_time};
-pub(crate) use types::keyword_enum;
 pub use rules::{DecisionShares, Fragment, LaneField, MapField};
+pub(crate) use types::keyword_enum;
 pub use types::*;
 
 use petgraph::Direction;
