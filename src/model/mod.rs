@@ -2,9 +2,11 @@
 //! Every edit goes through a method here that keeps the map valid (see `MapError`).
 //! No egui and no I/O: the GUI, the CLI and the file format are clients of this module.
 
+mod build;
 mod edit;
 mod types;
 
+pub use build::MapBuilder;
 pub use edit::{FlowField, MapError, RemovedStep, StepField, check_time};
 pub use types::*;
 
