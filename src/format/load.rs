@@ -113,10 +113,20 @@ struct TypedFile<'a> {
     description: Option<String>,
     #[serde(default)]
     lanes: Option<Vec<RawLane>>,
-    #[serde(borrow, default)]
-    steps: Option<Vec<RawStep<'a>>>,
+    #[serde(default)]
+    steps: Option<Vec<StepEntry>>,
     #[serde(borrow, default)]
     flows: Option<Vec<RawFlow<'a>>>,
+}
+
+/// A step converted as soon as it is parsed, so that the whole file is never held as the
+/// larger `RawStep`s.
+struct StepEntry(Result<Step, LoadErrorKind>);
+
+impl<'de> Deserialize<'de> for StepEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawStep::deserialize(d).map(|raw| StepEntry(step_from(raw)))
+    }
 }
 
 /// The sections of the file as raw slices, for the failure path: to find an element again
@@ -693,9 +703,10 @@ impl<'a> Loader<'a> {
             })
             .map_err(|e| self.element_error(Section::Lanes, n, e.into()))?;
         }
-        for (n, raw) in steps.into_iter().enumerate() {
-            let step =
-                step_from(raw).map_err(|kind| self.element_error(Section::Steps, n, kind))?;
+        for (n, entry) in steps.into_iter().enumerate() {
+            let step = entry
+                .0
+                .map_err(|kind| self.element_error(Section::Steps, n, kind))?;
             map.add_step(step)
                 .map_err(|e| self.element_error(Section::Steps, n, e.into()))?;
         }
