@@ -1,5 +1,6 @@
-//! Load + analyze throughput for generated maps of 1k, 10k and 100k steps.
-//! Run with `cargo bench --bench load_analyze`; results are in the README.
+//! Load + analyze throughput for generated maps of 1k, 10k and 100k steps, and loading one
+//! decision with 100k branches (the shape of tests/fixtures/hostile/gen-wide.py).
+//! Run with `cargo bench --bench load_analyze` (one case: `-- wide`); results are in the README.
 #![allow(
     clippy::expect_used,
     reason = "a benchmark on a broken input should stop loudly"
@@ -26,32 +27,56 @@ fn load_and_analyze(c: &mut Criterion) {
             b.iter(|| analyze(&format::load_str("bench", black_box(text)).expect("valid")));
         });
     }
+    let wide = wide_decision(100_000);
+    group.sample_size(10);
+    group.bench_with_input(
+        BenchmarkId::new("load-wide-decision", 100_000),
+        &wide,
+        |b, text| {
+            b.iter(|| format::load_str("bench", black_box(text)).expect("valid"));
+        },
+    );
     group.finish();
 }
 
+/// One decision `d` with `n` work flows of probability 1/n to ends `t0..`.
+fn wide_decision(n: usize) -> String {
+    let steps: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"id":"t{i}","kind":"end"}}"#))
+        .collect();
+    let p = 1.0 / n as f64;
+    let flows: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"from":"d","to":"t{i}","probability":{p}}}"#))
+        .collect();
+    format!(
+        r#"{{"format":"valueflow-map","version":1,"steps":[{{"id":"d","kind":"decision"}},{}],"flows":[{}]}}"#,
+        steps.join(","),
+        flows.join(",")
+    )
+}
+
 /// One step with `n` outgoing work flows (tests/fixtures/hostile/gen-wide.py): a start that
-/// splits in parallel, or a decision with equal probabilities.
+/// splits in parallel, or a decision with equal probabilities. Built from JSON through the
+/// loader, which is linear in steps + flows.
 fn wide_map(n: usize, decision: bool) -> Map {
-    let mut m = Map::new("wide");
-    let kind = if decision {
-        StepKind::Decision
+    let kind = if decision { "decision" } else { "start" };
+    let steps: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"id":"t{i}","kind":"end","work_mins":{i}}}"#))
+        .collect();
+    let probability = if decision {
+        format!(r#","probability":{}"#, 1.0 / n as f64)
     } else {
-        StepKind::Start
+        String::new()
     };
-    m.add_step(Step::new("d", "", kind)).expect("new id");
-    for k in 0..n {
-        let id = format!("t{k}");
-        m.add_step(Step::new(id.as_str(), "", StepKind::End).with_times(k as f64, 0.0))
-            .expect("new id");
-        let flow = if decision {
-            Flow::work().with_probability(1.0 / n as f64)
-        } else {
-            Flow::work()
-        };
-        m.connect_unchecked_sum(&"d".into(), &id.as_str().into(), flow)
-            .expect("new flow");
-    }
-    m
+    let flows: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"from":"d","to":"t{i}"{probability}}}"#))
+        .collect();
+    let text = format!(
+        r#"{{"format":"valueflow-map","version":1,"steps":[{{"id":"d","kind":"{kind}"}},{}],"flows":[{}]}}"#,
+        steps.join(","),
+        flows.join(",")
+    );
+    format::load_str("wide", &text).expect("valid")
 }
 
 /// A ring of `n` one-minute steps left at a decision with probability `exit`.

@@ -332,3 +332,209 @@ fn the_gui_refuses_a_bad_bpmn_file_before_opening_a_window() {
         .code(2)
         .stderr(predicate::str::contains("broken.bpmn"));
 }
+
+fn hostile(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/hostile")
+        .join(name)
+}
+
+#[test]
+fn a_failed_write_is_exit_2_with_a_message() {
+    let dev_full = Path::new("/dev/full");
+    if !dev_full.exists() {
+        return;
+    }
+    for format in ["text", "json", "md", "csv"] {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("valueflow"))
+            .args(["analyze", EXAMPLE, "--format", format])
+            .stdout(std::fs::File::create(dev_full).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: cannot write the output"), "{err}");
+    }
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("valueflow"))
+        .args(["validate", EXAMPLE])
+        .stdout(std::fs::File::create(dev_full).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_closed_pipe_is_a_quiet_exit() {
+    // Far more output than a pipe buffers, so the writer meets the closed pipe.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.vfmap.json");
+    valueflow::format::save_file(&valueflow::samples::synthetic(5_000), &path).unwrap();
+    for format in ["text", "json"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("valueflow"))
+            .arg("analyze")
+            .arg(&path)
+            .args(["--format", format])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn names_and_bad_values_cannot_reach_the_terminal_raw() {
+    for format in ["text", "json", "md", "csv"] {
+        let out = valueflow()
+            .arg("analyze")
+            .arg(hostile("terminal-escapes-in-names.vfmap.json"))
+            .args(["--format", format])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        assert!(
+            !out.contains(&0x1b),
+            "{format}: {}",
+            String::from_utf8_lossy(&out)
+        );
+    }
+    let out = valueflow()
+        .arg("validate")
+        .arg(hostile("terminal-escapes-in-names.vfmap.json"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("valid map \"\\u{1b}]0;pwned\\u{7}"), "{text}");
+    for name in [
+        "terminal-escapes-in-error.vfmap.json",
+        "map-multiline-error.vfmap.json",
+    ] {
+        let out = valueflow()
+            .arg("validate")
+            .arg(hostile(name))
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    }
+}
+
+#[test]
+fn misleading_messages_are_fixed() {
+    let cases = [
+        (
+            "duplicate-top-level-key.vfmap.json",
+            ":1:49: field \"version\" appears more than once",
+        ),
+        (
+            "pos-1e39-finite-rejected.vfmap.json",
+            "steps[0] (id \"a\"), field \"pos\": pos must be two numbers between -3.4e38 and 3.4e38",
+        ),
+        (
+            "prob-sum-message-rounding.vfmap.json",
+            "sum to 0.9999989; they must sum to 1 within 0.000001",
+        ),
+    ];
+    for (name, expected) in cases {
+        valueflow()
+            .arg("validate")
+            .arg(hostile(name))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(expected));
+    }
+}
+
+#[test]
+fn import_refuses_a_map_named_like_bpmn_or_its_own_input() {
+    let bpmn = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/hostile/bpmn-task-without-id.bpmn");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("in.bpmn");
+    std::fs::copy(&bpmn, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    valueflow()
+        .arg("import")
+        .arg(&copy)
+        .arg("-o")
+        .arg(&copy)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "choose a name ending in .vfmap.json",
+        ));
+    valueflow()
+        .arg("import")
+        .arg(&copy)
+        .arg("-o")
+        .arg(dir.path().join("x.BPMN"))
+        .assert()
+        .code(2);
+    assert!(!dir.path().join("x.BPMN").exists());
+    // Over its own input under another name (a link).
+    #[cfg(unix)]
+    {
+        let csv = dir.path().join("t.csv");
+        std::fs::write(&csv, "id,kind\na,start\n").unwrap();
+        let alias = dir.path().join("t.vfmap.json");
+        std::os::unix::fs::symlink(&csv, &alias).unwrap();
+        valueflow()
+            .arg("import")
+            .arg(&csv)
+            .arg("-o")
+            .arg(&alias)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("the output is the input file"));
+        assert_eq!(std::fs::read_to_string(&csv).unwrap(), "id,kind\na,start\n");
+    }
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+}
+
+#[test]
+fn import_refuses_a_read_only_output_unless_forced() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("t.csv");
+        std::fs::write(&csv, "id,kind\na,start\n").unwrap();
+        let out = dir.path().join("ro.vfmap.json");
+        std::fs::write(&out, "old").unwrap();
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o444)).unwrap();
+        valueflow()
+            .arg("import")
+            .arg(&csv)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("read-only"));
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+        valueflow()
+            .arg("import")
+            .arg(&csv)
+            .arg("-o")
+            .arg(&out)
+            .arg("--force")
+            .assert()
+            .success();
+        assert!(valueflow::format::load_file(&out).is_ok());
+    }
+}

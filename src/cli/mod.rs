@@ -2,12 +2,13 @@
 //! `export` work without a window. Exit codes are part of the interface (see `EXIT_CODES`).
 
 use crate::analysis::{Severity, analyze};
-use crate::format::{load_file, save_file};
+use crate::format::{WriteOptions, load_file, save_file_with};
 use crate::interop;
 use crate::report;
+use crate::text::escape_control;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Exit codes, shown in `--help`.
@@ -15,7 +16,8 @@ pub const EXIT_CODES: &str = "Exit codes:
   0  success
   1  `analyze --fail-on`: a finding at or above the given severity was found
   2  the file could not be read or is not a valid map (or BPMN/CSV file), the output could not
-     be written, or the arguments are wrong";
+     be written (a read-only output file is refused unless --force), or the arguments are wrong
+A closed output pipe (e.g. `| head`) ends quietly with the code the command would have had.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -61,9 +63,13 @@ pub enum Command {
     Import {
         /// The file to import; its format is told by its name (.bpmn, .xml or .csv).
         file: PathBuf,
-        /// The map file to write (*.vfmap.json); written atomically.
+        /// The map file to write (*.vfmap.json); written atomically, through a symbolic
+        /// link to its target. Not the input file, not a name ending in .bpmn, .xml or .csv.
         #[arg(short, long)]
         output: PathBuf,
+        /// Replace the output file even if it is read-only.
+        #[arg(long)]
+        force: bool,
     },
     /// Write a map as BPMN 2.0 (.bpmn) or as a CSV step table (.csv).
     #[command(after_help = EXIT_CODES)]
@@ -111,12 +117,73 @@ impl FailOn {
     }
 }
 
+/// Writes the output through a buffer and reports what became of it: a closed pipe (e.g.
+/// `| head`) ends quietly with `code`; any other write error is exit 2 with a message.
+fn emit(code: ExitCode, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Err(e) => {
+            // The buffer still holds what could not be written; drop it without a retry.
+            let _ = out.into_parts();
+            fail(&format!("cannot write the output: {e}"))
+        }
+    }
+}
+
 fn print(text: &str) -> ExitCode {
-    let mut out = std::io::stdout().lock();
-    // A closed pipe (e.g. `| head`) is not an error worth a panic.
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-    ExitCode::SUCCESS
+    emit(ExitCode::SUCCESS, |w| w.write_all(text.as_bytes()))
+}
+
+/// Report text for a terminal: every line of it with control characters (terminal escapes
+/// hidden in step names, ids and map names) shown as visible escapes.
+fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        out.push_str(&escape_control(body));
+        out.push_str(newline);
+    }
+    out
+}
+
+/// Refuses an `-o` that would overwrite the input file or write map JSON into a file named
+/// like a BPMN or CSV file.
+fn check_output(input: &Path, output: &Path, map_json: bool) -> Result<(), String> {
+    if map_json && interop::InteropFormat::from_path(output).is_ok() {
+        return Err(format!(
+            "{}: the output is a map (*.vfmap.json), but the name says BPMN or CSV; choose a name ending in .vfmap.json",
+            output.display()
+        ));
+    }
+    if same_file(input, output) {
+        return Err(format!(
+            "{}: the output is the input file; choose another output file",
+            output.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Whether two paths name the same existing file (through links, `..` or hard links).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        ma.dev() == mb.dev() && ma.ino() == mb.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (ma, mb);
+        matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    }
 }
 
 /// Runs a subcommand and returns its exit code.
@@ -132,53 +199,70 @@ pub fn run(command: Command) -> ExitCode {
                 Err(e) => return fail(&e),
             };
             let a = analyze(&map);
-            let text = match format {
-                OutputFormat::Text => report::text(&map, &a),
-                OutputFormat::Json => report::json(&map, &a),
-                OutputFormat::Md => report::markdown(&map, &a),
-                OutputFormat::Csv => report::csv(&a),
-            };
-            print(&text);
             let failed =
                 fail_on.is_some_and(|f| a.findings.iter().any(|x| x.severity <= f.threshold()));
-            if failed {
+            let code = if failed {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
-            }
+            };
+            emit(code, |w| match format {
+                // JSON escapes control characters itself.
+                OutputFormat::Json => report::write_json(w, &map, &a).map_err(std::io::Error::from),
+                OutputFormat::Text => {
+                    w.write_all(terminal_safe(&report::text(&map, &a)).as_bytes())
+                }
+                OutputFormat::Md => {
+                    w.write_all(terminal_safe(&report::markdown(&map, &a)).as_bytes())
+                }
+                OutputFormat::Csv => w.write_all(terminal_safe(&report::csv(&a)).as_bytes()),
+            })
         }
         Command::Validate { file } => match load_file(&file) {
             Ok(map) => print(&format!(
                 "{}: valid map \"{}\" ({} steps, {} flows, {} lanes)\n",
-                file.display(),
-                map.name,
+                escape_control(&file.display().to_string()),
+                escape_control(&map.name),
                 map.step_count(),
                 map.flow_count(),
                 map.lanes().len()
             )),
             Err(e) => fail(&e),
         },
-        Command::Import { file, output } => {
+        Command::Import {
+            file,
+            output,
+            force,
+        } => {
+            if let Err(e) = check_output(&file, &output, true) {
+                return fail(&e);
+            }
             let imported = match interop::import_file(&file) {
                 Ok(i) => i,
                 Err(e) => return fail(&e),
             };
-            if let Err(e) = save_file(&imported.map, &output) {
+            let options = WriteOptions {
+                replace_read_only: force,
+            };
+            if let Err(e) = save_file_with(&imported.map, &output, options) {
                 return fail(&e);
             }
             for note in &imported.notes {
-                eprintln!("note: {note}");
+                eprintln!("note: {}", escape_control(note));
             }
             print(&format!(
                 "{}: imported {} steps, {} flows, {} lanes into {}\n",
-                file.display(),
+                escape_control(&file.display().to_string()),
                 imported.map.step_count(),
                 imported.map.flow_count(),
                 imported.map.lanes().len(),
-                output.display()
+                escape_control(&output.display().to_string())
             ))
         }
         Command::Export { file, output } => {
+            if let Err(e) = check_output(&file, &output, false) {
+                return fail(&e);
+            }
             let map = match load_file(&file) {
                 Ok(m) => m,
                 Err(e) => return fail(&e),
@@ -186,10 +270,10 @@ pub fn run(command: Command) -> ExitCode {
             match interop::export_file(&map, &output) {
                 Ok(()) => print(&format!(
                     "{}: exported {} steps, {} flows to {}\n",
-                    file.display(),
+                    escape_control(&file.display().to_string()),
                     map.step_count(),
                     map.flow_count(),
-                    output.display()
+                    escape_control(&output.display().to_string())
                 )),
                 Err(e) => fail(&e),
             }
@@ -197,8 +281,10 @@ pub fn run(command: Command) -> ExitCode {
     }
 }
 
-/// Prints one error line on stderr and returns exit code 2.
+/// Prints one error line on stderr and returns exit code 2. Messages quote names, ids and
+/// values from untrusted files, so control characters are shown as visible escapes (a
+/// newline cannot forge a second `error:` line).
 pub fn fail(e: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
+    eprintln!("error: {}", escape_control(&e.to_string()));
     ExitCode::from(2)
 }

@@ -1,6 +1,7 @@
 //! Load errors that name the file, the position, the element (with its id) and the field.
 
 use crate::model::MapError;
+use crate::text::escape_control;
 use std::fmt;
 use thiserror::Error;
 
@@ -48,6 +49,16 @@ pub enum LoadErrorKind {
         field: String,
         expected: &'static str,
     },
+    #[error("field \"{0}\" appears more than once (each field may appear only once)")]
+    DuplicateField(String),
+    #[error(
+        "field \"{field}\" holds {found}, which is out of range: numbers must fit a 64-bit float (magnitude below about 1.8e308)"
+    )]
+    NumberOutOfRange { field: String, found: String },
+    #[error(
+        "pos must be two numbers between -3.4e38 and 3.4e38 (the editor's canvas coordinates), found {found}"
+    )]
+    PositionOutOfRange { found: f64 },
     #[error("missing field \"{0}\"")]
     MissingField(&'static str),
     #[error("field \"{field}\" must be {expected}, found {found}")]
@@ -88,16 +99,21 @@ impl LoadError {
 }
 
 impl fmt::Display for LoadError {
+    /// One line: the file name, ids, keywords and values quoted from the file are untrusted,
+    /// so control characters (terminal escapes, newlines that could forge a second
+    /// `error:` line) are shown as visible escapes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.source_name)?;
-        if let Some((line, column)) = self.position {
-            write!(f, ":{line}:{column}")?;
+        let mut line = self.source_name.clone();
+        if let Some((l, column)) = self.position {
+            line.push_str(&format!(":{l}:{column}"));
         }
-        write!(f, ": ")?;
+        line.push_str(": ");
         if let Some(context) = &self.context {
-            write!(f, "{context}: ")?;
+            line.push_str(context);
+            line.push_str(": ");
         }
-        write!(f, "{}", self.kind)
+        line.push_str(&self.kind.to_string());
+        f.write_str(&escape_control(&line))
     }
 }
 

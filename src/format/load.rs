@@ -4,10 +4,12 @@
 use super::error::{LoadError, LoadErrorKind};
 use super::{FORMAT_NAME, FORMAT_VERSION};
 use crate::model::{
-    Flow, FlowKind, Lane, LaneId, Map, MapError, Step, StepId, StepKind, Touchpoint, Value,
+    Flow, FlowKind, Lane, LaneId, Map, MapBuilder, MapError, Step, StepId, StepKind, Touchpoint,
+    Value,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 
@@ -96,25 +98,41 @@ fn bare_message(e: &serde_json::Error) -> String {
     s.strip_suffix(&suffix).unwrap_or(&s).to_owned()
 }
 
-#[derive(Deserialize)]
-struct Header<'a> {
-    #[serde(borrow, default)]
-    format: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    version: Option<&'a RawValue>,
-}
-
+/// The whole file in one typed parse (the fast path). Strings that are only looked up or
+/// matched (keywords, flow ends) borrow from the input when they hold no escapes.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawFile<'a> {
-    #[allow(dead_code, reason = "checked through Header before this is parsed")]
+struct TypedFile<'a> {
     #[serde(borrow)]
     format: &'a RawValue,
-    #[allow(dead_code, reason = "checked through Header before this is parsed")]
     #[serde(borrow)]
     version: &'a RawValue,
+    #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
     description: Option<String>,
+    #[serde(default)]
+    lanes: Option<Vec<RawLane>>,
+    #[serde(default)]
+    steps: Option<Vec<StepEntry>>,
+    #[serde(borrow, default)]
+    flows: Option<Vec<RawFlow<'a>>>,
+}
+
+/// A step converted as soon as it is parsed, so that the whole file is never held as the
+/// larger `RawStep`s.
+struct StepEntry(Result<Step, LoadErrorKind>);
+
+impl<'de> Deserialize<'de> for StepEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawStep::deserialize(d).map(|raw| StepEntry(step_from(raw)))
+    }
+}
+
+/// The sections of the file as raw slices, for the failure path: to find an element again
+/// and name its line and column.
+#[derive(Deserialize)]
+struct RawSections<'a> {
     #[serde(borrow, default)]
     lanes: Option<Vec<&'a RawValue>>,
     #[serde(borrow, default)]
@@ -132,15 +150,18 @@ struct RawLane {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawStep {
+struct RawStep<'a> {
     id: String,
     name: Option<String>,
     lane: Option<String>,
-    kind: String,
-    touchpoint: Option<String>,
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    touchpoint: Option<Cow<'a, str>>,
     work_mins: Option<f64>,
     wait_mins: Option<f64>,
-    value: Option<String>,
+    #[serde(borrow, default)]
+    value: Option<Cow<'a, str>>,
     benefit: Option<String>,
     system: Option<String>,
     notes: Option<String>,
@@ -149,12 +170,63 @@ struct RawStep {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawFlow {
-    from: String,
-    to: String,
-    kind: Option<String>,
+struct RawFlow<'a> {
+    #[serde(borrow)]
+    from: Cow<'a, str>,
+    #[serde(borrow)]
+    to: Cow<'a, str>,
+    #[serde(borrow, default)]
+    kind: Option<Cow<'a, str>>,
     probability: Option<f64>,
     label: Option<String>,
+}
+
+/// An object's members in file order, duplicates kept (serde's derived structs and maps
+/// would report or hide them), each value a raw slice of the input.
+struct Entries<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = Entries<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut access: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = access.next_entry::<String, &'de RawValue>()? {
+                    members.push(member);
+                }
+                Ok(Entries(members))
+            }
+        }
+        d.deserialize_map(Members)
+    }
+}
+
+impl<'a> Entries<'a> {
+    fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    /// The first key that appears a second time, with its second value.
+    fn duplicate(&self) -> Option<(&str, &'a RawValue)> {
+        let mut seen = std::collections::HashSet::new();
+        self.0
+            .iter()
+            .find(|(k, _)| !seen.insert(k.as_str()))
+            .map(|(k, v)| (k.as_str(), *v))
+    }
+
+    /// A member's value decoded as a string, if it is one.
+    fn string(&self, key: &str) -> Option<String> {
+        self.get(key)
+            .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
+    }
 }
 
 /// The JSON type a field must have, for precise type errors.
@@ -260,24 +332,25 @@ fn is_number(raw: &RawValue) -> bool {
         .is_some_and(|c| c.is_ascii_digit() || *c == b'-')
 }
 
-/// Finds the first schema violation in an element that failed typed parsing, so the message
-/// names the field. Returns `None` if it finds nothing (the caller then uses serde's message).
-fn diagnose(raw: &str, schema: &Schema) -> Option<LoadErrorKind> {
-    let fields: std::collections::BTreeMap<String, &RawValue> = match serde_json::from_str(raw) {
-        Ok(f) => f,
-        Err(_) => {
-            let whole: &RawValue = serde_json::from_str(raw).ok()?;
-            return Some(LoadErrorKind::NotAnObjectElement {
-                found: describe(whole),
-            });
-        }
-    };
-    for (key, v) in &fields {
+/// Finds the first schema violation in an object's members: a duplicate or unknown field,
+/// a field of the wrong type, a number out of range, a missing required field. Returns the
+/// problem and the value it is about (for its line and column).
+fn diagnose<'a>(
+    members: &Entries<'a>,
+    schema: &Schema,
+) -> Option<(LoadErrorKind, Option<&'a RawValue>)> {
+    if let Some((key, v)) = members.duplicate() {
+        return Some((LoadErrorKind::DuplicateField(key.to_owned()), Some(v)));
+    }
+    for (key, v) in &members.0 {
         let Some(&(_, ty, required)) = schema.fields.iter().find(|(f, _, _)| f == key) else {
-            return Some(LoadErrorKind::UnknownField {
-                field: key.clone(),
-                expected: schema.expected,
-            });
+            return Some((
+                LoadErrorKind::UnknownField {
+                    field: key.clone(),
+                    expected: schema.expected,
+                },
+                Some(*v),
+            ));
         };
         let first = v.get().trim().as_bytes().first().copied();
         if first == Some(b'n') && !required {
@@ -294,18 +367,50 @@ fn diagnose(raw: &str, schema: &Schema) -> Option<LoadErrorKind> {
             ),
         };
         if !ok {
-            return Some(LoadErrorKind::WrongType {
+            let kind = LoadErrorKind::WrongType {
                 field: key.clone(),
                 expected,
                 found: describe(v),
-            });
+            };
+            return Some((kind, Some(*v)));
+        }
+        if let Some(out_of_range) = number_out_of_range(v, ty) {
+            let kind = LoadErrorKind::NumberOutOfRange {
+                field: key.clone(),
+                found: describe_number(out_of_range),
+            };
+            return Some((kind, Some(out_of_range)));
         }
     }
     schema
         .fields
         .iter()
-        .find(|(f, _, required)| *required && !fields.contains_key(*f))
-        .map(|(f, _, _)| LoadErrorKind::MissingField(f))
+        .find(|(f, _, required)| *required && members.get(f).is_none())
+        .map(|(f, _, _)| (LoadErrorKind::MissingField(f), None))
+}
+
+/// The number (a field or one coordinate of `pos`) that does not fit an f64, such as
+/// `1e999` or a 400-digit integer.
+fn number_out_of_range(v: &RawValue, ty: Ty) -> Option<&RawValue> {
+    let fits = |x: &RawValue| serde_json::from_str::<f64>(x.get()).is_ok();
+    match ty {
+        Ty::Num => (!fits(v)).then_some(v),
+        Ty::Pos => serde_json::from_str::<Vec<&RawValue>>(v.get())
+            .ok()?
+            .into_iter()
+            .find(|x| !fits(x)),
+        Ty::Str | Ty::List => None,
+    }
+}
+
+/// A number for a message: its text, shortened when it is very long.
+fn describe_number(raw: &RawValue) -> String {
+    let text = raw.get().trim();
+    if text.len() > 40 {
+        format!("a {}-character number ({}…)", text.len(), &text[..20])
+    } else {
+        format!("the number {text}")
+    }
 }
 
 fn keyword<T>(
@@ -322,6 +427,78 @@ fn keyword<T>(
             expected: expected(),
             found: s.to_owned(),
         }),
+    }
+}
+
+/// Which array an element is in, for contexts and for finding it again.
+#[derive(Clone, Copy)]
+enum Section {
+    Lanes,
+    Steps,
+    Flows,
+}
+
+impl Section {
+    fn key(self) -> &'static str {
+        match self {
+            Section::Lanes => "lanes",
+            Section::Steps => "steps",
+            Section::Flows => "flows",
+        }
+    }
+
+    fn schema(self) -> &'static Schema {
+        match self {
+            Section::Lanes => &LANE_SCHEMA,
+            Section::Steps => &STEP_SCHEMA,
+            Section::Flows => &FLOW_SCHEMA,
+        }
+    }
+}
+
+/// `steps[3] (id "x")`, `flows[0] ("a" → "b")` or, when the element's ids are unreadable,
+/// `steps[3]`.
+fn element_label(section: Section, n: usize, members: Option<&Entries<'_>>) -> String {
+    let at = format!("{}[{n}]", section.key());
+    let Some(m) = members else {
+        return at;
+    };
+    match section {
+        Section::Lanes | Section::Steps => match m.string("id") {
+            Some(id) => format!("{at} (id \"{id}\")"),
+            None => at,
+        },
+        Section::Flows => match (m.string("from"), m.string("to")) {
+            (Some(from), Some(to)) => format!("{at} (\"{from}\" → \"{to}\")"),
+            _ => at,
+        },
+    }
+}
+
+/// The field a model error is about, for the message.
+fn field_of(kind: &LoadErrorKind, from: &str) -> &'static str {
+    match kind {
+        LoadErrorKind::Invalid(MapError::UnknownLane(_) | MapError::MissingLane(_)) => {
+            ", field \"lane\""
+        }
+        LoadErrorKind::Invalid(
+            MapError::EmptyStepId
+            | MapError::DuplicateStep(_)
+            | MapError::EmptyLaneId
+            | MapError::DuplicateLane(_),
+        ) => ", field \"id\"",
+        LoadErrorKind::Invalid(MapError::InvalidPosition)
+        | LoadErrorKind::PositionOutOfRange { .. } => ", field \"pos\"",
+        LoadErrorKind::Invalid(MapError::UnknownStep(id)) if id.as_str() == from => {
+            ", field \"from\""
+        }
+        LoadErrorKind::Invalid(MapError::UnknownStep(_)) => ", field \"to\"",
+        LoadErrorKind::Invalid(
+            MapError::ProbabilityNotAllowed { .. }
+            | MapError::ProbabilityOutOfRange(_)
+            | MapError::ProbabilitySum { .. },
+        ) => ", field \"probability\"",
+        _ => "",
     }
 }
 
@@ -344,238 +521,308 @@ impl<'a> Loader<'a> {
         Some(line_col(self.text, self.offset_of(raw.get())))
     }
 
+    /// Where the top-level object starts: the place to point at for a missing field.
+    fn object_start(&self) -> Option<(usize, usize)> {
+        let offset = self.text.len() - self.text.trim_start().len();
+        Some(line_col(self.text, offset))
+    }
+
     /// Position of a serde error raised while parsing `raw`, in the whole file.
     fn position_in(&self, raw: &str, e: &serde_json::Error) -> Option<(usize, usize)> {
-        if e.line() == 0 {
-            return Some(line_col(self.text, self.offset_of(raw)));
-        }
         let (line0, col0) = line_col(self.text, self.offset_of(raw));
-        Some(if e.line() == 1 {
-            (line0, col0 + e.column().saturating_sub(1))
-        } else {
-            (line0 + e.line() - 1, e.column())
+        Some(match e.line() {
+            0 => (line0, col0),
+            1 => (line0, col0 + e.column().saturating_sub(1)),
+            l => (line0 + l - 1, e.column()),
         })
     }
 
-    /// Parses one element (lane, step, flow) into its typed form, or explains precisely why not.
-    fn element<T: Deserialize<'a>>(
-        &self,
-        raw: &'a RawValue,
-        schema: &Schema,
-        context: impl Fn() -> String,
-    ) -> Result<T, LoadError> {
-        serde_json::from_str(raw.get()).map_err(|e| {
-            let kind = diagnose(raw.get(), schema)
-                .unwrap_or_else(|| LoadErrorKind::Syntax(bare_message(&e)));
-            self.error(kind)
-                .at(self.position_in(raw.get(), &e))
-                .within(context())
-        })
-    }
-
+    /// The fast path: one typed parse of the whole file, then the model's checks. Only when
+    /// something is wrong is the file read again to say what and where.
     fn load(&self) -> Result<Map, LoadError> {
         // serde would read a struct from an array too; a map file is an object.
         if !self.text.trim_start().starts_with('{') {
-            let first_token = serde_json::from_str::<serde::de::IgnoredAny>(self.text);
-            return Err(match first_token {
-                Err(e) if e.classify() != serde_json::error::Category::Data => self
-                    .error(LoadErrorKind::Syntax(bare_message(&e)))
-                    .at(Some((e.line(), e.column()))),
-                _ => self.error(LoadErrorKind::NotAnObject).at(Some((1, 1))),
-            });
+            return Err(self.not_an_object());
         }
-        let header: Header = serde_json::from_str(self.text).map_err(|e| {
-            let kind = match e.classify() {
-                serde_json::error::Category::Data => LoadErrorKind::NotAnObject,
-                _ => LoadErrorKind::Syntax(bare_message(&e)),
-            };
-            self.error(kind).at(Some((e.line(), e.column())))
-        })?;
-        self.check_header(&header)?;
-        let file: RawFile = serde_json::from_str(self.text).map_err(|e| {
-            let kind = diagnose(self.text, &FILE_SCHEMA)
-                .unwrap_or_else(|| LoadErrorKind::Syntax(bare_message(&e)));
-            self.error(kind).at(Some((e.line(), e.column())))
-        })?;
-
-        let mut map = Map::new(file.name.unwrap_or_default());
-        map.description = file.description.unwrap_or_default();
-        for (n, raw) in file.lanes.unwrap_or_default().into_iter().enumerate() {
-            self.add_lane(&mut map, n, raw)?;
+        match serde_json::from_str::<TypedFile>(self.text) {
+            Ok(file) => {
+                self.check_header(Some(file.format), Some(file.version))?;
+                self.build(file)
+            }
+            Err(e) => Err(self.explain(&e)),
         }
-        let steps = file.steps.unwrap_or_default();
-        map.reserve(steps.len());
-        for (n, raw) in steps.into_iter().enumerate() {
-            self.add_step(&mut map, n, raw)?;
-        }
-        let flows = file.flows.unwrap_or_default();
-        for (n, raw) in flows.iter().enumerate() {
-            self.add_flow(&mut map, n, raw)?;
-        }
-        if let Err(err) = map.check_decisions() {
-            // Point at the decision step itself.
-            let context = match &err {
-                MapError::ProbabilitySum { step, .. } => format!("step \"{step}\""),
-                _ => "flows".into(),
-            };
-            return Err(self.error(err.into()).within(context));
-        }
-        Ok(map)
     }
 
-    fn check_header(&self, header: &Header) -> Result<(), LoadError> {
+    /// The failure path: finds the first problem in the file, in reading order (header
+    /// first, so a newer file says so rather than "unknown field"), with its line, column,
+    /// element, id and field.
+    fn explain(&self, typed_error: &serde_json::Error) -> LoadError {
+        let syntax = |e: &serde_json::Error| {
+            self.error(LoadErrorKind::Syntax(bare_message(e)))
+                .at(Some((e.line(), e.column())))
+        };
+        if !self.text.trim_start().starts_with('{') {
+            return self.not_an_object();
+        }
+        let members: Entries = match serde_json::from_str(self.text) {
+            Ok(m) => m,
+            Err(e) if e.classify() == serde_json::error::Category::Data => {
+                return self
+                    .error(LoadErrorKind::NotAnObject)
+                    .at(Some((e.line(), e.column())));
+            }
+            Err(e) => return syntax(&e),
+        };
+        if let Err(e) = self.check_header(members.get("format"), members.get("version")) {
+            return e;
+        }
+        if let Some((kind, at)) = diagnose(&members, &FILE_SCHEMA) {
+            let position = at.map_or_else(|| self.object_start(), |v| self.position_of(v));
+            return self.error(kind).at(position);
+        }
+        for section in [Section::Lanes, Section::Steps, Section::Flows] {
+            let Some(list) = members.get(section.key()) else {
+                continue;
+            };
+            let elements: Vec<&RawValue> = match serde_json::from_str(list.get()) {
+                Ok(v) => v,
+                Err(e) => {
+                    return self
+                        .error(LoadErrorKind::Syntax(bare_message(&e)))
+                        .at(self.position_in(list.get(), &e))
+                        .within(section.key());
+                }
+            };
+            for (n, raw) in elements.into_iter().enumerate() {
+                if let Some(e) = self.explain_element(section, n, raw) {
+                    return e;
+                }
+            }
+        }
+        // Every part is fine on its own; report what the typed parse said.
+        syntax(typed_error)
+    }
+
+    /// Why one element does not parse into its typed form, if it does not.
+    fn explain_element(&self, section: Section, n: usize, raw: &'a RawValue) -> Option<LoadError> {
+        let typed = match section {
+            Section::Lanes => serde_json::from_str::<RawLane>(raw.get()).map(|_| ()),
+            Section::Steps => serde_json::from_str::<RawStep>(raw.get()).map(|_| ()),
+            Section::Flows => serde_json::from_str::<RawFlow>(raw.get()).map(|_| ()),
+        };
+        let e = typed.err()?;
+        let Ok(members) = serde_json::from_str::<Entries>(raw.get()) else {
+            return Some(
+                self.error(LoadErrorKind::NotAnObjectElement {
+                    found: describe(raw),
+                })
+                .at(self.position_of(raw))
+                .within(element_label(section, n, None)),
+            );
+        };
+        let context = element_label(section, n, Some(&members));
+        Some(match diagnose(&members, section.schema()) {
+            Some((kind, at)) => self
+                .error(kind)
+                .at(at.map_or_else(|| self.position_of(raw), |v| self.position_of(v)))
+                .within(context),
+            None => self
+                .error(LoadErrorKind::Syntax(bare_message(&e)))
+                .at(self.position_in(raw.get(), &e))
+                .within(context),
+        })
+    }
+
+    /// The error for a file whose top level is not an object: a syntax error if it is not
+    /// JSON either.
+    fn not_an_object(&self) -> LoadError {
+        match serde_json::from_str::<serde::de::IgnoredAny>(self.text) {
+            Err(e) if e.classify() != serde_json::error::Category::Data => self
+                .error(LoadErrorKind::Syntax(bare_message(&e)))
+                .at(Some((e.line(), e.column()))),
+            _ => self.error(LoadErrorKind::NotAnObject).at(Some((1, 1))),
+        }
+    }
+
+    /// Element `n` of a section as a raw slice (failure path only: parses the file again).
+    fn find_element(&self, section: Section, n: usize) -> Option<&'a RawValue> {
+        let raw: RawSections<'a> = serde_json::from_str(self.text).ok()?;
+        let list = match section {
+            Section::Lanes => raw.lanes,
+            Section::Steps => raw.steps,
+            Section::Flows => raw.flows,
+        };
+        list?.get(n).copied()
+    }
+
+    fn check_header(
+        &self,
+        format: Option<&RawValue>,
+        version: Option<&RawValue>,
+    ) -> Result<(), LoadError> {
         let found = |raw: Option<&RawValue>| match raw {
             None => " (the field is missing)".to_owned(),
             Some(r) => format!(" (found {})", describe(r)),
         };
-        let format: Option<String> = header
-            .format
-            .and_then(|r| serde_json::from_str(r.get()).ok());
-        if format.as_deref() != Some(FORMAT_NAME) {
+        let name: Option<String> = format.and_then(|r| serde_json::from_str(r.get()).ok());
+        if name.as_deref() != Some(FORMAT_NAME) {
             return Err(self
                 .error(LoadErrorKind::NotAMap {
-                    found: found(header.format),
+                    found: found(format),
                 })
-                .at(header.format.and_then(|r| self.position_of(r))));
+                .at(format.map_or_else(|| self.object_start(), |r| self.position_of(r))));
         }
-        let version: Option<u64> = header
-            .version
-            .and_then(|r| serde_json::from_str(r.get()).ok());
-        match version {
+        let number: Option<u64> = version.and_then(|r| serde_json::from_str(r.get()).ok());
+        match number {
             Some(FORMAT_VERSION) => Ok(()),
             Some(v) if v > FORMAT_VERSION => Err(self
                 .error(LoadErrorKind::NewerVersion(v))
-                .at(header.version.and_then(|r| self.position_of(r)))),
+                .at(version.and_then(|r| self.position_of(r)))),
             _ => Err(self
                 .error(LoadErrorKind::BadVersion {
-                    found: found(header.version),
+                    found: found(version),
                 })
-                .at(header.version.and_then(|r| self.position_of(r)))),
+                .at(version.map_or_else(|| self.object_start(), |r| self.position_of(r)))),
         }
     }
 
-    fn add_lane(&self, map: &mut Map, n: usize, raw: &'a RawValue) -> Result<(), LoadError> {
-        let lane: RawLane = self.element(raw, &LANE_SCHEMA, || format!("lanes[{n}]"))?;
-        let context = || format!("lanes[{n}] (id \"{}\")", lane.id);
-        let name = lane.name.clone().unwrap_or_else(|| lane.id.clone());
-        map.add_lane(Lane {
-            id: LaneId::new(lane.id.clone()),
-            name,
-        })
-        .map_err(|e| {
-            self.error(e.into())
-                .at(self.position_of(raw))
-                .within(context())
-        })
+    /// An error about element `n` of a section whose typed form was read: the element is
+    /// found again in the file for its line, column and ids.
+    fn element_error(&self, section: Section, n: usize, kind: LoadErrorKind) -> LoadError {
+        let raw = self.find_element(section, n);
+        let members = raw.and_then(|r| serde_json::from_str::<Entries>(r.get()).ok());
+        let from = members
+            .as_ref()
+            .and_then(|m| m.string("from"))
+            .unwrap_or_default();
+        let field = field_of(&kind, &from);
+        let label = element_label(section, n, members.as_ref());
+        self.error(kind)
+            .at(raw.and_then(|r| self.position_of(r)))
+            .within(format!("{label}{field}"))
     }
 
-    fn add_step(&self, map: &mut Map, n: usize, raw: &'a RawValue) -> Result<(), LoadError> {
-        let s: RawStep = self.element(raw, &STEP_SCHEMA, || format!("steps[{n}]"))?;
-        let fail = |kind: LoadErrorKind| {
-            let field = match &kind {
-                LoadErrorKind::Invalid(MapError::UnknownLane(_) | MapError::MissingLane(_)) => {
-                    ", field \"lane\""
-                }
-                LoadErrorKind::Invalid(MapError::EmptyStepId | MapError::DuplicateStep(_)) => {
-                    ", field \"id\""
-                }
-                LoadErrorKind::Invalid(MapError::InvalidPosition) => ", field \"pos\"",
-                _ => "",
+    fn build(&self, file: TypedFile<'a>) -> Result<Map, LoadError> {
+        let mut map = MapBuilder::new(
+            file.name.unwrap_or_default(),
+            file.description.unwrap_or_default(),
+        );
+        let lanes = file.lanes.unwrap_or_default();
+        let steps = file.steps.unwrap_or_default();
+        let flows = file.flows.unwrap_or_default();
+        map.reserve(steps.len(), flows.len());
+        for (n, lane) in lanes.into_iter().enumerate() {
+            let name = lane.name.unwrap_or_else(|| lane.id.clone());
+            map.add_lane(Lane {
+                id: LaneId::new(lane.id),
+                name,
+            })
+            .map_err(|e| self.element_error(Section::Lanes, n, e.into()))?;
+        }
+        for (n, entry) in steps.into_iter().enumerate() {
+            let step = entry
+                .0
+                .map_err(|kind| self.element_error(Section::Steps, n, kind))?;
+            map.add_step(step)
+                .map_err(|e| self.element_error(Section::Steps, n, e.into()))?;
+        }
+        for (n, f) in flows.into_iter().enumerate() {
+            let fail = |kind: LoadErrorKind| self.element_error(Section::Flows, n, kind);
+            let kind = keyword(
+                "kind",
+                f.kind.as_deref(),
+                FlowKind::parse,
+                FlowKind::expected,
+                FlowKind::Work,
+            )
+            .map_err(fail)?;
+            let flow = Flow {
+                kind,
+                probability: f.probability,
+                label: f.label.unwrap_or_default(),
             };
-            self.error(kind)
-                .at(self.position_of(raw))
-                .within(format!("steps[{n}] (id \"{}\"){field}", s.id))
+            map.connect(&f.from, &f.to, flow)
+                .map_err(|e| fail(e.into()))?;
+        }
+        map.finish().map_err(|err| self.decision_error(err))
+    }
+
+    /// A failed decision check, pointed at the decision step itself.
+    fn decision_error(&self, err: MapError) -> LoadError {
+        let MapError::ProbabilitySum { step, .. } = &err else {
+            return self.error(err.into()).within("flows");
         };
+        let n = serde_json::from_str::<RawSections>(self.text)
+            .ok()
+            .and_then(|raw| raw.steps)
+            .and_then(|steps| {
+                steps.iter().position(|s| {
+                    serde_json::from_str::<Entries>(s.get())
+                        .is_ok_and(|m| m.string("id").as_deref() == Some(step.as_str()))
+                })
+            });
+        let context = match n {
+            Some(n) => format!("steps[{n}] (id \"{step}\")"),
+            None => format!("step \"{step}\""),
+        };
+        let position = n
+            .and_then(|n| self.find_element(Section::Steps, n))
+            .and_then(|r| self.position_of(r));
+        self.error(err.into()).at(position).within(context)
+    }
+}
+
+/// A step from its typed form, or the problem with one of its keywords or its position.
+fn step_from(s: RawStep<'_>) -> Result<Step, LoadErrorKind> {
+    let checked = (|| {
         let kind = keyword(
             "kind",
             Some(&s.kind),
             StepKind::parse,
             StepKind::expected,
             StepKind::Activity,
-        )
-        .map_err(fail)?;
+        )?;
         let touchpoint = keyword(
             "touchpoint",
             s.touchpoint.as_deref(),
             Touchpoint::parse,
             Touchpoint::expected,
             Touchpoint::default(),
-        )
-        .map_err(fail)?;
+        )?;
         let value = keyword(
             "value",
             s.value.as_deref(),
             Value::parse,
             Value::expected,
             Value::default(),
-        )
-        .map_err(fail)?;
+        )?;
         let pos = match s.pos {
             None => None,
             Some([x, y]) => {
-                let p = [x as f32, y as f32];
-                if !(p[0].is_finite() && p[1].is_finite()) {
-                    return Err(fail(MapError::InvalidPosition.into()));
+                // The editor keeps positions as f32; anything beyond its range would become
+                // infinite.
+                let limit = f64::from(f32::MAX);
+                if let Some(&bad) = [x, y].iter().find(|v| v.abs() > limit) {
+                    return Err(LoadErrorKind::PositionOutOfRange { found: bad });
                 }
-                Some(p)
+                Some([x as f32, y as f32])
             }
         };
-        let step = Step {
-            id: StepId::new(s.id.clone()),
-            name: s.name.clone().unwrap_or_default(),
-            lane: s.lane.clone().map(LaneId::new),
-            kind,
-            touchpoint,
-            work_mins: s.work_mins.unwrap_or(0.0),
-            wait_mins: s.wait_mins.unwrap_or(0.0),
-            value,
-            benefit: s.benefit.clone().unwrap_or_default(),
-            system: s.system.clone().unwrap_or_default(),
-            notes: s.notes.clone().unwrap_or_default(),
-            pos,
-        };
-        map.add_step(step).map_err(|e| fail(e.into()))?;
-        Ok(())
-    }
-
-    fn add_flow(&self, map: &mut Map, n: usize, raw: &'a RawValue) -> Result<(), LoadError> {
-        let f: RawFlow = self.element(raw, &FLOW_SCHEMA, || format!("flows[{n}]"))?;
-        let fail = |kind: LoadErrorKind| {
-            let field = match &kind {
-                LoadErrorKind::Invalid(MapError::UnknownStep(id)) if id.as_str() == f.from => {
-                    ", field \"from\""
-                }
-                LoadErrorKind::Invalid(MapError::UnknownStep(_)) => ", field \"to\"",
-                LoadErrorKind::Invalid(
-                    MapError::ProbabilityNotAllowed { .. }
-                    | MapError::ProbabilityOutOfRange(_)
-                    | MapError::ProbabilitySum { .. },
-                ) => ", field \"probability\"",
-                _ => "",
-            };
-            self.error(kind)
-                .at(self.position_of(raw))
-                .within(format!("flows[{n}] (\"{}\" → \"{}\"){field}", f.from, f.to))
-        };
-        let kind = keyword(
-            "kind",
-            f.kind.as_deref(),
-            FlowKind::parse,
-            FlowKind::expected,
-            FlowKind::Work,
-        )
-        .map_err(fail)?;
-        let flow = Flow {
-            kind,
-            probability: f.probability,
-            label: f.label.clone().unwrap_or_default(),
-        };
-        map.connect_unchecked_sum(
-            &StepId::new(f.from.clone()),
-            &StepId::new(f.to.clone()),
-            flow,
-        )
-        .map_err(|e| fail(e.into()))?;
-        Ok(())
-    }
+        Ok((kind, touchpoint, value, pos))
+    })();
+    let (kind, touchpoint, value, pos) = checked?;
+    Ok(Step {
+        id: StepId::new(s.id),
+        name: s.name.unwrap_or_default(),
+        lane: s.lane.map(LaneId::new),
+        kind,
+        touchpoint,
+        work_mins: s.work_mins.unwrap_or(0.0),
+        wait_mins: s.wait_mins.unwrap_or(0.0),
+        value,
+        benefit: s.benefit.unwrap_or_default(),
+        system: s.system.unwrap_or_default(),
+        notes: s.notes.unwrap_or_default(),
+        pos,
+    })
 }

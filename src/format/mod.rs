@@ -7,7 +7,10 @@ mod save;
 
 pub use error::{LoadError, LoadErrorKind};
 pub use load::{MAX_FILE_BYTES, STEP_FIELD_KEYS, load_bytes, load_file, load_str};
-pub use save::{SaveError, save_file, to_json_string, write_atomic};
+pub use save::{
+    SaveError, WriteOptions, save_file, save_file_with, to_json_string, write_atomic,
+    write_atomic_with,
+};
 
 /// The `format` value every map file carries.
 pub const FORMAT_NAME: &str = "valueflow-map";

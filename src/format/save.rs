@@ -149,36 +149,144 @@ pub fn to_json_string(map: &Map) -> Result<String, SaveError> {
 }
 
 /// Saves a map atomically: the file at `path` is either the old one or the complete new one.
+/// A read-only file is refused (see [`write_atomic`]).
 pub fn save_file(map: &Map, path: &Path) -> Result<(), SaveError> {
+    save_file_with(map, path, WriteOptions::default())
+}
+
+/// [`save_file`] with options (e.g. to replace a read-only file on request).
+pub fn save_file_with(map: &Map, path: &Path, options: WriteOptions) -> Result<(), SaveError> {
     let text = to_json_string(map)?;
-    write_atomic(path, text.as_bytes()).map_err(|source| SaveError::Io {
+    write_atomic_with(path, text.as_bytes(), options).map_err(|source| SaveError::Io {
         path: path.display().to_string(),
         source,
     })
 }
 
-/// Writes bytes atomically: a temporary file beside `path`, synced, then renamed over it, so
-/// the file is either the old one or the complete new one (also used by the interop exports).
+/// How [`write_atomic_with`] treats an existing file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions {
+    /// Replace a file that is read-only (its permissions are kept).
+    pub replace_read_only: bool,
+}
+
+/// The temporary files of a save: `.valueflow-save-XXXXXX.tmp` beside the target.
+const TEMP_PREFIX: &str = ".valueflow-save-";
+const TEMP_SUFFIX: &str = ".tmp";
+/// A temporary file this old was left by a save that was killed (a save takes seconds).
+const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+/// Symbolic links followed before giving up (as Linux's ELOOP limit).
+const MAX_SYMLINKS: usize = 40;
+
+/// Writes bytes atomically: a temporary file beside the target, synced, then renamed over it,
+/// so the file is either the old one or the complete new one (also used by the interop
+/// exports). A symbolic link is written through: its target is replaced and the link stays.
+/// A read-only file is refused, unless `replace_read_only`. Temporary files left by a killed
+/// save (older than ten minutes) are removed from the directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
+    write_atomic_with(path, bytes, WriteOptions::default())
+}
+
+/// [`write_atomic`] with options.
+pub fn write_atomic_with(path: &Path, bytes: &[u8], options: WriteOptions) -> std::io::Result<()> {
+    let target = resolve_symlinks(path)?;
+    let existing = match std::fs::metadata(&target) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    if let Some(m) = &existing {
+        if m.is_dir() {
+            return Err(std::io::Error::other("it is a directory"));
+        }
+        if is_read_only(m) && !options.replace_read_only {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the file is read-only, so it was left unchanged",
+            ));
+        }
+    }
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    remove_stale_temporaries(dir);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".valueflow-save-")
-        .suffix(".tmp")
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     // The temporary file is private (0600); give the saved file the old file's permissions,
     // or ordinary ones (0644) for a new file.
-    let permissions = match std::fs::metadata(path) {
-        Ok(m) => m.permissions(),
-        Err(_) => default_permissions(tmp.as_file())?,
+    let permissions = match &existing {
+        Some(m) => m.permissions(),
+        None => default_permissions(tmp.as_file())?,
     };
-    tmp.as_file().set_permissions(permissions)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    tmp.as_file().set_permissions(permissions)?;
+    tmp.persist(&target).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// The file a path finally names, following symbolic links (also dangling ones, so that
+/// saving through a link creates its target instead of replacing the link).
+fn resolve_symlinks(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    let mut target = path.to_path_buf();
+    for _ in 0..MAX_SYMLINKS {
+        match std::fs::symlink_metadata(&target) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&target)?;
+                target = match target.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(target),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
+#[cfg(unix)]
+fn is_read_only(m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    // The owner's write bit: what `chmod a-w` / `chmod u-w` clears. (Root could write
+    // anyway; the user asked for the file not to change.)
+    m.permissions().mode() & 0o200 == 0
+}
+
+#[cfg(not(unix))]
+fn is_read_only(m: &std::fs::Metadata) -> bool {
+    m.permissions().readonly()
+}
+
+/// Removes `.valueflow-save-*.tmp` files older than `STALE_TEMP_AGE` from `dir`. Younger ones
+/// may belong to a save in progress and are left alone; failures are ignored (they only
+/// leave litter, as before).
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        if !(name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age > STALE_TEMP_AGE);
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[cfg(unix)]

@@ -112,15 +112,17 @@ fn unknown_fields_are_named() {
         matches!(&*e.kind, LoadErrorKind::UnknownField { field, .. } if field == "wiat_mins"),
         "{e}"
     );
-    assert_eq!(e.context.as_deref(), Some("steps[0]"));
+    assert_eq!(e.context.as_deref(), Some("steps[0] (id \"s\")"));
     let e = err(&with(TWO, r#"{"from":"s","to":"d","weight":2}"#));
     assert!(
-        e.to_string().contains("flows[0]: unknown field \"weight\""),
+        e.to_string()
+            .contains("flows[0] (\"s\" → \"d\"): unknown field \"weight\""),
         "{e}"
     );
     let e = err(r#"{"format":"valueflow-map","version":1,"lanes":[{"id":"a","colour":"red"}]}"#);
     assert!(
-        e.to_string().contains("lanes[0]: unknown field \"colour\""),
+        e.to_string()
+            .contains("lanes[0] (id \"a\"): unknown field \"colour\""),
         "{e}"
     );
 }
@@ -356,7 +358,9 @@ fn probabilities_are_checked() {
         ),
         "{e}"
     );
-    assert!(e.to_string().contains("step \"d\""), "{e}");
+    // Pointed at the decision step itself.
+    assert_eq!(e.context.as_deref(), Some("steps[1] (id \"d\")"));
+    assert_eq!(e.position, Some((2, 58)));
     // Explicit ones over 1 even with an unspecified one left.
     let e = err(&with(
         TWO,
@@ -461,26 +465,40 @@ fn saved_text_is_stable_and_diff_friendly() {
       "value": "unassessed",
       "benefit": "",
       "system": "",
+      "notes": ""
+    },
+    {
+      "id": "a",
+      "name": "A",
+      "lane": "l",
+      "kind": "end",
+      "touchpoint": "internal",
+      "work_mins": 0,
+      "wait_mins": 0,
+      "value": "unassessed",
+      "benefit": "",
+      "system": "",
       "notes": "",
       "pos": [
         120.1,
         40
       ]
-    },
+    }
+  ],
+  "flows": [
+    {
+      "from": "b",
+      "to": "a",
+      "kind": "work",
+      "label": "go"
+    }
+  ]
+}
 "#;
-    // Steps stay in map order (b before a), keys in the fixed order.
-    assert!(text.starts_with(
-        &expected.replace(
-            "\"pos\": [\n        120.1,\n        40\n      ]\n    },\n",
-            ""
-        )[..200]
-    ));
-    assert!(
-        text.contains("\"pos\": [\n        120.1,\n        40\n      ]"),
-        "{text}"
-    );
-    assert!(text.find("\"id\": \"b\"") < text.find("\"id\": \"a\""));
-    assert!(text.ends_with("}\n"));
+    // The whole text: steps in map order (b before a), keys in the fixed order, whole
+    // numbers without a fraction, the f32 position by its shortest text, no probability on
+    // a flow without one, a trailing newline.
+    assert_eq!(text, expected);
     assert_eq!(load_str("t", &text).unwrap(), m);
     assert_eq!(
         to_json_string(&load_str("t", &text).unwrap()).unwrap(),
@@ -533,6 +551,432 @@ fn load_file_errors_name_the_file() {
             .starts_with("/definitely/not/here.vfmap.json: cannot read the file"),
         "{e}"
     );
+}
+
+/// The hostile reproducers (tests/fixtures/hostile, see its COMMANDS.md) for this reader.
+fn hostile(name: &str) -> &'static str {
+    match name {
+        "duplicate-top-level-key" => {
+            include_str!("../../tests/fixtures/hostile/duplicate-top-level-key.vfmap.json")
+        }
+        "pos-1e39" => {
+            include_str!("../../tests/fixtures/hostile/pos-1e39-finite-rejected.vfmap.json")
+        }
+        "prob-sum" => {
+            include_str!("../../tests/fixtures/hostile/prob-sum-message-rounding.vfmap.json")
+        }
+        "escapes-in-error" => {
+            include_str!("../../tests/fixtures/hostile/terminal-escapes-in-error.vfmap.json")
+        }
+        "escapes-in-names" => {
+            include_str!("../../tests/fixtures/hostile/terminal-escapes-in-names.vfmap.json")
+        }
+        "multiline" => include_str!("../../tests/fixtures/hostile/map-multiline-error.vfmap.json"),
+        _ => panic!("no fixture {name}"),
+    }
+}
+
+const HOSTILE_SEEDS: [&str; 6] = [
+    "duplicate-top-level-key",
+    "pos-1e39",
+    "prob-sum",
+    "escapes-in-error",
+    "escapes-in-names",
+    "multiline",
+];
+
+/// The shape of gen-wide.py: one step `d` with `n` work flows to ends `t0..`.
+fn wide(decision: bool, n: usize) -> String {
+    let mut text = String::from(r#"{"format":"valueflow-map","version":1,"steps":["#);
+    text.push_str(if decision {
+        r#"{"id":"d","kind":"decision"}"#
+    } else {
+        r#"{"id":"d","kind":"start"}"#
+    });
+    for i in 0..n {
+        text.push_str(&format!(r#",{{"id":"t{i}","kind":"end"}}"#));
+    }
+    text.push_str(r#"],"flows":["#);
+    let p = 1.0 / n as f64;
+    for i in 0..n {
+        if i > 0 {
+            text.push(',');
+        }
+        if decision {
+            text.push_str(&format!(r#"{{"from":"d","to":"t{i}","probability":{p}}}"#));
+        } else {
+            text.push_str(&format!(r#"{{"from":"d","to":"t{i}"}}"#));
+        }
+    }
+    text.push_str("]}");
+    text
+}
+
+#[test]
+fn a_decision_with_100k_branches_loads() {
+    // Loading used to check each new flow against every earlier branch of its decision
+    // (22.7 s for this map in a release build); the builder's hash indexes make it linear.
+    let n = 100_000;
+    let m = load_str("wide", &wide(true, n)).unwrap();
+    assert_eq!(m.step_count(), n + 1);
+    assert_eq!(m.flow_count(), n);
+    let d = m.index_of(&"d".into()).unwrap();
+    let ps = m.branch_probabilities(d);
+    assert_eq!(ps.len(), n);
+    assert!((ps.iter().map(|(_, p)| p).sum::<f64>() - 1.0).abs() < 1e-6);
+    let m = load_str("fan", &wide(false, n)).unwrap();
+    assert_eq!(m.outgoing_work(m.index_of(&"d".into()).unwrap()).count(), n);
+    // The last branch is still checked against the others: a duplicate is refused.
+    let mut dup = wide(false, 1000);
+    dup.truncate(dup.len() - 2);
+    dup.push_str(r#",{"from":"d","to":"t0"}]}"#);
+    let e = err(&dup);
+    assert!(
+        matches!(
+            &*e.kind,
+            LoadErrorKind::Invalid(MapError::DuplicateFlow { .. })
+        ),
+        "{e}"
+    );
+    assert_eq!(e.context.as_deref(), Some("flows[1000] (\"d\" → \"t0\")"));
+}
+
+#[test]
+fn many_lanes_load() {
+    let n = 50_000;
+    let lanes: Vec<String> = (0..n).map(|i| format!(r#"{{"id":"l{i}"}}"#)).collect();
+    let steps: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"id":"s{i}","lane":"l{i}","kind":"activity"}}"#))
+        .collect();
+    let text = format!(
+        r#"{{"format":"valueflow-map","version":1,"lanes":[{}],"steps":[{}]}}"#,
+        lanes.join(","),
+        steps.join(",")
+    );
+    let m = load_str("lanes", &text).unwrap();
+    assert_eq!(m.lanes().len(), n);
+    assert_eq!(
+        m.step(&"s49999".into()).unwrap().lane,
+        Some("l49999".into())
+    );
+}
+
+#[test]
+fn a_duplicate_key_is_named() {
+    let e = err(hostile("duplicate-top-level-key"));
+    assert_eq!(*e.kind, LoadErrorKind::DuplicateField("version".into()));
+    assert_eq!(e.position, Some((1, 49)));
+    assert!(
+        e.to_string()
+            .contains("field \"version\" appears more than once"),
+        "{e}"
+    );
+    let e = err(&with(
+        r#"{"id":"s","lane":"a","kind":"start","kind":"end"}"#,
+        "",
+    ));
+    assert_eq!(*e.kind, LoadErrorKind::DuplicateField("kind".into()));
+    assert_eq!(e.context.as_deref(), Some("steps[0] (id \"s\")"));
+}
+
+#[test]
+fn positions_beyond_the_canvas_range_say_so() {
+    let e = err(hostile("pos-1e39"));
+    assert_eq!(*e.kind, LoadErrorKind::PositionOutOfRange { found: 1e39 });
+    assert_eq!(
+        e.context.as_deref(),
+        Some("steps[0] (id \"a\"), field \"pos\"")
+    );
+    let text = e.to_string();
+    assert!(text.contains("between -3.4e38 and 3.4e38"), "{text}");
+    assert!(!text.contains("finite"), "{text}");
+    // The largest f32 itself is fine.
+    let max = format!(
+        r#"{{"format":"valueflow-map","version":1,"steps":[{{"id":"a","kind":"start","pos":[{},0]}}]}}"#,
+        f64::from(f32::MAX)
+    );
+    assert_eq!(
+        load_str("t", &max).unwrap().steps().next().unwrap().pos,
+        Some([f32::MAX, 0.0])
+    );
+}
+
+#[test]
+fn a_probability_sum_just_outside_the_tolerance_is_shown_unrounded() {
+    let e = err(hostile("prob-sum"));
+    let text = e.to_string();
+    assert!(text.contains("sum to 0.9999989;"), "{text}");
+    assert!(text.contains("within 0.000001"), "{text}");
+    // 0.499999 is within the tolerance and accepted.
+    assert!(load_str("t", &hostile("prob-sum").replace("0.4999989", "0.499999")).is_ok());
+}
+
+#[test]
+fn numbers_out_of_range_name_the_step_and_field() {
+    let steps = r#"{"id":"s","lane":"a","kind":"start"},{"id":"b","lane":"a","kind":"end"},{"id":"c","lane":"a","kind":"end"}"#;
+    let e = err(&with(
+        &format!(r#"{steps},{{"id":"big","lane":"a","kind":"end","work_mins":1e999}}"#),
+        "",
+    ));
+    assert_eq!(
+        *e.kind,
+        LoadErrorKind::NumberOutOfRange {
+            field: "work_mins".into(),
+            found: "the number 1e999".into()
+        }
+    );
+    assert_eq!(e.context.as_deref(), Some("steps[3] (id \"big\")"));
+    assert!(e.position.is_some());
+    let digits = "9".repeat(401);
+    let e = err(&with(
+        &format!(r#"{steps},{{"id":"big","lane":"a","kind":"end","wait_mins":{digits}}}"#),
+        "",
+    ));
+    assert!(
+        matches!(&*e.kind, LoadErrorKind::NumberOutOfRange { field, found }
+            if field == "wait_mins" && found.starts_with("a 401-character number")),
+        "{e}"
+    );
+    let e = err(&with(TWO, r#"{"from":"d","to":"x","probability":-1e400}"#));
+    assert!(
+        matches!(&*e.kind, LoadErrorKind::NumberOutOfRange { field, .. } if field == "probability"),
+        "{e}"
+    );
+    assert_eq!(e.context.as_deref(), Some("flows[0] (\"d\" → \"x\")"));
+    let e = err(&with(
+        r#"{"id":"s","lane":"a","kind":"start","pos":[0,1e999]}"#,
+        "",
+    ));
+    assert!(
+        matches!(&*e.kind, LoadErrorKind::NumberOutOfRange { field, .. } if field == "pos"),
+        "{e}"
+    );
+}
+
+#[test]
+fn errors_are_one_line_without_control_characters() {
+    for name in ["escapes-in-error", "multiline"] {
+        let text = err(hostile(name)).to_string();
+        assert!(!text.chars().any(crate::text::is_unsafe_char), "{text:?}");
+    }
+    let text = err(hostile("escapes-in-error")).to_string();
+    assert!(
+        text.contains("found \"bogus\\u{1b}]0;pwned\\u{7}\""),
+        "{text}"
+    );
+    let text = err(hostile("multiline")).to_string();
+    assert!(
+        text.contains("no lane with id \"x\\nerror: forged"),
+        "{text}"
+    );
+    // A model error's own message escapes too (the editor shows it).
+    let dup = MapError::DuplicateStep("a\u{1b}[2Jb".into()).to_string();
+    assert_eq!(dup, "duplicate step id \"a\\u{1b}[2Jb\"");
+}
+
+#[test]
+fn saving_writes_through_a_symbolic_link() {
+    #[cfg(unix)]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.vfmap.json");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("link.vfmap.json");
+        std::os::unix::fs::symlink("real.vfmap.json", &link).unwrap();
+        let m = Map::new("through the link");
+        save_file(&m, &link).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(load_file(&real).unwrap(), m);
+        // A dangling link: its target is created.
+        let dangling = dir.path().join("dangling.vfmap.json");
+        std::os::unix::fs::symlink("new.vfmap.json", &dangling).unwrap();
+        save_file(&m, &dangling).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(load_file(&dir.path().join("new.vfmap.json")).unwrap(), m);
+    }
+}
+
+#[test]
+fn a_read_only_file_is_refused_unless_forced() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ro.vfmap.json");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let m = Map::new("new");
+        let e = save_file(&m, &path).unwrap_err();
+        assert!(e.to_string().contains("read-only"), "{e}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        save_file_with(
+            &m,
+            &path,
+            WriteOptions {
+                replace_read_only: true,
+            },
+        )
+        .unwrap();
+        assert_eq!(load_file(&path).unwrap(), m);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o444
+        );
+    }
+}
+
+#[test]
+fn stale_temporary_files_are_cleaned_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let stale = dir.path().join(".valueflow-save-killed.tmp");
+    let fresh = dir.path().join(".valueflow-save-running.tmp");
+    let other = dir.path().join("notes.tmp");
+    for p in [&stale, &fresh, &other] {
+        std::fs::write(p, "partial").unwrap();
+    }
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for p in [&stale, &other] {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+    }
+    save_file(&Map::new("m"), &dir.path().join("m.vfmap.json")).unwrap();
+    assert!(!stale.exists());
+    // A young one may belong to a save in progress; other files are not ours.
+    assert!(fresh.exists());
+    assert!(other.exists());
+}
+
+/// A bounded fuzz run of the map reader: mutations of valid maps and of the hostile seeds.
+/// More cases: `PROPTEST_CASES=100000 cargo test --lib format::tests::fuzz`.
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn seeds() -> Vec<String> {
+        let mut seeds: Vec<String> = HOSTILE_SEEDS
+            .iter()
+            .map(|n| hostile(n).to_owned())
+            .collect();
+        seeds.push(with(TWO, r#"{"from":"s","to":"d"},{"from":"d","to":"x","probability":0.5},{"from":"d","to":"y"}"#));
+        seeds.push(include_str!("../../tests/fixtures/spec/example-rework.vfmap.json").to_owned());
+        seeds.push(wide(true, 5));
+        seeds
+    }
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        Flip(usize, u8),
+        Insert(usize, Vec<u8>),
+        Delete(usize, usize),
+        Truncate(usize),
+        Duplicate(usize, usize),
+    }
+
+    /// Tokens that reach interesting paths: numbers out of range, escapes, nesting, keys.
+    const TOKENS: [&str; 14] = [
+        "1e999",
+        "-0",
+        "null",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "\"",
+        "\\u001b",
+        "\\n",
+        "\"id\":",
+        "\"probability\":0.5",
+        "99999999999999999999999999999999999999999",
+    ];
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        prop_oneof![
+            (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
+            (any::<usize>(), 0..TOKENS.len())
+                .prop_map(|(i, t)| Mutation::Insert(i, TOKENS[t].as_bytes().to_vec())),
+            (any::<usize>(), proptest::collection::vec(any::<u8>(), 1..4))
+                .prop_map(|(i, b)| Mutation::Insert(i, b)),
+            (any::<usize>(), 1usize..20).prop_map(|(i, n)| Mutation::Delete(i, n)),
+            any::<usize>().prop_map(Mutation::Truncate),
+            (any::<usize>(), 1usize..40).prop_map(|(i, n)| Mutation::Duplicate(i, n)),
+        ]
+    }
+
+    fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
+        let len = bytes.len().max(1);
+        match m {
+            Mutation::Flip(i, b) => {
+                if !bytes.is_empty() {
+                    let at = i % bytes.len();
+                    bytes[at] ^= b | 1;
+                }
+            }
+            Mutation::Insert(i, ins) => {
+                let at = i % len;
+                let at = at.min(bytes.len());
+                bytes.splice(at..at, ins.iter().copied());
+            }
+            Mutation::Delete(i, n) => {
+                let at = (i % len).min(bytes.len());
+                let end = (at + n).min(bytes.len());
+                bytes.drain(at..end);
+            }
+            Mutation::Truncate(i) => bytes.truncate(i % len),
+            Mutation::Duplicate(i, n) => {
+                let at = (i % len).min(bytes.len());
+                let end = (at + n).min(bytes.len());
+                let copy = bytes[at..end].to_vec();
+                bytes.splice(end..end, copy);
+            }
+        }
+    }
+
+    proptest! {
+        // PROPTEST_CASES overrides this (the env var wins over the default config only
+        // when the config does not set cases, so it is read here).
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(3000)
+        ))]
+        #[test]
+        fn mutated_maps_never_panic_and_errors_are_one_located_line(
+            seed in 0usize..9,
+            mutations in proptest::collection::vec(mutation(), 1..6),
+        ) {
+            let seeds = seeds();
+            let mut bytes = seeds[seed % seeds.len()].clone().into_bytes();
+            for m in &mutations {
+                apply(&mut bytes, m);
+            }
+            if let Err(e) = load_bytes("fuzz.vfmap.json", &bytes) {
+                let text = e.to_string();
+                prop_assert!(!text.chars().any(crate::text::is_unsafe_char), "{:?}", text);
+                prop_assert!(text.starts_with("fuzz.vfmap.json"), "{}", text);
+                if !matches!(*e.kind, LoadErrorKind::Empty) {
+                    prop_assert!(
+                        e.position.is_some(),
+                        "no position: {} for {:?}",
+                        text,
+                        String::from_utf8_lossy(&bytes)
+                    );
+                }
+            }
+        }
+    }
 }
 
 mod round_trip {

@@ -11,52 +11,63 @@ pub enum MapError {
     EmptyStepId,
     #[error("lane id must not be empty")]
     EmptyLaneId,
-    #[error("duplicate step id \"{0}\"")]
+    #[error("duplicate step id \"{}\"", esc(.0.as_str()))]
     DuplicateStep(StepId),
-    #[error("duplicate lane id \"{0}\"")]
+    #[error("duplicate lane id \"{}\"", esc(.0.as_str()))]
     DuplicateLane(LaneId),
-    #[error("no step with id \"{0}\"")]
+    #[error("no step with id \"{}\"", esc(.0.as_str()))]
     UnknownStep(StepId),
-    #[error("no lane with id \"{0}\"")]
+    #[error("no lane with id \"{}\"", esc(.0.as_str()))]
     UnknownLane(LaneId),
-    #[error("step \"{0}\" needs a lane because the map has lanes")]
+    #[error("step \"{}\" needs a lane because the map has lanes", esc(.0.as_str()))]
     MissingLane(StepId),
     #[error("{field} must be a finite number >= 0 (got {value})")]
     InvalidTime { field: &'static str, value: f64 },
     #[error("pos must be two finite numbers")]
     InvalidPosition,
-    #[error("the {kind} flow from \"{from}\" to \"{to}\" already exists")]
+    #[error("the {kind} flow from \"{}\" to \"{}\" already exists", esc(from.as_str()), esc(to.as_str()))]
     DuplicateFlow {
         from: StepId,
         to: StepId,
         kind: FlowKind,
     },
-    #[error("no {kind} flow from \"{from}\" to \"{to}\"")]
+    #[error("no {kind} flow from \"{}\" to \"{}\"", esc(from.as_str()), esc(to.as_str()))]
     UnknownFlow {
         from: StepId,
         to: StepId,
         kind: FlowKind,
     },
     #[error(
-        "probability is only allowed on work flows leaving a decision, but \"{from}\" is {what}"
+        "probability is only allowed on work flows leaving a decision, but \"{}\" is {what}",
+        esc(from.as_str())
     )]
     ProbabilityNotAllowed { from: StepId, what: String },
     #[error("probability must be between 0 and 1 (got {0})")]
     ProbabilityOutOfRange(f64),
     #[error(
-        "the probabilities of decision \"{step}\"'s work flows sum to {}; they must sum to 1 (leave some out to share the remainder)",
-        round6(*.sum)
+        "the probabilities of decision \"{}\"'s work flows sum to {}; they must sum to 1 within {} (leave some out to share the remainder)",
+        esc(step.as_str()),
+        round12(*.sum),
+        PROBABILITY_TOLERANCE
     )]
     ProbabilitySum { step: StepId, sum: f64 },
     #[error(
-        "lane \"{lane}\" still holds {steps} step(s); say which lane they move to before removing it"
+        "lane \"{}\" still holds {steps} step(s); say which lane they move to before removing it",
+        esc(lane.as_str())
     )]
     LaneNotEmpty { lane: LaneId, steps: usize },
 }
 
-/// Rounds for messages, so 0.7 + 0.2 reads as 0.9, not 0.8999999999999999.
-fn round6(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
+/// Rounds for messages, so 0.7 + 0.2 reads as 0.9, not 0.8999999999999999, while a sum
+/// that misses 1 by a little more than the tolerance (0.9999989) is shown as it is: 12
+/// decimals are far finer than the tolerance and far coarser than summation error.
+fn round12(v: f64) -> f64 {
+    (v * 1e12).round() / 1e12
+}
+
+/// Ids and names in messages are untrusted: control characters become visible escapes.
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::text::escape_control(s)
 }
 
 /// One field of a step, with its new (or, when returned, old) value.
@@ -91,7 +102,7 @@ pub fn check_time(field: &'static str, value: f64) -> Result<(), MapError> {
     }
 }
 
-fn check_pos(pos: Option<[f32; 2]>) -> Result<(), MapError> {
+pub(super) fn check_pos(pos: Option<[f32; 2]>) -> Result<(), MapError> {
     match pos {
         Some([x, y]) if !(x.is_finite() && y.is_finite()) => Err(MapError::InvalidPosition),
         _ => Ok(()),
@@ -435,7 +446,11 @@ impl Map {
         Ok(e)
     }
 
-    fn check_probability_allowed(&self, from: NodeIndex, kind: FlowKind) -> Result<(), MapError> {
+    pub(super) fn check_probability_allowed(
+        &self,
+        from: NodeIndex,
+        kind: FlowKind,
+    ) -> Result<(), MapError> {
         let step = &self.graph[from];
         if kind != FlowKind::Work {
             return Err(MapError::ProbabilityNotAllowed {

@@ -2,10 +2,12 @@
 //! Every edit goes through a method here that keeps the map valid (see `MapError`).
 //! No egui and no I/O: the GUI, the CLI and the file format are clients of this module.
 
+mod build;
 mod edit;
 mod rules;
 mod types;
 
+pub use build::MapBuilder;
 pub use edit::{FlowField, MapError, RemovedStep, StepField, check_time};
 pub use rules::{DecisionShares, Fragment, LaneField, MapField};
 pub(crate) use types::keyword_enum;

@@ -23,6 +23,14 @@ macro_rules! string_id {
             }
         }
 
+        // Lookups by `&str` (no allocation): the derived Hash of a one-field struct is the
+        // field's, so it agrees with `str`'s.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
                 Self(s.to_owned())

@@ -115,9 +115,8 @@ struct JsonFinding<'a> {
     question: Option<&'static str>,
 }
 
-/// The stable JSON report: `{"map", "metrics", "findings": [...]}` (see the README).
-pub fn json(map: &Map, a: &Analysis) -> String {
-    let report = JsonReport {
+fn json_report<'a>(map: &'a Map, a: &'a Analysis) -> JsonReport<'a> {
+    JsonReport {
         map: &map.name,
         metrics: &a.metrics,
         findings: a
@@ -133,11 +132,24 @@ pub fn json(map: &Map, a: &Analysis) -> String {
                 question: f.question,
             })
             .collect(),
-    };
-    let mut s =
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+    }
+}
+
+/// Writes the stable JSON report (`{"map", "metrics", "findings": [...]}`, see the README),
+/// pretty-printed with a trailing newline. Pass a buffered writer: serde writes in small
+/// pieces. The error is the writer's (or, in theory, an encoding error).
+pub fn write_json(w: &mut dyn std::io::Write, map: &Map, a: &Analysis) -> serde_json::Result<()> {
+    let mut w = w;
+    serde_json::to_writer_pretty(&mut w, &json_report(map, a))?;
+    w.write_all(b"\n").map_err(serde_json::Error::io)
+}
+
+/// The stable JSON report as a string (see [`write_json`]).
+pub fn json(map: &Map, a: &Analysis) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    write_json(&mut out, map, a)?;
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out).map_err(|e| serde_json::Error::io(std::io::Error::other(e)))
 }
 
 /// Escapes text for a Markdown table cell (control characters made visible first).
