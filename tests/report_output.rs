@@ -1,5 +1,9 @@
 //! The report renderers on hostile maps: control characters in names never reach the output
 //! raw, formula-like CSV cells are guarded, and extreme times never print NaN or infinity.
+#![allow(
+    clippy::expect_used,
+    reason = "a failed expect is a clear test failure"
+)]
 
 use valueflow::analysis::analyze;
 use valueflow::format::load_str;
