@@ -28,6 +28,8 @@ pub enum LoadErrorKind {
     Empty,
     #[error("the file is {size} bytes; maps larger than {limit} bytes are refused")]
     TooLarge { size: u64, limit: u64 },
+    #[error("a map may have at most {} lanes", crate::model::MAX_STEPS)]
+    TooManyLanes,
     #[error("the file is not valid UTF-8 text")]
     NotUtf8,
     #[error("not valid JSON: {0}")]

@@ -4,8 +4,8 @@
 use super::error::{LoadError, LoadErrorKind};
 use super::{FORMAT_NAME, FORMAT_VERSION};
 use crate::model::{
-    Flow, FlowKind, Lane, LaneId, Map, MapBuilder, MapError, Step, StepId, StepKind, Touchpoint,
-    Value,
+    Flow, FlowKind, Lane, LaneId, MAX_FLOWS, MAX_STEPS, Map, MapBuilder, MapError, Step, StepId,
+    StepKind, Touchpoint, Value,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -112,11 +112,43 @@ struct TypedFile<'a> {
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
-    lanes: Option<Vec<RawLane>>,
+    lanes: Option<Bounded<RawLane, MAX_STEPS>>,
     #[serde(default)]
-    steps: Option<Vec<StepEntry>>,
+    steps: Option<Bounded<StepEntry, MAX_STEPS>>,
     #[serde(borrow, default)]
-    flows: Option<Vec<RawFlow<'a>>>,
+    flows: Option<Bounded<RawFlow<'a>, MAX_FLOWS>>,
+}
+
+/// A JSON array refused as soon as it has more than `LIMIT` elements, before the memory
+/// for the rest is taken (the failure path then names the section and the limit).
+pub(super) struct Bounded<T, const LIMIT: usize>(pub(super) Vec<T>);
+
+impl<'de, T: Deserialize<'de>, const LIMIT: usize> Deserialize<'de> for Bounded<T, LIMIT> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Elements<T, const LIMIT: usize>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>, const LIMIT: usize> serde::de::Visitor<'de> for Elements<T, LIMIT> {
+            type Value = Bounded<T, LIMIT>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "a list of at most {LIMIT} elements")
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: S,
+            ) -> Result<Self::Value, S::Error> {
+                let mut elements = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(element) = seq.next_element()? {
+                    if elements.len() == LIMIT {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "more than {LIMIT} elements"
+                        )));
+                    }
+                    elements.push(element);
+                }
+                Ok(Bounded(elements))
+            }
+        }
+        d.deserialize_seq(Elements(std::marker::PhantomData))
+    }
 }
 
 /// A step converted as soon as it is parsed, so that the whole file is never held as the
@@ -593,6 +625,17 @@ impl<'a> Loader<'a> {
                         .within(section.key());
                 }
             };
+            let (limit, too_many) = match section {
+                Section::Lanes => (MAX_STEPS, LoadErrorKind::TooManyLanes),
+                Section::Steps => (MAX_STEPS, LoadErrorKind::Invalid(MapError::TooManySteps)),
+                Section::Flows => (MAX_FLOWS, LoadErrorKind::Invalid(MapError::TooManyFlows)),
+            };
+            if let Some(extra) = elements.get(limit) {
+                return self
+                    .error(too_many)
+                    .at(self.position_of(extra))
+                    .within(section.key());
+            }
             for (n, raw) in elements.into_iter().enumerate() {
                 if let Some(e) = self.explain_element(section, n, raw) {
                     return e;
@@ -707,9 +750,9 @@ impl<'a> Loader<'a> {
             file.name.unwrap_or_default(),
             file.description.unwrap_or_default(),
         );
-        let lanes = file.lanes.unwrap_or_default();
-        let steps = file.steps.unwrap_or_default();
-        let flows = file.flows.unwrap_or_default();
+        let lanes = file.lanes.map(|b| b.0).unwrap_or_default();
+        let steps = file.steps.map(|b| b.0).unwrap_or_default();
+        let flows = file.flows.map(|b| b.0).unwrap_or_default();
         map.reserve(steps.len(), flows.len());
         for (n, lane) in lanes.into_iter().enumerate() {
             let name = lane.name.unwrap_or_else(|| lane.id.clone());

@@ -860,6 +860,41 @@ fn stale_temporary_files_are_cleaned_up() {
     assert!(other.exists());
 }
 
+#[test]
+fn a_list_is_refused_as_soon_as_it_passes_its_limit() {
+    type Three = super::load::Bounded<u32, 3>;
+    let ok: Three = serde_json::from_str("[1, 2, 3]").unwrap();
+    assert_eq!(ok.0, vec![1, 2, 3]);
+    let err = serde_json::from_str::<Three>("[1, 2, 3, 4, 5]")
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("more than 3 elements"), "{err}");
+}
+
+#[test]
+fn a_map_with_more_steps_than_the_limit_is_refused_by_name() {
+    // One step past MAX_STEPS: refused with the limit and the position of the first extra
+    // step, not an out-of-memory abort later in the analysis.
+    let mut text = String::from(r#"{"format":"valueflow-map","version":1,"steps":["#);
+    for i in 0..=MAX_STEPS {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!("{{\"id\":\"s{i}\",\"kind\":\"end\"}}"));
+    }
+    text.push_str("]}");
+    let err = load_str("big.vfmap.json", &text).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("at most {MAX_STEPS} steps")) && message.contains("steps"),
+        "{message}"
+    );
+    assert_eq!(err.position.map(|p| p.0), Some(1));
+    let column = err.position.map_or(0, |p| p.1);
+    let extra = text.find(&format!("\"s{MAX_STEPS}\"")).unwrap();
+    assert!(column > 0 && column <= extra, "{column} vs {extra}");
+}
+
 /// A bounded fuzz run of the map reader: mutations of valid maps and of the hostile seeds.
 /// More cases: `PROPTEST_CASES=100000 cargo test --lib format::tests::fuzz`.
 mod fuzz {

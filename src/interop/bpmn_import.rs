@@ -4,7 +4,8 @@
 use super::xml::{self, Encoding};
 use super::{BpmnProblem, Imported, InteropError};
 use crate::model::{
-    Flow, FlowKind, Lane, LaneId, Map, MapError, Step, StepId, StepKind, Touchpoint, Value,
+    Flow, FlowKind, Lane, LaneId, Map, MapBuilder, MapError, Step, StepId, StepKind, Touchpoint,
+    Value,
 };
 use roxmltree::{Document, Node, ParsingOptions};
 use std::collections::{HashMap, HashSet};
@@ -1285,6 +1286,8 @@ impl<'a, 'i> Importer<'a, 'i> {
         // in file order (work, messages, data, associations).
         let mut flows = std::mem::take(&mut self.flows);
         flows.sort_by_key(|f| f.index.unwrap_or(u64::MAX));
+        // The builder's hash indexes keep a 40k-way split linear.
+        let mut builder = MapBuilder::from_map(map);
         for f in flows {
             let flow = Flow {
                 kind: f.kind,
@@ -1301,10 +1304,11 @@ impl<'a, 'i> Importer<'a, 'i> {
             } else {
                 flow
             };
-            map.connect_unchecked_sum(&ids[f.from], &ids[f.to], flow)
+            builder
+                .connect(ids[f.from].as_str(), ids[f.to].as_str(), flow)
                 .map_err(|e| self.invalid(root, e))?;
         }
-        map.check_decisions().map_err(|e| self.invalid(root, e))?;
+        let map = builder.finish().map_err(|e| self.invalid(root, e))?;
         Ok(Imported {
             map,
             notes: self.notes,

@@ -4,7 +4,8 @@
 use super::{CsvProblem, Imported, InteropError};
 use crate::format::STEP_FIELD_KEYS;
 use crate::model::{
-    Flow, FlowKind, FlowRef, Lane, LaneId, Map, MapError, Step, StepId, StepKind, Touchpoint, Value,
+    Flow, FlowKind, FlowRef, Lane, LaneId, Map, MapBuilder, MapError, Step, StepId, StepKind,
+    Touchpoint, Value,
 };
 use crate::text;
 use crate::units::{format_duration, parse_duration};
@@ -519,6 +520,8 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
         map.add_step(step)
             .map_err(|e| fail(r.line, Some("id"), CsvProblem::Invalid(e)))?;
     }
+    // The builder's hash indexes keep a 40k-way split linear.
+    let mut builder = MapBuilder::from_map(map);
     for r in step_rows {
         let from = StepId::new(get(r, "id"));
         let next = split_list(&get(r, "next"));
@@ -553,7 +556,8 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
                 probability,
                 label: labels.get(k).cloned().unwrap_or_default(),
             };
-            map.connect_unchecked_sum(&from, &StepId::new(to.as_str()), flow)
+            builder
+                .connect(from.as_str(), to.as_str(), flow)
                 .map_err(|e| {
                     let column = if probability.is_some() && !matches!(e, MapError::UnknownStep(_))
                     {
@@ -567,6 +571,7 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
     }
     let decisions_row: HashMap<String, u64> =
         step_rows.iter().map(|r| (get(r, "id"), r.line)).collect();
+    let map = builder.into_map();
     if let Err(e) = map.check_decisions() {
         let line = match &e {
             MapError::ProbabilitySum { step, .. } => {
@@ -576,6 +581,7 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
         };
         return Err(fail(line, Some("probabilities"), CsvProblem::Invalid(e)));
     }
+    let mut builder = MapBuilder::from_map(map);
     for r in info_rows {
         // Ids are exact, as in the step rows.
         let field = |k: usize| r.fields.get(k).cloned();
@@ -600,21 +606,22 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
             ));
         }
         let label = r.fields.get(2).cloned().unwrap_or_default();
-        map.connect(
-            &StepId::new(from.as_str()),
-            &StepId::new(to.as_str()),
-            Flow::information().with_label(label),
-        )
-        .map_err(|e| {
-            let column = match &e {
-                MapError::UnknownStep(id) if id.as_str() == from => "from",
-                _ => "to",
-            };
-            fail(r.line, Some(column), CsvProblem::Invalid(e))
-        })?;
+        builder
+            .connect(
+                from.as_str(),
+                to.as_str(),
+                Flow::information().with_label(label),
+            )
+            .map_err(|e| {
+                let column = match &e {
+                    MapError::UnknownStep(id) if id.as_str() == from => "from",
+                    _ => "to",
+                };
+                fail(r.line, Some(column), CsvProblem::Invalid(e))
+            })?;
     }
     Ok(Imported {
-        map,
+        map: builder.into_map(),
         notes: Vec::new(),
     })
 }

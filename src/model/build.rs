@@ -30,6 +30,37 @@ impl MapBuilder {
         }
     }
 
+    /// Continues building from a map that already has lanes, steps and maybe flows (an
+    /// importer places lanes and steps first, then adds the flows): its lanes, flows and
+    /// decisions' explicit probabilities are indexed once, so every later `connect` is O(1).
+    pub fn from_map(map: Map) -> Self {
+        let lane_ids = map.lanes.iter().map(|l| l.id.clone()).collect();
+        let mut flow_keys = HashSet::with_capacity(map.flow_order.len());
+        let mut explicit: HashMap<NodeIndex, f64> = HashMap::new();
+        for e in map.graph.edge_indices() {
+            if let (Some((a, b)), Some(flow)) =
+                (map.graph.edge_endpoints(e), map.graph.edge_weight(e))
+            {
+                flow_keys.insert((a, b, flow.kind));
+                if let Some(p) = flow.probability {
+                    *explicit.entry(a).or_insert(0.0) += p;
+                }
+            }
+        }
+        Self {
+            map,
+            lane_ids,
+            flow_keys,
+            explicit,
+        }
+    }
+
+    /// The map as built, without the final decision check (for a caller that reports a
+    /// failing decision its own way, then calls `Map::check_decisions`).
+    pub fn into_map(self) -> Map {
+        self.map
+    }
+
     /// Reserves room for the given numbers of steps and flows.
     pub fn reserve(&mut self, steps: usize, flows: usize) {
         self.map.reserve(steps);
@@ -74,6 +105,9 @@ impl MapBuilder {
         if self.map.contains_step(&step.id) {
             return Err(MapError::DuplicateStep(step.id));
         }
+        if self.map.step_order.len() >= MAX_STEPS {
+            return Err(MapError::TooManySteps);
+        }
         match &step.lane {
             Some(l) if !self.lane_ids.contains(l) => return Err(MapError::UnknownLane(l.clone())),
             None if !self.lane_ids.is_empty() => return Err(MapError::MissingLane(step.id)),
@@ -104,6 +138,9 @@ impl MapBuilder {
             .get(to)
             .copied()
             .ok_or_else(|| MapError::UnknownStep(to.into()))?;
+        if self.map.flow_order.len() >= MAX_FLOWS {
+            return Err(MapError::TooManyFlows);
+        }
         let key = (a, b, flow.kind);
         if self.flow_keys.contains(&key) {
             return Err(MapError::DuplicateFlow {

@@ -9,6 +9,10 @@ use thiserror::Error;
 pub enum MapError {
     #[error("step id must not be empty")]
     EmptyStepId,
+    #[error("a map may have at most {} steps", super::MAX_STEPS)]
+    TooManySteps,
+    #[error("a map may have at most {} flows", super::MAX_FLOWS)]
+    TooManyFlows,
     #[error("lane id must not be empty")]
     EmptyLaneId,
     #[error("duplicate step id \"{}\"", esc(.0.as_str()))]
@@ -234,6 +238,9 @@ impl Map {
         if step.id.as_str().is_empty() {
             return Err(MapError::EmptyStepId);
         }
+        if self.step_order.len() >= super::MAX_STEPS {
+            return Err(MapError::TooManySteps);
+        }
         if self.contains_step(&step.id) {
             return Err(MapError::DuplicateStep(step.id.clone()));
         }
@@ -418,6 +425,9 @@ impl Map {
     ) -> Result<EdgeIndex, MapError> {
         let a = self.require_step(from)?;
         let b = self.require_step(to)?;
+        if self.flow_order.len() >= super::MAX_FLOWS {
+            return Err(MapError::TooManyFlows);
+        }
         if self.find_flow(from, to, flow.kind).is_some() {
             return Err(MapError::DuplicateFlow {
                 from: from.clone(),

@@ -21,6 +21,13 @@ use std::collections::HashMap;
 /// Probabilities of a decision's branches must sum to 1 within this tolerance.
 pub const PROBABILITY_TOLERANCE: f64 = 1e-6;
 
+/// The most steps a map may have. Every way in (the file loader, the importers, the editor)
+/// stops here, so that whatever is accepted is also analysed: loading and analysing a map
+/// at both limits peaks well under 2 GB (README, "Performance").
+pub const MAX_STEPS: usize = 1_000_000;
+/// The most flows a map may have (see [`MAX_STEPS`]).
+pub const MAX_FLOWS: usize = 3_000_000;
+
 /// A whole process map. The graph is the single source of truth for steps and flows;
 /// `step_order`/`flow_order` keep the user's order so saved files diff well.
 #[derive(Debug, Clone, Default)]
