@@ -136,21 +136,6 @@ fn print(text: &str) -> ExitCode {
     emit(ExitCode::SUCCESS, |w| w.write_all(text.as_bytes()))
 }
 
-/// Report text for a terminal: every line of it with control characters (terminal escapes
-/// hidden in step names, ids and map names) shown as visible escapes.
-fn terminal_safe(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        let (body, newline) = match line.strip_suffix('\n') {
-            Some(body) => (body, "\n"),
-            None => (line, ""),
-        };
-        out.push_str(&escape_control(body));
-        out.push_str(newline);
-    }
-    out
-}
-
 /// Refuses an `-o` that would overwrite the input file or write map JSON into a file named
 /// like a BPMN or CSV file.
 fn check_output(input: &Path, output: &Path, map_json: bool) -> Result<(), String> {
@@ -207,15 +192,12 @@ pub fn run(command: Command) -> ExitCode {
                 ExitCode::SUCCESS
             };
             emit(code, |w| match format {
-                // JSON escapes control characters itself.
+                // The renderers escape control characters in everything taken from the
+                // map (JSON as JSON does), so the output goes out as it is.
                 OutputFormat::Json => report::write_json(w, &map, &a).map_err(std::io::Error::from),
-                OutputFormat::Text => {
-                    w.write_all(terminal_safe(&report::text(&map, &a)).as_bytes())
-                }
-                OutputFormat::Md => {
-                    w.write_all(terminal_safe(&report::markdown(&map, &a)).as_bytes())
-                }
-                OutputFormat::Csv => w.write_all(terminal_safe(&report::csv(&a)).as_bytes()),
+                OutputFormat::Text => w.write_all(report::text(&map, &a).as_bytes()),
+                OutputFormat::Md => w.write_all(report::markdown(&map, &a).as_bytes()),
+                OutputFormat::Csv => w.write_all(report::csv(&a).as_bytes()),
             })
         }
         Command::Validate { file } => match load_file(&file) {
