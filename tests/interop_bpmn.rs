@@ -823,14 +823,9 @@ fn ids_that_differ_only_by_a_control_character_survive_export_and_import() {
 
 // ---- bounded fuzzing -------------------------------------------------------------------------
 
-/// Mutation cases per run; `VALUEFLOW_FUZZ_CASES=200000 cargo test --release --test
-/// interop_bpmn fuzz` runs longer (docs/bpmn.md).
-fn fuzz_cases() -> u32 {
-    std::env::var("VALUEFLOW_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1500)
-}
+#[path = "common/fuzz.rs"]
+mod fuzz;
+use fuzz::{fuzz_cases, mutate};
 
 /// The seeds: every hostile BPMN reproducer, the small fixtures and a valueflow export.
 fn bpmn_seeds() -> Vec<Vec<u8>> {
@@ -898,29 +893,9 @@ const BPMN_TOKENS: &[&str] = &[
     " xmlns:vf=\"https://valueflow.dev/bpmn/1\"",
 ];
 
-/// One edit of a seed: at a position (a fraction of its length), delete some bytes, insert a
-/// token, or both.
-type Edit = (f64, u8, usize);
-
-fn mutate(seed: &[u8], edits: &[Edit], tokens: &[&str]) -> Vec<u8> {
-    let mut bytes = seed.to_vec();
-    for &(at, delete, token) in edits {
-        let at = ((bytes.len() as f64) * at) as usize;
-        let at = at.min(bytes.len());
-        let end = (at + usize::from(delete % 8)).min(bytes.len());
-        let insert = if delete >= 8 {
-            tokens[token % tokens.len()].as_bytes()
-        } else {
-            &[]
-        };
-        bytes.splice(at..end, insert.iter().copied());
-    }
-    bytes
-}
-
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig {
-        cases: fuzz_cases(),
+        cases: fuzz_cases(1500),
         failure_persistence: None,
         ..proptest::prelude::ProptestConfig::default()
     })]

@@ -257,14 +257,9 @@ fn cells_that_would_run_as_formulas_are_guarded_and_come_back_exactly() {
 
 // ---- bounded fuzzing -------------------------------------------------------------------------
 
-/// Mutation cases per run; `VALUEFLOW_FUZZ_CASES=200000 cargo test --release --test
-/// interop_csv fuzz` runs longer (docs/bpmn.md).
-fn fuzz_cases() -> u32 {
-    std::env::var("VALUEFLOW_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000)
-}
+#[path = "common/fuzz.rs"]
+mod fuzz;
+use fuzz::{fuzz_cases, mutate};
 
 /// The seeds: the hostile CSV reproducer, tables of the samples and of the hostile maps.
 fn csv_seeds() -> Vec<String> {
@@ -323,7 +318,7 @@ const CSV_TOKENS: &[&str] = &[
 
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig {
-        cases: fuzz_cases(),
+        cases: fuzz_cases(2000),
         failure_persistence: None,
         ..proptest::prelude::ProptestConfig::default()
     })]
@@ -336,14 +331,7 @@ proptest::proptest! {
         edits in proptest::collection::vec((0.0f64..1.0, 0u8..16, 0usize..64), 1..6),
     ) {
         static SEEDS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(csv_seeds);
-        let seed = SEEDS[seed % SEEDS.len()].as_bytes();
-        let mut bytes = seed.to_vec();
-        for &(at, delete, token) in &edits {
-            let at = (((bytes.len() as f64) * at) as usize).min(bytes.len());
-            let end = (at + usize::from(delete % 8)).min(bytes.len());
-            let insert = if delete >= 8 { CSV_TOKENS[token % CSV_TOKENS.len()].as_bytes() } else { &[] };
-            bytes.splice(at..end, insert.iter().copied());
-        }
+        let bytes = mutate(SEEDS[seed % SEEDS.len()].as_bytes(), &edits, CSV_TOKENS);
         if let Err(e) = valueflow::interop::csv_table::import_bytes("fuzz.csv", &bytes) {
             let message = e.to_string();
             proptest::prop_assert_eq!(message.lines().count(), 1, "{}", message);
