@@ -5,6 +5,10 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+// The same allocator as the valueflow binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.first() else {

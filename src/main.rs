@@ -4,6 +4,9 @@ use clap::Parser;
 use std::process::ExitCode;
 use valueflow::cli::{Cli, fail, run};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {

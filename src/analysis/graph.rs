@@ -142,17 +142,22 @@ impl<'m> FlowGraph<'m> {
                 }
             }
         }
-        for f in map.flows() {
-            if let (Some(a), Some(b)) = (map.index_of(f.from), map.index_of(f.to)) {
+        for &e in map.flow_indices() {
+            if let Some((a, b)) = graph.edge_endpoints(e) {
                 all.push((dense[b.index()], dense[a.index()], 1.0));
             }
-            debug_assert!(f.flow.kind == FlowKind::Work || f.flow.probability.is_none());
+            debug_assert!(
+                graph[e].kind == FlowKind::Work || graph[e].probability.is_none(),
+                "only work flows carry probabilities"
+            );
         }
-        // Sort each row by target id (stable tie-breaks), then by source for the reverse.
-        work.sort_by(|x, y| {
-            x.0.cmp(&y.0)
-                .then_with(|| ids[x.1 as usize].cmp(ids[y.1 as usize]))
-        });
+        // `work` is grouped by source already (pushed step by step); sort each row by target
+        // id (stable tie-breaks). Most rows have one edge, so this is close to linear.
+        for row in work.chunk_by_mut(|x, y| x.0 == y.0) {
+            if row.len() > 1 {
+                row.sort_by(|x, y| ids[x.1 as usize].cmp(ids[y.1 as usize]));
+            }
+        }
         // Each edge list is dropped as soon as its CSR is built, to keep the peak low.
         let all_rev = Csr::build(n, &all);
         drop(all);

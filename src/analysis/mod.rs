@@ -196,11 +196,14 @@ pub fn analyze(map: &Map) -> Analysis {
         .map(|e| critical_path(&g, &time, e))
         .unwrap_or_default();
 
-    let lane_of = |id: &StepId| map.step(id).and_then(|s| s.lane.as_ref());
+    let graph = map.graph();
     let (mut handoffs, mut info_handoffs) = (0, 0);
-    for f in map.flows() {
-        if lane_of(f.from) != lane_of(f.to) {
-            match f.flow.kind {
+    for &e in map.flow_indices() {
+        let Some((a, b)) = graph.edge_endpoints(e) else {
+            continue;
+        };
+        if graph[a].lane != graph[b].lane {
+            match graph[e].kind {
                 FlowKind::Work => handoffs += 1,
                 FlowKind::Information => info_handoffs += 1,
             }

@@ -7,8 +7,8 @@ use crate::model::{
     Flow, FlowKind, Lane, LaneId, Map, MapBuilder, MapError, Step, StepId, StepKind, Touchpoint,
     Value,
 };
+use crate::model::{IdMap, IdSet};
 use roxmltree::{Document, Node, ParsingOptions};
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// The BPMN 2.0 model namespace.
@@ -211,23 +211,23 @@ struct PendingFlow {
 struct Importer<'a, 'i> {
     file: &'a str,
     doc: &'a Document<'i>,
-    ids: HashMap<&'a str, Node<'a, 'i>>,
+    ids: IdMap<&'a str, Node<'a, 'i>>,
     /// Every element of the BPMN and BPMN DI namespaces outside `extensionElements`, in
     /// file order: the checks and the flow passes walk this instead of the whole tree.
     elements: Vec<Node<'a, 'i>>,
     /// First DI shape of each model element (by its id).
-    shapes: HashMap<&'a str, Node<'a, 'i>>,
+    shapes: IdMap<&'a str, Node<'a, 'i>>,
     notes: Vec<String>,
     steps: Vec<Step>,
     /// The process each step comes from (none for a black-box pool's step).
     step_process: Vec<Option<roxmltree::NodeId>>,
     /// The step each flow node (and each element nested in a sub-process) stands for.
-    owner: HashMap<&'a str, usize>,
+    owner: IdMap<&'a str, usize>,
     lanes: Vec<LaneSpec>,
     /// The ids in `lanes`, to make new ones unique without a scan.
-    lane_ids: HashSet<String>,
+    lane_ids: IdSet<String>,
     flows: Vec<PendingFlow>,
-    flow_at: HashMap<(usize, usize, FlowKind), usize>,
+    flow_at: IdMap<(usize, usize, FlowKind), usize>,
 }
 
 impl<'a, 'i> Importer<'a, 'i> {
@@ -235,17 +235,17 @@ impl<'a, 'i> Importer<'a, 'i> {
         let mut me = Self {
             file,
             doc,
-            ids: HashMap::new(),
+            ids: IdMap::default(),
             elements: Vec::new(),
-            shapes: HashMap::new(),
+            shapes: IdMap::default(),
             notes: Vec::new(),
             steps: Vec::new(),
             step_process: Vec::new(),
-            owner: HashMap::new(),
+            owner: IdMap::default(),
             lanes: Vec::new(),
-            lane_ids: HashSet::new(),
+            lane_ids: IdSet::default(),
             flows: Vec::new(),
-            flow_at: HashMap::new(),
+            flow_at: IdMap::default(),
         };
         me.check_root()?;
         me.collect_ids()?;
@@ -288,6 +288,10 @@ impl<'a, 'i> Importer<'a, 'i> {
     /// One iterative pass: bounds the depth and records every id of the model and diagram
     /// (vendor content inside `extensionElements` is skipped: it may reuse BPMN names).
     fn collect_ids(&mut self) -> Result<(), InteropError> {
+        // Most elements of a BPMN file have an id; sizing the index once saves its rehashes.
+        let elements = self.doc.descendants().filter(|n| n.is_element()).count();
+        self.ids.reserve(elements);
+        self.elements.reserve(elements);
         let mut stack = vec![(self.doc.root_element(), 1usize)];
         while let Some((n, depth)) = stack.pop() {
             if depth > MAX_DEPTH {
@@ -515,7 +519,7 @@ impl<'a, 'i> Importer<'a, 'i> {
     /// Pools first (in file order), then processes that no pool shows.
     fn containers(&self, root: Node<'a, 'i>) -> Vec<Container<'a, 'i>> {
         let mut out = Vec::new();
-        let mut shown = HashSet::new();
+        let mut shown = IdSet::default();
         for collaboration in bpmn_children(root).filter(|n| n.tag_name().name() == "collaboration")
         {
             for p in bpmn_children(collaboration).filter(|n| n.tag_name().name() == "participant") {
@@ -602,7 +606,7 @@ impl<'a, 'i> Importer<'a, 'i> {
         };
         // Lanes: the leaves of the lane tree, named "Parent / Child".
         // Flow node id → the lane that lists it, and the leaf lane it goes to.
-        let mut lane_of: HashMap<&'a str, (Node<'a, 'i>, String)> = HashMap::new();
+        let mut lane_of: IdMap<&'a str, (Node<'a, 'i>, String)> = IdMap::default();
         let mut leaves = Vec::new();
         let mut stack: Vec<(Node<'a, 'i>, String)> = bpmn_children(process)
             .filter(|n| n.tag_name().name() == "laneSet")
@@ -668,7 +672,7 @@ impl<'a, 'i> Importer<'a, 'i> {
         }
         let mut default_lane = None;
         // BPMN id of a leaf lane → id of the map lane made from it.
-        let mut lane_ids: HashMap<&'a str, String> = HashMap::new();
+        let mut lane_ids: IdMap<&'a str, String> = IdMap::default();
         if laneless {
             // The map has no lanes at all.
         } else if leaves.is_empty() {
@@ -692,7 +696,7 @@ impl<'a, 'i> Importer<'a, 'i> {
         // belongs to that step.
         let mut unplaced = 0usize;
         // Distinct targets of each node's sequence flows, to tell splitting gateways.
-        let mut targets: HashMap<&'a str, HashSet<&'a str>> = HashMap::new();
+        let mut targets: IdMap<&'a str, IdSet<&'a str>> = IdMap::default();
         for f in bpmn_children(process).filter(|f| f.tag_name().name() == "sequenceFlow") {
             if let (Some(a), Some(b)) = (f.attribute("sourceRef"), f.attribute("targetRef")) {
                 targets.entry(a.trim()).or_default().insert(b.trim());
@@ -709,7 +713,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     default_lane.clone()
                 }
             };
-            let outgoing = targets.get(id).map_or(0, HashSet::len);
+            let outgoing = targets.get(id).map_or(0, IdSet::len);
             let i = self.add_step(n, lane, outgoing)?;
             self.step_process.push(Some(process.id()));
             for inner in n.descendants().skip(1) {
@@ -1114,7 +1118,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             readers: Vec<usize>,
         }
         let mut data: Vec<Data> = Vec::new();
-        let mut data_at: HashMap<&str, usize> = HashMap::new();
+        let mut data_at: IdMap<&str, usize> = IdMap::default();
         let associations: Vec<_> = self
             .elements
             .iter()
@@ -1265,7 +1269,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             }
         }
         map.reserve(self.steps.len());
-        let step_nodes: HashMap<usize, &str> = self.owner.iter().map(|(k, v)| (*v, *k)).collect();
+        let step_nodes: IdMap<usize, &str> = self.owner.iter().map(|(k, v)| (*v, *k)).collect();
         let steps = std::mem::take(&mut self.steps);
         let ids: Vec<StepId> = steps.iter().map(|s| s.id.clone()).collect();
         let kinds: Vec<StepKind> = steps.iter().map(|s| s.kind).collect();

@@ -4,7 +4,6 @@
 
 use super::edit::{check_pos, check_time};
 use super::*;
-use std::collections::HashSet;
 
 /// A map under construction. Lanes, steps and flows are checked as they are added with the
 /// same rules as `Map::add_lane`, `Map::add_step` and `Map::connect_unchecked_sum`;
@@ -12,11 +11,11 @@ use std::collections::HashSet;
 #[derive(Debug, Default)]
 pub struct MapBuilder {
     map: Map,
-    lane_ids: HashSet<LaneId>,
+    lane_ids: IdSet<LaneId>,
     /// (from, to, kind) of every flow added, for the duplicate check.
-    flow_keys: HashSet<(NodeIndex, NodeIndex, FlowKind)>,
+    flow_keys: IdSet<(NodeIndex, NodeIndex, FlowKind)>,
     /// Sum of the explicit probabilities on each decision's work flows so far.
-    explicit: HashMap<NodeIndex, f64>,
+    explicit: IdMap<NodeIndex, f64>,
 }
 
 impl MapBuilder {
@@ -35,8 +34,9 @@ impl MapBuilder {
     /// decisions' explicit probabilities are indexed once, so every later `connect` is O(1).
     pub fn from_map(map: Map) -> Self {
         let lane_ids = map.lanes.iter().map(|l| l.id.clone()).collect();
-        let mut flow_keys = HashSet::with_capacity(map.flow_order.len());
-        let mut explicit: HashMap<NodeIndex, f64> = HashMap::new();
+        let mut flow_keys =
+            IdSet::with_capacity_and_hasher(map.flow_order.len(), Default::default());
+        let mut explicit: IdMap<NodeIndex, f64> = IdMap::default();
         for e in map.graph.edge_indices() {
             if let (Some((a, b)), Some(flow)) =
                 (map.graph.edge_endpoints(e), map.graph.edge_weight(e))

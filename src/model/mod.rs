@@ -18,6 +18,11 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use std::collections::HashMap;
 
+/// The hash map of the id indexes: foldhash, seeded per process (see Cargo.toml).
+pub(crate) type IdMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// The hash set of the id indexes (see [`IdMap`]).
+pub(crate) type IdSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 /// Probabilities of a decision's branches must sum to 1 within this tolerance.
 pub const PROBABILITY_TOLERANCE: f64 = 1e-6;
 
@@ -36,7 +41,7 @@ pub struct Map {
     pub description: String,
     lanes: Vec<Lane>,
     graph: StableDiGraph<Step, Flow>,
-    step_index: HashMap<StepId, NodeIndex>,
+    step_index: IdMap<StepId, NodeIndex>,
     step_order: Vec<NodeIndex>,
     flow_order: Vec<EdgeIndex>,
 }
