@@ -8,24 +8,33 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else {
-        eprintln!("usage: stage_times MAP [RUNS]");
-        std::process::exit(2);
+        return Err("usage: stage_times MAP [RUNS]".into());
     };
     let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(5);
     let mut best = [Duration::MAX; 5];
     for _ in 0..runs {
         let t0 = Instant::now();
-        let bytes = std::fs::read(&path).expect("read the map");
+        let bytes = std::fs::read(&path)?;
         let t1 = Instant::now();
-        let map = valueflow::format::load_bytes(&path, &bytes).expect("a valid map");
+        let map = valueflow::format::load_bytes(&path, &bytes)?;
         let t2 = Instant::now();
         let analysis = valueflow::analysis::analyze(&map);
         let t3 = Instant::now();
         let mut out = Vec::with_capacity(1 << 20);
-        valueflow::report::write_json(&mut out, &map, &analysis).expect("report");
+        valueflow::report::write_json(&mut out, &map, &analysis)?;
         let t4 = Instant::now();
         drop((map, analysis, out, bytes));
         let t5 = Instant::now();
@@ -42,4 +51,5 @@ fn main() {
     {
         println!("{name:12} {:8.1} ms", d.as_secs_f64() * 1000.0);
     }
+    Ok(())
 }

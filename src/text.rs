@@ -83,3 +83,18 @@ mod tests {
         assert_eq!(neutralize_formula("Ship"), "Ship");
     }
 }
+
+/// A count with its noun in the right number: "1 lane", "0 lanes", "3 lanes".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn one_is_singular_and_every_other_count_plural() {
+        assert_eq!(super::count(1, "lane", "lanes"), "1 lane");
+        assert_eq!(super::count(0, "lane", "lanes"), "0 lanes");
+        assert_eq!(super::count(2, "step", "steps"), "2 steps");
+    }
+}

@@ -280,6 +280,10 @@ fn grabbing_a_step_off_centre_moves_it_exactly_and_once() {
     let map = valueflow::samples::default_map().unwrap();
     let mut h = harness(app_on(map));
     let id = StepId::new("enter-order");
+    // At 100% around the step (the map opens fitted, zoomed far out).
+    h.state_mut().selection.only(id.clone());
+    h.key_press_modifiers(Modifiers::SHIFT, egui::Key::F);
+    h.run_steps(2);
     let before = h.state().doc.map().step(&id).unwrap().pos.unwrap();
     let zoom = h.state().canvas.zoom;
     let grab = step_screen(&h, "enter-order") + Vec2::new(30.0, 12.0);
@@ -833,4 +837,258 @@ fn lane_name_fields_are_found_by_their_label_and_rename_with_undo() {
     assert_eq!(h.state().doc.undo_label(), Some("rename lane"));
     cmd_key(&mut h, egui::Key::Z);
     assert_eq!(h.state().doc.map().lanes()[1].name, "Back office");
+}
+
+/// Opens a menu of the menu bar and clicks one of its items.
+fn open_menu_item(h: &mut Harness<'_, EditorApp>, menu: &str, item: &str) {
+    let at = h.get_by_label(menu).rect().center();
+    click(h, at, Modifiers::NONE);
+    h.run_steps(2);
+    // A menu item's label ends with its shortcut text.
+    h.get_by_label_contains(item).click();
+    h.run_steps(2);
+}
+
+/// Every step's box, on screen, is inside the canvas.
+fn assert_all_steps_in_view(h: &Harness<'_, EditorApp>) {
+    let app = h.state();
+    let half = valueflow::app::shapes::half_size() * app.canvas.zoom;
+    for s in app.doc.map().steps() {
+        let c = app.canvas.step_centre(&s.id).unwrap();
+        let r = egui::Rect::from_center_size(app.canvas.canvas_to_screen(c), half * 2.0);
+        assert!(
+            app.canvas.rect.contains_rect(r),
+            "{} ({r:?}) is inside the canvas {:?}",
+            s.id,
+            app.canvas.rect
+        );
+    }
+}
+
+#[test]
+fn a_map_opens_fitted_and_a_small_one_with_its_text() {
+    // The 28-step sample: all of it in view on the first frame.
+    let h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    assert_all_steps_in_view(&h);
+    // A ten-step map fits at a zoom where step names, times and badges are drawn.
+    let map = valueflow::samples::load("coffee-shop-order.vfmap.json")
+        .unwrap()
+        .unwrap();
+    let h = harness(app_on(map));
+    assert_all_steps_in_view(&h);
+    let zoom = h.state().canvas.zoom;
+    assert!(
+        valueflow::app::shapes::overview_names_at(zoom)
+            || valueflow::app::shapes::full_text_at(zoom),
+        "zoom {zoom} draws the step names"
+    );
+}
+
+#[test]
+fn zoom_to_selection_actual_size_and_to_a_clicked_finding() {
+    let map = valueflow::samples::default_map().unwrap();
+    let mut h = harness(app_on(map));
+    let overview = h.state().canvas.zoom;
+    assert!(overview < 0.75, "the whole sample fits only zoomed out");
+    // A clicked finding zooms in to a readable size and shows its step.
+    h.get_all_by_label_contains("Reconcile customer account")
+        .next()
+        .unwrap()
+        .click();
+    h.run_steps(3);
+    assert!(h.state().canvas.zoom >= 0.75);
+    let c = step_screen(&h, "reconcile-account");
+    assert!(h.state().canvas.rect.contains(c), "the step is in view");
+    // Shift+F: the selection fills the view, at most 100%.
+    key(&mut h, egui::Key::F);
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::SHIFT, egui::Key::F);
+    h.run_steps(2);
+    assert!((h.state().canvas.zoom - 1.0).abs() < 1e-4);
+    assert!(
+        h.state()
+            .canvas
+            .rect
+            .contains(step_screen(&h, "reconcile-account"))
+    );
+    // Ctrl+0: 100% from anywhere.
+    key(&mut h, egui::Key::F);
+    h.run_steps(2);
+    cmd_key(&mut h, egui::Key::Num0);
+    assert!((h.state().canvas.zoom - 1.0).abs() < 1e-4);
+}
+
+#[test]
+fn side_panels_never_squeeze_the_canvas_away_and_hide_with_f9_f10() {
+    for width in [800.0, 960.0, 1400.0] {
+        let mut h = Harness::builder()
+            .with_size([width, 800.0])
+            .with_step_dt(0.05)
+            .build_ui_state(
+                |ui, app: &mut EditorApp| app.ui_root(ui),
+                app_on(valueflow::samples::default_map().unwrap()),
+            );
+        h.run_steps(4);
+        let canvas = h.state().canvas.rect.width();
+        assert!(
+            canvas >= valueflow::app::MIN_CANVAS_WIDTH - 1.0,
+            "at {width} px the canvas is {canvas} px wide"
+        );
+        if width == 1400.0 {
+            key(&mut h, egui::Key::F9);
+            h.run_steps(2);
+            assert!(!h.state().prefs.show_findings);
+            let wider = h.state().canvas.rect.width();
+            key(&mut h, egui::Key::F10);
+            h.run_steps(2);
+            assert!(!h.state().prefs.show_inspector);
+            let widest = h.state().canvas.rect.width();
+            assert!(
+                canvas < wider && wider < widest,
+                "{canvas} < {wider} < {widest}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_legend_opens_from_the_view_menu() {
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    open_menu_item(&mut h, "View", "Legend…");
+    h.run_steps(2);
+    for meaning in valueflow::app::legend::MEANINGS {
+        assert!(
+            h.query_by_label(meaning).is_some(),
+            "the legend says: {meaning}"
+        );
+    }
+}
+
+#[test]
+fn no_bottleneck_is_named_before_any_time_is_set() {
+    let mut map = empty_map();
+    map.add_step(
+        valueflow::model::Step::new("a", "Customer orders", StepKind::Start).in_lane("customer"),
+    )
+    .unwrap();
+    map.add_step(valueflow::model::Step::new("b", "Ship", StepKind::End).in_lane("back"))
+        .unwrap();
+    map.connect(
+        &StepId::new("a"),
+        &StepId::new("b"),
+        valueflow::model::Flow::work(),
+    )
+    .unwrap();
+    let h = harness(app_on(map));
+    assert!(h.query_by_label_contains("Bottleneck").is_none());
+    assert!(h.query_by_label_contains("No times yet").is_some());
+}
+
+#[test]
+fn the_find_bar_closes_on_esc_from_its_field_and_after_next() {
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    cmd_key(&mut h, egui::Key::F);
+    assert!(h.state().is_finding());
+    focused(&h).type_text("invoice");
+    h.run_steps(2);
+    key(&mut h, egui::Key::Escape);
+    assert!(!h.state().is_finding(), "Esc in the field closes the bar");
+    cmd_key(&mut h, egui::Key::F);
+    focused(&h).type_text("invoice");
+    h.run_steps(2);
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    key(&mut h, egui::Key::Escape);
+    assert!(!h.state().is_finding(), "Esc closes the bar after Next too");
+}
+
+#[test]
+fn menus_list_save_before_save_as_and_undo_before_redo() {
+    use valueflow::app::commands::{COMMANDS, UiCommand};
+    let at = |c: UiCommand| COMMANDS.iter().position(|s| s.command == c).unwrap();
+    assert!(at(UiCommand::Save) < at(UiCommand::SaveAs));
+    assert!(at(UiCommand::Undo) < at(UiCommand::Redo));
+    // And Ctrl+Shift+Z still redoes, Ctrl+Z undoes (matched most specific first).
+    let mut h = harness(app_on(empty_map()));
+    add_step(&mut h, pos2(700.0, 300.0), "First");
+    // Adding and naming are two undo steps.
+    cmd_key(&mut h, egui::Key::Z);
+    cmd_key(&mut h, egui::Key::Z);
+    assert_eq!(h.state().doc.map().step_count(), 0);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().doc.map().step_count(), 1);
+}
+
+#[test]
+fn every_string_the_ui_draws_has_glyphs_in_the_bundled_fonts() {
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    // Open what shows more text: the legend, a selected step's inspector.
+    open_menu_item(&mut h, "View", "Legend…");
+    h.run_steps(2);
+    h.get_all_by_label_contains("Reconcile customer account")
+        .next()
+        .unwrap()
+        .click();
+    h.run_steps(3);
+    let mut texts: Vec<String> = h
+        .root()
+        .children_recursive()
+        .flat_map(|n| {
+            let node = n.accesskit_node();
+            [node.label(), node.value()]
+        })
+        .flatten()
+        .collect();
+    // What the canvas paints (not in the accessibility tree): names, times, menus' labels.
+    let app = h.state();
+    let view = valueflow::view::build(
+        app.doc.map(),
+        &valueflow::analysis::analyze(app.doc.map()),
+        valueflow::view::ViewMode::Findings,
+    );
+    for s in &view.steps {
+        texts.extend([s.name.clone(), format!("⏱ {}", s.wait), s.work.clone()]);
+    }
+    texts.extend(view.flows.iter().map(|f| f.label.clone()));
+    texts.extend(
+        valueflow::app::commands::COMMANDS
+            .iter()
+            .map(|c| c.label.to_owned()),
+    );
+    let font = egui::FontId::proportional(14.0);
+    // `has_glyph` answers "no" for every character of the font that also holds the
+    // replacement box, so a "no" is checked against the box itself: a character is missing
+    // when it is drawn with the box's glyph.
+    let glyph = |f: &mut egui::epaint::text::FontsView<'_>, c: char| {
+        let g = f.layout_no_wrap(c.to_string(), font.clone(), egui::Color32::PLACEHOLDER);
+        g.rows
+            .first()
+            .and_then(|r| r.glyphs.first())
+            .map(|g| g.uv_rect)
+    };
+    let missing: Vec<(char, String)> = h.ctx.fonts_mut(|f| {
+        let replacement = glyph(f, '◻');
+        let mut out = Vec::new();
+        for t in &texts {
+            for c in t.chars() {
+                if !c.is_control()
+                    && !c.is_whitespace()
+                    && !f.has_glyph(&font, c)
+                    && glyph(f, c) == replacement
+                {
+                    out.push((c, t.clone()));
+                }
+            }
+        }
+        out
+    });
+    assert!(
+        texts.len() > 100,
+        "the check saw the UI's text ({} strings)",
+        texts.len()
+    );
+    assert!(missing.is_empty(), "no glyph for: {missing:?}");
 }

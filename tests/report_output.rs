@@ -117,3 +117,23 @@ fn extreme_times_never_print_nan_or_infinity() {
     assert_eq!(v["metrics"]["lead_time_mins"], serde_json::Value::Null);
     assert_eq!(v["metrics"]["null_reason"], "overflow");
 }
+
+#[test]
+fn the_challenge_question_is_asked_once_not_under_every_delay() {
+    let m = valueflow::samples::default_map().expect("the sample loads");
+    let a = analyze(&m);
+    let q = valueflow::analysis::CHALLENGE_QUESTION;
+    let delays = a.findings.iter().filter(|f| f.question.is_some()).count();
+    assert!(delays > 10, "the sample has many delay findings ({delays})");
+    assert_eq!(report::text(&m, &a).matches(q).count(), 1);
+    // Markdown: once per severity section that holds delays.
+    let sections = a
+        .findings_by_severity()
+        .iter()
+        .filter(|(_, g)| g.iter().any(|f| f.question.is_some()))
+        .count();
+    assert_eq!(report::markdown(&m, &a).matches(q).count(), sections);
+    // A medium no-value delay is titled for what it is.
+    let md = report::markdown(&m, &a);
+    assert!(md.contains("**Delay with value to the business only**"));
+}

@@ -62,6 +62,18 @@ impl Rule {
     }
 }
 
+impl Finding {
+    /// The title of this finding for lists and reports: the rule's title, except that a
+    /// medium no-value delay (the business gets something from it, the customer nothing) is
+    /// not called a delay with no value at all.
+    pub fn title(&self) -> &'static str {
+        match (self.rule, self.severity) {
+            (Rule::NoValueDelay, Severity::Medium) => "Delay with value to the business only",
+            (rule, _) => rule.title(),
+        }
+    }
+}
+
 /// One finding about one step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {

@@ -49,6 +49,22 @@ pub struct Analysis {
 
 impl Analysis {
     /// Findings about one step.
+    /// Whether the map has no times yet on its critical path (lead time 0): the editor then
+    /// shows no bottleneck ("at 0m" means nothing) and asks for times instead. The JSON
+    /// report keeps the spec's rule and names one.
+    pub fn no_times_yet(&self) -> bool {
+        self.metrics.steps > 0 && self.metrics.lead_time_mins == Some(0.0)
+    }
+
+    /// The findings the editor shows: all of them, but the bottleneck when there are no
+    /// times yet (see `no_times_yet`).
+    pub fn shown_findings(&self) -> impl Iterator<Item = &Finding> + '_ {
+        let no_times = self.no_times_yet();
+        self.findings
+            .iter()
+            .filter(move |f| !(no_times && f.rule == Rule::Bottleneck))
+    }
+
     pub fn findings_for<'a>(&'a self, step: &'a StepId) -> impl Iterator<Item = &'a Finding> + 'a {
         self.findings.iter().filter(move |f| &f.step == step)
     }

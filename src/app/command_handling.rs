@@ -20,7 +20,7 @@ impl EditorApp {
             Request::Execute(c) => self.execute(c),
             Request::Focus(id) => {
                 self.selection.only(id.clone());
-                self.canvas.center_on_step(&id);
+                self.canvas.reveal_step(&id);
             }
             Request::Canvas(CanvasRequest::Move(moves)) => self.execute(Command::MoveSteps(moves)),
             Request::Canvas(CanvasRequest::AddStepAt(at)) => {
@@ -106,7 +106,10 @@ impl EditorApp {
             }
             UiCommand::Copy => {
                 if let Some(clip) = self.copy_selection() {
-                    self.set_status(format!("Copied {} step(s)", clip.steps.len()));
+                    self.set_status(format!(
+                        "Copied {}",
+                        crate::text::count(clip.steps.len(), "step", "steps")
+                    ));
                     self.clipboard = Some(clip);
                     self.paste_count = 0;
                 }
@@ -175,6 +178,9 @@ impl EditorApp {
                 self.execute(Command::add_lane(self.doc.map()));
             }
             UiCommand::FitView => self.canvas.request_fit(),
+            UiCommand::ZoomToSelection => self.canvas.zoom_to_steps(&self.selection.steps),
+            UiCommand::ZoomActual => self.canvas.zoom_actual(),
+            UiCommand::Legend => self.show_legend = !self.show_legend,
             UiCommand::ZoomIn => self.canvas.zoom_by(1.25, self.canvas.rect.center()),
             UiCommand::ZoomOut => self.canvas.zoom_by(0.8, self.canvas.rect.center()),
             UiCommand::ToggleTheme => self.prefs.dark_mode = !self.prefs.dark_mode,
@@ -287,7 +293,13 @@ impl EditorApp {
             }
             if !typing && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
             {
-                self.selection.clear();
+                // Esc closes the Find bar first (its field gave up the keyboard on the same
+                // key), then clears the selection.
+                if self.search.is_some() {
+                    self.search = None;
+                } else {
+                    self.selection.clear();
+                }
             }
         }
     }

@@ -30,8 +30,11 @@ pub enum UiCommand {
     AutoArrange,
     AddLane,
     FitView,
+    ZoomToSelection,
+    ZoomActual,
     ZoomIn,
     ZoomOut,
+    Legend,
     ToggleTheme,
     ToggleMinimap,
     ToggleFindings,
@@ -66,12 +69,14 @@ const fn key(k: Key) -> KeyboardShortcut {
 const fn cmd(k: Key) -> KeyboardShortcut {
     KeyboardShortcut::new(Modifiers::COMMAND, k)
 }
+const fn shift(k: Key) -> KeyboardShortcut {
+    KeyboardShortcut::new(Modifiers::SHIFT, k)
+}
 const fn cmd_shift(k: Key) -> KeyboardShortcut {
     KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), k)
 }
 
-/// Every command. Order matters for shortcuts: a more specific chord (Ctrl+Shift+Z) is
-/// listed before the one it extends (Ctrl+Z), because egui matches Shift loosely.
+/// Every command, in menu order. (Shortcuts are matched most specific first, see `pressed`.)
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         command: UiCommand::New,
@@ -88,16 +93,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         while_typing: true,
     },
     CommandSpec {
-        command: UiCommand::SaveAs,
-        label: "Save as…",
-        shortcuts: &[cmd_shift(Key::S)],
+        command: UiCommand::Save,
+        label: "Save",
+        shortcuts: &[cmd(Key::S)],
         menu: MenuName::File,
         while_typing: true,
     },
     CommandSpec {
-        command: UiCommand::Save,
-        label: "Save",
-        shortcuts: &[cmd(Key::S)],
+        command: UiCommand::SaveAs,
+        label: "Save as…",
+        shortcuts: &[cmd_shift(Key::S)],
         menu: MenuName::File,
         while_typing: true,
     },
@@ -123,16 +128,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         while_typing: true,
     },
     CommandSpec {
-        command: UiCommand::Redo,
-        label: "Redo",
-        shortcuts: &[cmd_shift(Key::Z), cmd(Key::Y)],
+        command: UiCommand::Undo,
+        label: "Undo",
+        shortcuts: &[cmd(Key::Z)],
         menu: MenuName::Edit,
         while_typing: false,
     },
     CommandSpec {
-        command: UiCommand::Undo,
-        label: "Undo",
-        shortcuts: &[cmd(Key::Z)],
+        command: UiCommand::Redo,
+        label: "Redo",
+        shortcuts: &[cmd_shift(Key::Z), cmd(Key::Y)],
         menu: MenuName::Edit,
         while_typing: false,
     },
@@ -235,6 +240,20 @@ pub const COMMANDS: &[CommandSpec] = &[
         while_typing: false,
     },
     CommandSpec {
+        command: UiCommand::ZoomToSelection,
+        label: "Zoom to selection",
+        shortcuts: &[shift(Key::F)],
+        menu: MenuName::View,
+        while_typing: false,
+    },
+    CommandSpec {
+        command: UiCommand::ZoomActual,
+        label: "Actual size (100%)",
+        shortcuts: &[cmd(Key::Num0)],
+        menu: MenuName::View,
+        while_typing: false,
+    },
+    CommandSpec {
         command: UiCommand::ZoomIn,
         label: "Zoom in",
         shortcuts: &[key(Key::Plus), key(Key::Equals)],
@@ -265,13 +284,20 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         command: UiCommand::ToggleFindings,
         label: "Findings panel",
-        shortcuts: &[],
+        shortcuts: &[key(Key::F9)],
         menu: MenuName::View,
         while_typing: false,
     },
     CommandSpec {
         command: UiCommand::ToggleInspector,
         label: "Inspector panel",
+        shortcuts: &[key(Key::F10)],
+        menu: MenuName::View,
+        while_typing: false,
+    },
+    CommandSpec {
+        command: UiCommand::Legend,
+        label: "Legend…",
         shortcuts: &[],
         menu: MenuName::View,
         while_typing: false,
@@ -352,6 +378,7 @@ impl CommandState {
             UiCommand::Delete => self.steps_selected > 0 || self.flow_selected,
             UiCommand::Paste => self.has_clipboard,
             UiCommand::Rename => self.steps_selected == 1,
+            UiCommand::ZoomToSelection => self.steps_selected > 0,
             UiCommand::ConnectWork | UiCommand::ConnectInformation => self.steps_selected >= 2,
             _ => true,
         }
@@ -383,16 +410,33 @@ impl CommandState {
 pub fn pressed(ctx: &egui::Context, text_focused: bool) -> Vec<UiCommand> {
     let mut out = Vec::new();
     ctx.input_mut(|i| {
-        for s in COMMANDS {
+        for (s, sc) in shortcuts_most_specific_first() {
             if text_focused && !s.while_typing {
                 continue;
             }
-            if s.shortcuts.iter().any(|sc| i.consume_shortcut(sc)) {
+            if i.consume_shortcut(sc) && !out.contains(&s.command) {
                 out.push(s.command);
             }
         }
     });
     out
+}
+
+/// Every (command, shortcut), chords with more modifiers first: egui matches Shift loosely,
+/// so Ctrl+Shift+Z must be tried before Ctrl+Z consumes it (and Shift+F before F).
+fn shortcuts_most_specific_first() -> Vec<(&'static CommandSpec, &'static KeyboardShortcut)> {
+    let mut all: Vec<_> = COMMANDS
+        .iter()
+        .flat_map(|s| s.shortcuts.iter().map(move |sc| (s, sc)))
+        .collect();
+    let count = |m: Modifiers| {
+        [m.alt, m.command || m.ctrl, m.shift]
+            .iter()
+            .filter(|b| **b)
+            .count()
+    };
+    all.sort_by_key(|(_, sc)| std::cmp::Reverse(count(sc.modifiers)));
+    all
 }
 
 #[cfg(test)]

@@ -65,7 +65,10 @@ impl EditorApp {
                 let name = map.lane(lane).map(|l| l.name.clone()).unwrap_or_default();
                 let steps = map.steps_in_lane(lane).len();
                 modal("Delete lane", &mut |ui| {
-                    ui.label(format!("\"{name}\" holds {steps} step(s). Move them to:"));
+                    ui.label(format!(
+                        "\"{name}\" holds {}. Move them to:",
+                        crate::text::count(steps, "step", "steps")
+                    ));
                     egui::ComboBox::from_id_salt("remove-lane-target")
                         .selected_text(
                             target

@@ -28,6 +28,7 @@ impl EditorApp {
         self.renaming = None;
         self.search = None;
         self.analysis_revision = u64::MAX;
+        self.opened += 1;
         self.after_change();
         self.canvas.request_opening_view();
     }
@@ -58,15 +59,26 @@ impl EditorApp {
             Ok(imported) => {
                 self.replace_document(Document::new_dirty(imported.map, None));
                 let notes = imported.notes.len();
-                self.set_status(if notes == 0 {
-                    format!("Imported {}; save it as a map to keep it", path.display())
-                } else {
-                    format!(
-                        "Imported {} with {notes} note(s): {}",
-                        path.display(),
-                        imported.notes.join(" · ")
-                    )
-                });
+                self.set_status(format!(
+                    "Imported {}; save it as a map to keep it",
+                    path.display()
+                ));
+                if notes > 0 {
+                    // The notes in full, one per line, in a dialog (a status line would cut
+                    // them off at the window's edge).
+                    self.dialog = Some(Dialog::Error {
+                        title: format!(
+                            "Imported with {}",
+                            crate::text::count(notes, "note", "notes")
+                        ),
+                        message: imported
+                            .notes
+                            .iter()
+                            .map(|n| format!("• {n}"))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    });
+                }
             }
             Err(e) => {
                 self.dialog = Some(Dialog::Error {

@@ -16,6 +16,11 @@ pub(super) struct Search {
 }
 
 impl EditorApp {
+    /// Whether the Find bar is open.
+    pub fn is_finding(&self) -> bool {
+        self.search.is_some()
+    }
+
     /// Steps matching the search, for highlighting on the canvas.
     pub(super) fn search_hits(&self) -> HashSet<StepId> {
         self.search
@@ -29,14 +34,21 @@ impl EditorApp {
             return;
         };
         let mut keep = true;
+        // Esc closes the bar from its field, and from anywhere no other text field has the
+        // keyboard. Read before the field is drawn: the field takes the key for itself.
+        let field = egui::Id::new("search-field");
+        let esc = ui.input(|i| i.key_pressed(egui::Key::Escape))
+            && (ui.memory(|m| m.has_focus(field)) || !ui.ctx().egui_wants_keyboard_input());
+        // The bar has the panels' own fill: over the canvas it must read in both themes.
         egui::Frame::NONE
+            .fill(ui.visuals().panel_fill)
             .inner_margin(egui::Margin::symmetric(8, 4))
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
                     ui.label("🔍");
                     let r = ui.add(
                         egui::TextEdit::singleline(&mut search.query)
-                            .id(egui::Id::new("search-field"))
+                            .id(field)
                             .hint_text("Find steps by name, lane or system")
                             .desired_width(320.0),
                     );
@@ -51,7 +63,10 @@ impl EditorApp {
                     if search.query.trim().is_empty() {
                         ui.label("");
                     } else {
-                        ui.label(format!("{} match(es)", matches.len()));
+                        ui.label(match matches.len() {
+                            1 => "1 match".to_owned(),
+                            n => format!("{n} matches"),
+                        });
                     }
                     let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     let back = ui.input(|i| i.modifiers.shift);
@@ -67,9 +82,7 @@ impl EditorApp {
                         out.push(Request::Focus(matches[next].clone()));
                         search.focus = true;
                     }
-                    if ui.button("✖").on_hover_text("Close (Esc)").clicked()
-                        || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Escape)))
-                    {
+                    if ui.button("✖").on_hover_text("Close (Esc)").clicked() || esc {
                         keep = false;
                     }
                 });

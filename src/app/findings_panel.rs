@@ -1,40 +1,101 @@
-//! The findings panel: the headline metrics and the findings grouped by severity, each with
-//! its challenge question. Clicking a finding selects and shows its step.
+//! The findings panel: the headline metrics (each with what it means), the bottleneck as the
+//! headline, and the findings grouped by severity. Clicking a finding selects and shows its
+//! step; the challenge question shows under the selected delay finding only.
 
 use super::theme;
-use crate::analysis::{Analysis, Severity};
+use crate::analysis::{Analysis, Finding, Rule, Severity};
 use crate::model::StepId;
 use crate::units::format_duration;
 use egui::RichText;
 
-/// Shows the panel; returns the step of a clicked finding.
+/// The text of a finding's row in the list.
+pub fn finding_row_text(f: &Finding) -> String {
+    let name = if f.step_name.is_empty() {
+        f.step.as_str()
+    } else {
+        &f.step_name
+    };
+    let mut text = format!("{}: {name}", f.title());
+    if f.delay_mins > 0.0 {
+        text.push_str(&format!(" · waits {}", format_duration(f.delay_mins)));
+    }
+    text
+}
+
+/// Shows the panel's contents below its heading; returns the step of a clicked finding.
+/// `opened` changes when another map is opened: the list then starts at the top again.
 pub fn findings_ui(
     ui: &mut egui::Ui,
     analysis: &Analysis,
     selected: Option<&StepId>,
+    opened: u64,
 ) -> Option<StepId> {
-    ui.heading("Process");
     egui::Grid::new("metrics")
         .num_columns(2)
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
-            let rows = crate::report::metric_rows(&analysis.metrics);
-            for (k, v) in rows {
-                ui.label(k);
-                ui.label(RichText::new(v).strong());
+            for (k, v) in crate::report::metric_rows(&analysis.metrics) {
+                let help = crate::report::metric_help(k);
+                ui.label(k).on_hover_text(help);
+                ui.label(RichText::new(v).strong()).on_hover_text(help);
                 ui.end_row();
             }
         });
-    ui.separator();
-    ui.heading(format!("Findings ({})", analysis.findings.len()));
     let mut clicked = None;
+    let no_times = analysis.no_times_yet();
+    if no_times {
+        ui.add_space(4.0);
+        ui.label(
+            RichText::new(
+                "No times yet: select a step and enter its work and wait times in the \
+                 inspector (e.g. 45m, 2d) to see the lead time, the bottleneck and the delays.",
+            )
+            .italics(),
+        );
+    } else if let Some(b) = analysis
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::Bottleneck)
+    {
+        ui.add_space(4.0);
+        let name = if b.step_name.is_empty() {
+            b.step.as_str()
+        } else {
+            &b.step_name
+        };
+        let text = RichText::new(format!("Bottleneck: {name}"))
+            .strong()
+            .color(theme::severity_color(Severity::Info));
+        let r = ui
+            .selectable_label(selected == Some(&b.step), text)
+            .on_hover_text(&b.message);
+        if r.clicked() {
+            clicked = Some(b.step.clone());
+        }
+    }
+    ui.separator();
+    let listed: Vec<&Finding> = analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule != Rule::Bottleneck)
+        .collect();
+    ui.heading(format!("Findings ({})", listed.len()));
     egui::ScrollArea::vertical()
+        .id_salt(("findings-list", opened))
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            if analysis.findings.is_empty() {
+            if listed.is_empty() {
                 ui.label("No findings: every delay is assessed and adds customer value.");
             }
-            for (severity, group) in analysis.findings_by_severity() {
+            for &severity in Severity::ALL {
+                let group: Vec<&Finding> = listed
+                    .iter()
+                    .copied()
+                    .filter(|f| f.severity == severity)
+                    .collect();
+                if group.is_empty() {
+                    continue;
+                }
                 let title = RichText::new(format!(
                     "{} ({})",
                     severity.as_str().to_uppercase(),
@@ -48,23 +109,8 @@ pub fn findings_ui(
                     .show(ui, |ui| {
                         for f in group {
                             let is_selected = selected == Some(&f.step);
-                            let mut text = format!(
-                                "{}: {}",
-                                f.rule.title(),
-                                if f.step_name.is_empty() {
-                                    f.step.as_str()
-                                } else {
-                                    &f.step_name
-                                }
-                            );
-                            if f.delay_mins > 0.0 {
-                                text.push_str(&format!(
-                                    " · waits {}",
-                                    format_duration(f.delay_mins)
-                                ));
-                            }
                             let r = ui
-                                .selectable_label(is_selected, text)
+                                .selectable_label(is_selected, finding_row_text(f))
                                 .on_hover_text(&f.message);
                             if r.clicked() {
                                 clicked = Some(f.step.clone());

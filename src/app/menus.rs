@@ -85,10 +85,10 @@ impl EditorApp {
         ui.horizontal(|ui| {
             let m = &self.analysis.metrics;
             ui.label(format!(
-                "{} steps · {} flows · {} lanes · zoom {:.0}%",
-                m.steps,
-                m.flows,
-                self.doc.map().lanes().len(),
+                "{} · {} · {} · zoom {:.0}%",
+                crate::text::count(m.steps, "step", "steps"),
+                crate::text::count(m.flows, "flow", "flows"),
+                crate::text::count(self.doc.map().lanes().len(), "lane", "lanes"),
                 self.canvas.zoom * 100.0
             ));
             if let Some((text, at)) = &self.status {

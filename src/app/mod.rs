@@ -13,6 +13,7 @@ mod find;
 mod findings_panel;
 pub mod icon;
 pub mod inspector;
+pub mod legend;
 mod menus;
 mod rename;
 pub mod shapes;
@@ -159,6 +160,10 @@ pub struct EditorApp {
     applied_dark_mode: Option<bool>,
     /// Whether to try the platform's file dialogs before the in-app path prompt.
     native_dialogs: bool,
+    /// Whether the legend window is open (View → Legend).
+    show_legend: bool,
+    /// Counts the maps opened in this window (view state such as scroll positions resets).
+    opened: u64,
 }
 
 impl EditorApp {
@@ -191,6 +196,8 @@ impl EditorApp {
             title: String::new(),
             applied_dark_mode: None,
             native_dialogs: true,
+            show_legend: false,
+            opened: 0,
             recovery,
             prefs,
         };
@@ -262,21 +269,35 @@ impl EditorApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar_ui(ui, &mut requests));
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui, &mut requests));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
-        if self.prefs.show_findings {
+        // The side panels share what the canvas does not need: each may grow to half of
+        // the rest, and one that has no room at its minimum width is not shown at all.
+        let (show_findings, show_inspector, panel_max) = panel_room(
+            ui.available_width(),
+            self.prefs.show_findings,
+            self.prefs.show_inspector,
+        );
+        if show_findings {
             egui::Panel::left("findings")
                 .resizable(true)
-                .default_size(330.0)
+                .default_size(290.0)
+                .size_range(MIN_PANEL_WIDTH..=panel_max)
                 .show(ui, |ui| {
+                    if panel_heading(ui, "Process", "Hide the findings panel (F9)") {
+                        requests.push(Request::Ui(UiCommand::ToggleFindings));
+                    }
                     let selected = self.selection.steps.first();
-                    if let Some(id) = findings_panel::findings_ui(ui, &self.analysis, selected) {
+                    if let Some(id) =
+                        findings_panel::findings_ui(ui, &self.analysis, selected, self.opened)
+                    {
                         requests.push(Request::Focus(id));
                     }
                 });
         }
-        if self.prefs.show_inspector {
+        if show_inspector {
             egui::Panel::right("inspector")
                 .resizable(true)
-                .default_size(320.0)
+                .default_size(300.0)
+                .size_range(MIN_PANEL_WIDTH..=panel_max)
                 .show(ui, |ui| {
                     for r in inspector::inspector_ui(ui, self.doc.map(), &self.selection) {
                         requests.push(Request::Inspector(r));
@@ -309,6 +330,9 @@ impl EditorApp {
                 self.rename_ui(ui, &mut requests);
             });
         self.dialog_ui(&ctx, &mut requests);
+        if self.show_legend {
+            legend::legend_window(&ctx, &mut self.show_legend);
+        }
 
         for r in requests {
             self.handle(r, &ctx);
@@ -317,6 +341,41 @@ impl EditorApp {
         self.update_title(&ctx);
         self.autosave(&ctx);
     }
+}
+
+/// The canvas keeps at least this width, whatever the side panels ask for.
+pub const MIN_CANVAS_WIDTH: f32 = 360.0;
+/// The narrowest a side panel can be made.
+pub const MIN_PANEL_WIDTH: f32 = 200.0;
+
+/// Which side panels fit beside a canvas of at least `MIN_CANVAS_WIDTH` in a window
+/// `width` wide, and the widest each may be: the findings panel gives way first.
+fn panel_room(width: f32, findings: bool, inspector: bool) -> (bool, bool, f32) {
+    let spare = width - MIN_CANVAS_WIDTH;
+    let (mut findings, inspector) = (findings, inspector && spare >= MIN_PANEL_WIDTH);
+    if findings && spare < MIN_PANEL_WIDTH * (1 + usize::from(inspector)) as f32 {
+        findings = false;
+    }
+    let shown = usize::from(findings) + usize::from(inspector);
+    let max = if shown == 0 {
+        MIN_PANEL_WIDTH
+    } else {
+        (spare / shown as f32).max(MIN_PANEL_WIDTH)
+    };
+    (findings, inspector, max)
+}
+
+/// A panel's heading with a button at the right that hides the panel; returns whether it
+/// was clicked.
+fn panel_heading(ui: &mut egui::Ui, title: &str, hide: &str) -> bool {
+    ui.horizontal(|ui| {
+        ui.heading(title);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.small_button("«").on_hover_text(hide).clicked()
+        })
+        .inner
+    })
+    .inner
 }
 
 /// Everything the UI pass asks for, applied after it.

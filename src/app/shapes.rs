@@ -184,7 +184,18 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
             )),
         };
         out.push(body);
-        if zoom >= theme::TEXT_MIN_ZOOM {
+        if !full_text_at(zoom) {
+            // Overview (semantic zoom): the name alone, at a readable size, in as many lines
+            // as the box holds and cut with an ellipsis; nothing when the box is too small.
+            if let Some(name) = overview_label(ctx, &v.name, v.kind, h, p.step_text) {
+                out.push(Shape::galley(
+                    centre - name.rect.center().to_vec2(),
+                    name,
+                    p.step_text,
+                ));
+            }
+        }
+        if full_text_at(zoom) {
             let text_color = p.step_text;
             // Room for the customer marker at the left.
             let marker = if v.is_customer_facing() && v.kind != StepKind::Decision {
@@ -200,7 +211,7 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
             };
             let galley = ctx.painter.layout(
                 v.name.clone(),
-                FontId::proportional(12.0 * zoom),
+                FontId::proportional(NAME_FONT_SIZE * zoom),
                 text_color,
                 wrap.max(10.0),
             );
@@ -271,6 +282,50 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
     fn is_inside(&self, pos: Pos2) -> bool {
         step_contains(self.node.visual.kind, self.centre, pos)
     }
+}
+
+/// Whether a step's text (name, times, badge count) is drawn to scale at `zoom`: only where
+/// its name would be at least `theme::OVERVIEW_FONT_SIZE` on screen. Below that the name is
+/// drawn at that size instead (`overview_label`), so it stays readable.
+pub fn full_text_at(zoom: f32) -> bool {
+    NAME_FONT_SIZE * zoom >= theme::OVERVIEW_FONT_SIZE
+}
+
+/// Whether the overview draws step names at `zoom` (an activity box wide enough on screen).
+pub fn overview_names_at(zoom: f32) -> bool {
+    STEP_WIDTH * zoom - 4.0 >= theme::OVERVIEW_MIN_LABEL_WIDTH
+}
+
+/// A step's name at 100% zoom, in points.
+const NAME_FONT_SIZE: f32 = 12.0;
+
+/// A step name laid out for the overview (below `full_text_at`): at
+/// `theme::OVERVIEW_FONT_SIZE` whatever the zoom, wrapped to the box's width on screen and cut
+/// with "…" to the lines its height holds. `None` when not even one short line fits.
+fn overview_label(
+    ctx: &DrawContext,
+    name: &str,
+    kind: StepKind,
+    half: Vec2,
+    color: egui::Color32,
+) -> Option<std::sync::Arc<egui::Galley>> {
+    let (width, height) = match kind {
+        // The inscribed rectangle of a diamond or a triangle is about half its size.
+        StepKind::Decision | StepKind::Wait => (half.x, half.y),
+        _ => (half.x * 2.0 - 4.0, half.y * 2.0 - 2.0),
+    };
+    let font = FontId::proportional(theme::OVERVIEW_FONT_SIZE);
+    let line = ctx.ctx.fonts_mut(|f| f.row_height(&font));
+    let rows = (height / line).floor() as usize;
+    if width < theme::OVERVIEW_MIN_LABEL_WIDTH || rows == 0 || name.trim().is_empty() {
+        return None;
+    }
+    let mut job = egui::text::LayoutJob::simple(name.to_owned(), font, color, width);
+    job.wrap.max_rows = rows;
+    job.wrap.break_anywhere = false;
+    job.wrap.overflow_character = Some('…');
+    job.halign = egui::Align::Center;
+    Some(ctx.painter.layout_job(job))
 }
 
 /// The four control points (canvas units) of the cubic curve a flow is drawn along

@@ -124,6 +124,10 @@ pub fn severity_color(s: Severity) -> Color32 {
 pub const LANE_HEADER_WIDTH: f32 = 150.0;
 /// Zoom below which step text is not drawn (level of detail).
 pub const TEXT_MIN_ZOOM: f32 = 0.35;
+/// Size of step names in the overview (where they would be smaller to scale), in points.
+pub const OVERVIEW_FONT_SIZE: f32 = 9.0;
+/// A box narrower than this on screen shows no name in the overview (hover shows it).
+pub const OVERVIEW_MIN_LABEL_WIDTH: f32 = 30.0;
 /// Zoom below which flows are drawn as plain straight lines without labels or dashes.
 pub const DETAIL_MIN_ZOOM: f32 = 0.2;
 /// Radius of the connect handle, in screen points.
@@ -148,6 +152,7 @@ mod tests {
         ("files.rs", include_str!("files.rs")),
         ("find.rs", include_str!("find.rs")),
         ("findings_panel.rs", include_str!("findings_panel.rs")),
+        ("legend.rs", include_str!("legend.rs")),
         ("inspector.rs", include_str!("inspector.rs")),
         ("menus.rs", include_str!("menus.rs")),
         ("mod.rs", include_str!("mod.rs")),

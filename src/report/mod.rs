@@ -57,6 +57,33 @@ pub fn metric_rows(m: &Metrics) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// What each metric of `metric_rows` means, for tooltips.
+pub fn metric_help(name: &str) -> &'static str {
+    match name {
+        "Lead time" => {
+            "The expected time from the start to the end of one case, along the most likely critical path: every step's wait before it plus its work. Decisions average their branches by probability; parallel branches count the slowest."
+        }
+        "Value-added time" => {
+            "The part of the lead time spent on work the customer values (steps whose value is 'customer'); waits are never value-added."
+        }
+        "Process cycle efficiency" => {
+            "Value-added time divided by lead time (PCE). World-class transactional processes reach 25%; most are under 10%."
+        }
+        "Steps" => "Every step of the map, of every kind.",
+        "Flows" => "Work flows and information flows together.",
+        "Hand-offs between lanes" => {
+            "Work flows whose two steps are in different lanes: each is a point where the case changes hands (and usually waits)."
+        }
+        "Information hand-offs" => {
+            "Information flows (forms, emails, system feeds) that cross from one lane to another."
+        }
+        "Customer touchpoints" => {
+            "Steps marked customer-facing: the moments the customer deals with the company."
+        }
+        _ => "",
+    }
+}
+
 fn delay_note(f: &Finding) -> String {
     if f.delay_mins > 0.0 {
         format!(", delay {}", format_duration(f.delay_mins))
@@ -80,6 +107,10 @@ pub fn text(map: &Map, a: &Analysis) -> String {
         return out;
     }
     let _ = writeln!(out, "Findings ({}):", a.findings.len());
+    // The challenge question is the same for every delay: said once, not under each one.
+    if let Some(q) = a.findings.iter().find_map(|f| f.question) {
+        let _ = writeln!(out, "  Ask of every delay marked ?:\n      ? {q}");
+    }
     for f in &a.findings {
         let _ = writeln!(
             out,
@@ -89,10 +120,8 @@ pub fn text(map: &Map, a: &Analysis) -> String {
             escape_control(f.step.as_str()),
             delay_note(f)
         );
-        let _ = writeln!(out, "      {}", escape_control(&f.message));
-        if let Some(q) = f.question {
-            let _ = writeln!(out, "      ? {q}");
-        }
+        let ask = if f.question.is_some() { "  ?" } else { "" };
+        let _ = writeln!(out, "      {}{ask}", escape_control(&f.message));
     }
     out
 }
@@ -184,19 +213,19 @@ pub fn markdown(map: &Map, a: &Analysis) -> String {
             capitalize(severity.as_str()),
             group.len()
         );
+        if let Some(q) = group.iter().find_map(|f| f.question) {
+            let _ = writeln!(out, "*Ask of each delay below: {q}*\n");
+        }
         for f in group {
             let _ = writeln!(
                 out,
                 "- **{}**: {} (`{}`{}): {}",
-                f.rule.title(),
+                f.title(),
                 md_cell(&f.step_name),
                 md_cell(f.step.as_str()).replace('`', "'"),
                 delay_note(f),
                 md_cell(&f.message)
             );
-            if let Some(q) = f.question {
-                let _ = writeln!(out, "  - *{q}*");
-            }
         }
         let _ = writeln!(out);
     }

@@ -88,12 +88,11 @@ pub struct ViewModel {
 pub fn build(map: &Map, analysis: &Analysis, mode: ViewMode) -> ViewModel {
     let marks = mode == ViewMode::Findings;
     let bottleneck: Option<&StepId> = analysis
-        .findings
-        .iter()
+        .shown_findings()
         .find(|f| marks && f.rule == Rule::Bottleneck)
         .map(|f| &f.step);
     let mut badges: HashMap<&StepId, Badge> = HashMap::new();
-    for f in analysis.findings.iter().filter(|_| marks) {
+    for f in analysis.shown_findings().filter(|_| marks) {
         let b = badges.entry(&f.step).or_insert(Badge {
             severity: f.severity,
             findings: 0,

@@ -3,10 +3,7 @@
 //! comes back as a `CanvasRequest`.
 
 use super::overlays::step_tooltip;
-use super::{
-    Canvas, CanvasRequest, Drag, GRAPH_ID, READABLE_ZOOM, Selection, StaticLayout,
-    StaticLayoutState,
-};
+use super::{Canvas, CanvasRequest, Drag, GRAPH_ID, Selection, StaticLayout, StaticLayoutState};
 use crate::analysis::Analysis;
 use crate::app::commands::{self, CommandState};
 use crate::app::theme;
@@ -118,12 +115,6 @@ impl Canvas {
         if self.fit_pending {
             self.fit_pending = false;
             self.fit();
-            if std::mem::take(&mut self.readable_pending) && self.zoom < READABLE_ZOOM {
-                let content = self.content_bounds();
-                self.zoom = READABLE_ZOOM;
-                self.pan =
-                    vec2(theme::LANE_HEADER_WIDTH + 10.0, 10.0) - content.min.to_vec2() * self.zoom;
-            }
             ui.ctx().request_repaint();
         }
         response
@@ -175,7 +166,8 @@ impl Canvas {
             let factor = if zoom_delta != 1.0 {
                 zoom_delta
             } else {
-                (scroll.y / 200.0).exp()
+                // One wheel notch (about 50 points) zooms by about 13%.
+                (scroll.y / 400.0).exp()
             };
             if (factor - 1.0).abs() > 1e-4 {
                 self.zoom_by(factor, p);

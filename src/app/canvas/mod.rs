@@ -22,6 +22,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The zoom a map opens at when the whole of it would be smaller.
+/// The zoom at which a step's text is comfortable to read: revealing a step (a clicked
+/// finding, a Find match) zooms in to at least this.
 const READABLE_ZOOM: f32 = 0.75;
 
 /// egui_graphs' view of the map.
@@ -146,9 +148,6 @@ pub struct Canvas {
     /// The canvas' screen rectangle in the last frame.
     pub rect: Rect,
     fit_pending: bool,
-    /// The first view of a map is readable (zoom at least `READABLE_ZOOM`, from its start)
-    /// rather than a whole-map overview where text is too small to draw.
-    readable_pending: bool,
     drag: Option<Drag>,
     pub bands: Vec<LaneBand>,
     pub show_minimap: bool,
@@ -165,7 +164,6 @@ impl Default for Canvas {
             pan: Vec2::ZERO,
             rect: Rect::NOTHING,
             fit_pending: true,
-            readable_pending: true,
             drag: None,
             bands: Vec::new(),
             show_minimap: true,
@@ -179,10 +177,9 @@ impl Canvas {
         self.fit_pending = true;
     }
 
-    /// Asks for the opening view of a map on the next frame (see `readable_pending`).
+    /// Asks for the opening view of a map on the next frame: the whole map, fitted.
     pub fn request_opening_view(&mut self) {
         self.fit_pending = true;
-        self.readable_pending = true;
     }
 
     /// Rebuilds the view cache when the map or its analysis changed.
@@ -343,22 +340,64 @@ impl Canvas {
     /// Zoom and pan so that the whole map fits (right of the lane header column).
     pub fn fit(&mut self) {
         let content = self.content_bounds();
-        let area = Rect::from_min_max(
+        self.fit_rect(content, 1.25);
+        // Lanes start at the top.
+        let area = self.view_area();
+        if content.height() * self.zoom < area.height() {
+            self.pan.y = area.top() - content.top() * self.zoom;
+        }
+    }
+
+    /// The part of the canvas that content is fitted into (local coordinates): right of the
+    /// lane header column, with a margin.
+    fn view_area(&self) -> Rect {
+        Rect::from_min_max(
             pos2(theme::LANE_HEADER_WIDTH + 10.0, 10.0),
             pos2(self.rect.width() - 10.0, self.rect.height() - 10.0),
-        );
-        if area.width() <= 1.0 || area.height() <= 1.0 {
+        )
+    }
+
+    /// Zoom (at most `max_zoom`) and pan so that a canvas rectangle fills the view area.
+    fn fit_rect(&mut self, content: Rect, max_zoom: f32) {
+        let area = self.view_area();
+        if area.width() <= 1.0 || area.height() <= 1.0 || !content.is_positive() {
             return;
         }
         self.zoom = (area.width() / content.width())
             .min(area.height() / content.height())
-            .clamp(theme::MIN_ZOOM, 1.25);
-        let centre_local = area.center().to_vec2();
-        self.pan = centre_local - content.center().to_vec2() * self.zoom;
-        // Lanes start at the top.
-        if content.height() * self.zoom < area.height() {
-            self.pan.y = area.top() - content.top() * self.zoom;
+            .clamp(theme::MIN_ZOOM, max_zoom);
+        self.pan = area.center().to_vec2() - content.center().to_vec2() * self.zoom;
+    }
+
+    /// Zooms to the given steps (the selection): all of them in view, at most 100%.
+    pub fn zoom_to_steps(&mut self, ids: &[StepId]) {
+        let mut r = Rect::NOTHING;
+        for id in ids {
+            if let Some(c) = self.step_centre(id) {
+                r = r.union(Rect::from_center_size(
+                    c,
+                    super::shapes::half_size() * 2.0 + vec2(60.0, 60.0),
+                ));
+            }
         }
+        if r.is_positive() {
+            self.fit_rect(r, 1.0);
+        }
+    }
+
+    /// 100%, keeping the centre of the view where it is.
+    pub fn zoom_actual(&mut self) {
+        let centre = self.rect.center();
+        self.zoom_by(1.0 / self.zoom, centre);
+    }
+
+    /// Shows a step: centred, and zoomed in to `READABLE_ZOOM` when its text would be too
+    /// small to read (a clicked finding, a Find match).
+    pub fn reveal_step(&mut self, id: &StepId) {
+        if self.zoom < READABLE_ZOOM {
+            self.zoom = READABLE_ZOOM;
+        }
+        self.center_on_step(id);
     }
 
     /// Zooms by a factor around a screen point.

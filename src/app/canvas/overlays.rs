@@ -178,7 +178,15 @@ impl Canvas {
 
 /// Hovering a step shows its findings, each delay with the challenge question.
 pub(super) fn step_tooltip(response: &egui::Response, id: &StepId, analysis: &Analysis) {
-    let findings: Vec<_> = analysis.findings_for(id).collect();
+    // No tooltip over a field being edited (the inspector's, say).
+    if response.ctx.egui_wants_keyboard_input() {
+        return;
+    }
+    let no_times = analysis.no_times_yet();
+    let findings: Vec<_> = analysis
+        .findings_for(id)
+        .filter(|f| !(no_times && f.rule == crate::analysis::Rule::Bottleneck))
+        .collect();
     let time = analysis
         .critical_path
         .contains(id)
@@ -196,7 +204,7 @@ pub(super) fn step_tooltip(response: &egui::Response, id: &StepId, analysis: &An
                 egui::RichText::new(format!(
                     "{} · {}",
                     f.severity.as_str().to_uppercase(),
-                    f.rule.title()
+                    f.title()
                 ))
                 .color(theme::severity_color(f.severity))
                 .strong(),
