@@ -678,14 +678,22 @@ fn save_as_through_the_path_prompt() {
     assert_eq!(h.state().doc.path(), Some(saved.as_path()));
 }
 
+/// What an editor that crashed leaves in the recovery folder: its slot with the copy and an
+/// unlocked lock file.
+fn leave_crashed_copy(root: &std::path::Path, map: &Map) {
+    let slot = root.join("4242-1");
+    std::fs::create_dir_all(&slot).unwrap();
+    std::fs::write(slot.join("lock"), "").unwrap();
+    valueflow::format::save_file(map, &slot.join("recovery.vfmap.json")).unwrap();
+}
+
 #[test]
 fn unsaved_work_from_a_crash_is_offered_back() {
     use valueflow::app::files::Recovery;
     let dir = tempfile::tempdir().unwrap();
-    let recovery = Recovery::new(dir.path().to_owned());
     let mut lost = empty_map();
     lost.name = "Work from before the crash".into();
-    recovery.write(&lost, None).unwrap();
+    leave_crashed_copy(dir.path(), &lost);
     let app = EditorApp::new(
         Map::new("start"),
         None,
@@ -701,10 +709,48 @@ fn unsaved_work_from_a_crash_is_offered_back() {
         h.state().doc.is_dirty(),
         "restored work is unsaved until saved"
     );
-    // Saving clears the recovery copy.
+    // Saving clears the recovery copy: nothing is offered to the next editor.
     let path = dir.path().join("saved.vfmap.json");
     assert!(h.state_mut().save_to(&path));
-    assert!(recovery.read().is_none());
+    assert!(Recovery::new(dir.path().to_owned()).find_orphan().is_none());
+}
+
+#[test]
+fn a_second_window_never_offers_nor_deletes_the_first_ones_unsaved_work() {
+    use valueflow::app::files::Recovery;
+    let dir = tempfile::tempdir().unwrap();
+    // Window A runs with unsaved work in its recovery copy.
+    let a = Recovery::new(dir.path().to_owned());
+    let mut work = empty_map();
+    work.name = "A's unsaved work".into();
+    a.write(&work, None).unwrap();
+    // Window B starts beside it: no restore question, and whatever B does to its own
+    // work (discard it by starting a new map) leaves A's copy alone.
+    let b = EditorApp::new(
+        Map::new("B"),
+        None,
+        Prefs::default(),
+        Some(Recovery::new(dir.path().to_owned())),
+    );
+    let mut h = harness(b);
+    assert!(h.query_by_label("Restore unsaved work?").is_none());
+    add_step(&mut h, pos2(700.0, 300.0), "B's step");
+    cmd_key(&mut h, egui::Key::N);
+    if h.query_by_label("Discard").is_some() {
+        h.get_by_label("Discard").click();
+        h.run_steps(3);
+    }
+    drop(h);
+    assert_eq!(a.read().unwrap().map, work, "A's copy is intact");
+    // A third window while A still runs: still nothing offered.
+    let c = EditorApp::new(
+        Map::new("C"),
+        None,
+        Prefs::default(),
+        Some(Recovery::new(dir.path().to_owned())),
+    );
+    let h = harness(c);
+    assert!(h.query_by_label("Restore unsaved work?").is_none());
 }
 
 #[test]
@@ -1091,4 +1137,25 @@ fn every_string_the_ui_draws_has_glyphs_in_the_bundled_fonts() {
         texts.len()
     );
     assert!(missing.is_empty(), "no glyph for: {missing:?}");
+}
+
+#[test]
+fn a_bad_file_at_start_opens_the_window_with_the_error_and_the_choices() {
+    let mut app = app_on(Map::untitled());
+    let path = std::path::Path::new("/home/me/broken.vfmap.json");
+    app.show_open_failure(
+        path,
+        "/home/me/broken.vfmap.json:3:5: expected `,` or `}`".to_owned(),
+    );
+    let mut h = harness(app);
+    assert!(
+        h.query_by_label("Could not open broken.vfmap.json")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("3:5: expected").is_some());
+    assert!(h.query_by_label("Open another file…").is_some());
+    h.get_by_label("Start with an empty map").click();
+    h.run_steps(3);
+    assert!(h.state().dialog.is_none());
+    assert_eq!(h.state().doc.map().step_count(), 0);
 }

@@ -59,11 +59,17 @@ impl EditorApp {
             Request::Restore(found) => {
                 let found = *found;
                 self.replace_document(Document::new_dirty(found.map, found.original));
+                // The work is in this editor's own copy before the old one goes.
+                if let Some(r) = &mut self.recovery
+                    && r.write(self.doc.map(), self.doc.path()).is_ok()
+                {
+                    r.adopt_orphan();
+                }
                 self.set_status("Restored the unsaved work; save it to keep it");
             }
             Request::DiscardRecovery => {
-                if let Some(r) = &self.recovery {
-                    r.clear();
+                if let Some(r) = &mut self.recovery {
+                    r.discard_orphan();
                 }
             }
             Request::Inspector(InspectorRequest::ConfirmRemoveLane(lane)) => {

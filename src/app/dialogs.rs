@@ -1,7 +1,7 @@
 //! The modal dialogs: unsaved changes, errors, deleting a lane, the in-app path prompt,
 //! restoring a recovery copy, and the keyboard shortcuts (from the command table).
 
-use super::commands::COMMANDS;
+use super::commands::{COMMANDS, UiCommand};
 use super::{Dialog, EditorApp, Request};
 use crate::document::Command;
 use std::path::PathBuf;
@@ -57,6 +57,30 @@ impl EditorApp {
                     {
                         keep = false;
                     }
+                });
+            }
+            Dialog::OpenFailed { path, message } => {
+                let title = format!(
+                    "Could not open {}",
+                    path.file_name().map_or_else(
+                        || path.display().to_string(),
+                        |n| n.to_string_lossy().into_owned()
+                    )
+                );
+                modal(&title, &mut |ui| {
+                    ui.label(crate::text::escape_control(message).as_ref());
+                    ui.add_space(8.0);
+                    ui.horizontal(|ui| {
+                        if ui.button("Open another file…").clicked() {
+                            keep = false;
+                            out.push(Request::Ui(UiCommand::Open));
+                        }
+                        if ui.button("Start with an empty map").clicked()
+                            || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                        {
+                            keep = false;
+                        }
+                    });
                 });
             }
             Dialog::RemoveLane { lane, target } => {

@@ -33,6 +33,15 @@ impl EditorApp {
         self.canvas.request_opening_view();
     }
 
+    /// Shows that the file given at start could not be opened (the window then holds an
+    /// empty map), with the choices: open another file, or start with the empty map.
+    pub fn show_open_failure(&mut self, path: &Path, message: String) {
+        self.dialog = Some(Dialog::OpenFailed {
+            path: path.to_owned(),
+            message,
+        });
+    }
+
     /// Opens a file; on error the current map stays and the error is shown.
     pub fn open_path(&mut self, path: &Path) {
         match load_file(path) {

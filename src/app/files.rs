@@ -1,12 +1,12 @@
 //! Files around the document: preferences (theme, recent files, panels), native file dialogs
 //! with an in-app fallback, and the crash-recovery copy written while there are unsaved changes.
 
-use crate::format::{FILE_EXTENSION, load_file, save_file};
+use crate::format::FILE_EXTENSION;
 use crate::model::Map;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// Preferences kept between sessions (eframe storage). Nothing of the document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,65 +179,7 @@ pub fn with_extension(path: PathBuf) -> PathBuf {
     }
 }
 
-/// The crash-recovery copy: the unsaved map and where it came from.
-#[derive(Debug, Clone)]
-pub struct Recovery {
-    dir: PathBuf,
-}
-
-/// A recovery copy found at start-up.
-#[derive(Debug, Clone)]
-pub struct Recovered {
-    pub map: Map,
-    pub original: Option<PathBuf>,
-    pub saved_at: Option<SystemTime>,
-}
-
-impl Recovery {
-    pub fn new(dir: PathBuf) -> Self {
-        Self { dir }
-    }
-
-    fn map_path(&self) -> PathBuf {
-        self.dir.join("recovery.vfmap.json")
-    }
-
-    fn origin_path(&self) -> PathBuf {
-        self.dir.join("recovery-origin.txt")
-    }
-
-    /// Writes the recovery copy (atomically, like any save).
-    pub fn write(&self, map: &Map, original: Option<&Path>) -> Result<(), String> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
-        let origin = original
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        std::fs::write(self.origin_path(), origin).map_err(|e| e.to_string())?;
-        save_file(map, &self.map_path()).map_err(|e| e.to_string())
-    }
-
-    /// The recovery copy, if there is a readable one.
-    pub fn read(&self) -> Option<Recovered> {
-        let path = self.map_path();
-        let map = load_file(&path).ok()?;
-        let saved_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        let original = std::fs::read_to_string(self.origin_path())
-            .ok()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| PathBuf::from(s.trim()));
-        Some(Recovered {
-            map,
-            original,
-            saved_at,
-        })
-    }
-
-    /// Removes the recovery copy (after a save, or when the user discards it).
-    pub fn clear(&self) {
-        let _ = std::fs::remove_file(self.map_path());
-        let _ = std::fs::remove_file(self.origin_path());
-    }
-}
+pub use super::recovery::{Recovered, Recovery};
 
 #[cfg(test)]
 mod tests {
@@ -273,23 +215,5 @@ mod tests {
             with_extension(PathBuf::from("/x/a.vfmap.json")),
             PathBuf::from("/x/a.vfmap.json")
         );
-    }
-
-    #[test]
-    fn recovery_round_trip() {
-        let dir = tempfile::tempdir().unwrap();
-        let r = Recovery::new(dir.path().join("rec"));
-        assert!(r.read().is_none());
-        let m = Map::new("unsaved work");
-        r.write(&m, Some(Path::new("/somewhere/x.vfmap.json")))
-            .unwrap();
-        let back = r.read().unwrap();
-        assert_eq!(back.map, m);
-        assert_eq!(
-            back.original,
-            Some(PathBuf::from("/somewhere/x.vfmap.json"))
-        );
-        r.clear();
-        assert!(r.read().is_none());
     }
 }

@@ -15,6 +15,7 @@ pub mod icon;
 pub mod inspector;
 pub mod legend;
 mod menus;
+mod recovery;
 mod rename;
 pub mod shapes;
 pub mod theme;
@@ -55,11 +56,29 @@ pub const APP_ID: &str = "valueflow";
 /// `dark_mode` overrides the remembered theme.
 pub fn run(file: Option<PathBuf>, dark_mode: Option<bool>) -> Result<(), AppError> {
     // A BPMN or CSV file on the command line is imported as a new, unsaved map.
+    // A file that cannot be read still opens the window (started from a file manager,
+    // nobody sees a terminal): empty, with the error and the user's choices shown.
+    let mut failure = None;
     let (map, file, imported) = match file {
-        Some(path) if crate::interop::InteropFormat::from_path(&path).is_ok() => {
-            (crate::interop::import_file(&path)?.map, None, true)
+        Some(path) => {
+            let opened = if crate::interop::InteropFormat::from_path(&path).is_ok() {
+                crate::interop::import_file(&path)
+                    .map(|i| (i.map, None, true))
+                    .map_err(|e| e.to_string())
+            } else {
+                load_file(&path)
+                    .map(|m| (m, Some(path.clone()), false))
+                    .map_err(|e| e.to_string())
+            };
+            match opened {
+                Ok(o) => o,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    failure = Some((path, e));
+                    (Map::untitled(), None, false)
+                }
+            }
         }
-        Some(path) => (load_file(&path).map_err(Box::new)?, Some(path), false),
         None => (samples::default_map().map_err(Box::new)?, None, false),
     };
     let mut viewport = egui::ViewportBuilder::default()
@@ -94,7 +113,11 @@ pub fn run(file: Option<PathBuf>, dark_mode: Option<bool>) -> Result<(), AppErro
             } else {
                 Document::new(map, file)
             };
-            Ok(Box::new(EditorApp::with_document(doc, prefs, recovery)))
+            let mut app = EditorApp::with_document(doc, prefs, recovery);
+            if let Some((path, message)) = failure {
+                app.show_open_failure(&path, message);
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| AppError::Window(e.to_string()))
@@ -131,6 +154,11 @@ pub enum Dialog {
         error: Option<String>,
     },
     Recover(Box<Recovered>),
+    /// The file given at start could not be opened: what went wrong, and what to do next.
+    OpenFailed {
+        path: PathBuf,
+        message: String,
+    },
     Help,
 }
 
@@ -202,7 +230,7 @@ impl EditorApp {
             prefs,
         };
         app.canvas.show_minimap = app.prefs.show_minimap;
-        if let Some(found) = app.recovery.as_ref().and_then(Recovery::read) {
+        if let Some(found) = app.recovery.as_mut().and_then(Recovery::find_orphan) {
             app.dialog = Some(Dialog::Recover(Box::new(found)));
         }
         app
