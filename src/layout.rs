@@ -96,14 +96,17 @@ pub fn fit_steps_to_lanes(map: &Map, compact: bool) -> Vec<(StepId, [f32; 2])> {
     } else {
         map.lanes().iter().map(|l| Some(&l.id)).collect()
     };
+    // Each lane's placed steps, gathered in one pass (linear in steps + lanes).
+    let mut by_lane: HashMap<Option<&LaneId>, Vec<(&StepId, [f32; 2])>> = HashMap::new();
+    for s in map.steps() {
+        if let Some(p) = s.pos {
+            by_lane.entry(s.lane.as_ref()).or_default().push((&s.id, p));
+        }
+    }
     let mut moves = Vec::new();
     let mut top = 0.0f32;
     for lane in lanes {
-        let members: Vec<(&StepId, [f32; 2])> = map
-            .steps()
-            .filter(|s| s.lane.as_ref() == lane)
-            .filter_map(|s| s.pos.map(|p| (&s.id, p)))
-            .collect();
+        let members = by_lane.remove(&lane).unwrap_or_default();
         let highest = members.iter().map(|(_, p)| p[1]).fold(f32::MAX, f32::min);
         let lowest = members.iter().map(|(_, p)| p[1]).fold(f32::MIN, f32::max);
         if members.is_empty() {

@@ -273,7 +273,9 @@ fn layout_comes_from_the_diagram() {
         .unwrap()
         .map;
     // Every shape has bounds: each step sits at the centre of its shape, the drawing moved
-    // onto the editor's canvas as a whole (one lane here, so distances stay exact).
+    // onto the editor's canvas as a whole and stretched sideways by one factor where
+    // valueflow's larger boxes would overlap (one lane here, so vertical distances stay
+    // exact).
     assert!(map.steps().all(|s| s.pos.is_some()));
     let text = std::fs::read_to_string(Path::new(FIXTURES).join("miwg-A.1.0.bpmn")).unwrap();
     let doc = Document::parse(&text).unwrap();
@@ -293,19 +295,39 @@ fn layout_comes_from_the_diagram() {
     let (a, b) = (steps[0], steps[steps.len() - 1]);
     let (ca, cb) = (centre(a.id.as_str()), centre(b.id.as_str()));
     let (pa, pb) = (a.pos.unwrap(), b.pos.unwrap());
-    assert!(((pb[0] - pa[0]) - (cb[0] - ca[0])).abs() < 1e-3);
-    assert!(((pb[1] - pa[1]) - (cb[1] - ca[1])).abs() < 1e-3);
+    let stretch = (pb[0] - pa[0]) / (cb[0] - ca[0]);
+    assert!(stretch >= 1.0, "{stretch}");
+    for s in &steps {
+        let (c, p) = (centre(s.id.as_str()), s.pos.unwrap());
+        assert!(
+            ((p[0] - pa[0]) - stretch * (c[0] - ca[0])).abs() < 1e-2,
+            "{}",
+            s.id
+        );
+        assert!(((p[1] - pa[1]) - (c[1] - ca[1])).abs() < 1e-3, "{}", s.id);
+    }
     let min_x = steps
         .iter()
         .map(|s| s.pos.unwrap()[0])
         .fold(f32::MAX, f32::min);
     assert_eq!(min_x, valueflow::layout::FIRST_LAYER_X);
-    // B.1.0's called process has no shapes: those steps stay unplaced, the rest are placed.
+    // B.1.0's called process has no shapes: those steps are placed after the drawn ones.
+    let text = std::fs::read_to_string(Path::new(FIXTURES).join("miwg-B.1.0.bpmn")).unwrap();
+    let doc = Document::parse(&text).unwrap();
+    let drawn: BTreeSet<&str> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "BPMNShape")
+        .filter_map(|n| n.attribute("bpmnElement"))
+        .collect();
     let map = import_file(&Path::new(FIXTURES).join("miwg-B.1.0.bpmn"))
         .unwrap()
         .map;
-    let unplaced = map.steps().filter(|s| s.pos.is_none()).count();
-    assert_eq!(unplaced, 3, "the 3 flow nodes without DI");
+    assert!(map.steps().all(|s| s.pos.is_some()));
+    let without = map
+        .steps()
+        .filter(|s| !drawn.contains(s.id.as_str()))
+        .count();
+    assert_eq!(without, 3, "the 3 flow nodes without DI");
     // Lanes are ordered top to bottom by their shapes.
     // Lanes are ordered top to bottom by their shapes, and every placed step ends up inside
     // its lane's band on the editor's canvas.
@@ -924,4 +946,102 @@ proptest::proptest! {
             }
         }
     }
+}
+
+#[test]
+fn imported_lanes_are_named_for_people_never_by_a_generated_id() {
+    for path in fixtures().iter().filter(|p| !is_error_fixture(p)) {
+        let text = std::fs::read_to_string(path).unwrap();
+        let doc = Document::parse_with_options(
+            &text,
+            ParsingOptions {
+                allow_dtd: false,
+                ..ParsingOptions::default()
+            },
+        )
+        .unwrap();
+        // Ids that are not also the element's own name (a lane `id="Approver"
+        // name="Approver"` is named, not numbered).
+        let ids: BTreeSet<&str> = doc
+            .descendants()
+            .filter_map(|n| {
+                n.attribute("id")
+                    .filter(|id| n.attribute("name") != Some(*id))
+            })
+            .collect();
+        let map = import_file(path).unwrap().map;
+        for lane in map.lanes() {
+            for part in lane.name.split(" / ") {
+                assert!(
+                    !ids.contains(part) && !part.trim().is_empty(),
+                    "{}: lane \"{}\" is named by an id",
+                    path.display(),
+                    lane.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn imported_steps_never_sit_on_top_of_each_other() {
+    use valueflow::layout::{STEP_HEIGHT, STEP_WIDTH};
+    for path in fixtures().iter().filter(|p| !is_error_fixture(p)) {
+        let map = import_file(path).unwrap().map;
+        let steps: Vec<_> = map.steps().collect();
+        for (i, a) in steps.iter().enumerate() {
+            for b in &steps[i + 1..] {
+                let ([ax, ay], [bx, by]) = (a.pos.unwrap(), b.pos.unwrap());
+                let overlap = (ax - bx).abs() < STEP_WIDTH && (ay - by).abs() < STEP_HEIGHT;
+                assert!(
+                    !overlap,
+                    "{}: \"{}\" at {:?} overlaps \"{}\" at {:?}",
+                    path.display(),
+                    a.name,
+                    a.pos.unwrap(),
+                    b.name,
+                    b.pos.unwrap()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn steps_without_a_shape_go_after_the_drawn_ones_in_their_lane() {
+    let di = "http://www.omg.org/spec/BPMN/20100524/DI";
+    let dc = "http://www.omg.org/spec/DD/20100524/DC";
+    let text = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="{BPMN_NS}" xmlns:bpmndi="{di}" xmlns:dc="{dc}" id="d">
+  <process id="p">
+    <task id="a" name="Drawn first"/>
+    <task id="b" name="Drawn second"/>
+    <task id="c" name="Not drawn"/>
+    <sequenceFlow id="f1" sourceRef="a" targetRef="b"/>
+    <sequenceFlow id="f2" sourceRef="b" targetRef="c"/>
+  </process>
+  <bpmndi:BPMNDiagram id="dia"><bpmndi:BPMNPlane id="pl" bpmnElement="p">
+    <bpmndi:BPMNShape id="sa" bpmnElement="a"><dc:Bounds x="100" y="100" width="100" height="80"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="sb" bpmnElement="b"><dc:Bounds x="400" y="100" width="100" height="80"/></bpmndi:BPMNShape>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</definitions>"#
+    );
+    let map = import_bytes("t.bpmn", text.as_bytes()).unwrap().map;
+    let x = |id: &str| {
+        map.step(&valueflow::model::StepId::new(id))
+            .unwrap()
+            .pos
+            .unwrap()
+    };
+    // The drawing is kept (the two drawn tasks 300 apart, far enough for valueflow's boxes).
+    assert!((x("b")[0] - x("a")[0] - 300.0).abs() < 1e-3);
+    assert!(
+        x("c")[0] > x("b")[0],
+        "the undrawn task comes after the drawing"
+    );
+    assert!(
+        (x("c")[1] - x("a")[1]).abs() < 1e-3,
+        "on its lane's first row"
+    );
 }

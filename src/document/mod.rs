@@ -176,7 +176,21 @@ impl Document {
 /// Maps without positions (new or imported) are arranged when they are opened.
 fn arranged_if_unplaced(map: Map) -> Map {
     if map.steps().all(|s| s.pos.is_some()) {
-        return map;
+        // Positions from another tool (or an edited file) may put a step in the band of
+        // another lane: the band a step is drawn in must be its lane, so its lane's steps
+        // move down together into their own band (as after any edit).
+        let moves = crate::layout::fit_steps_to_lanes(&map, false);
+        if moves.is_empty() {
+            return map;
+        }
+        let mut fitted = map.clone();
+        return match moves
+            .into_iter()
+            .try_for_each(|(id, pos)| fitted.move_step(&id, pos).map(|_| ()))
+        {
+            Ok(()) => fitted,
+            Err(_) => map,
+        };
     }
     let mut arranged = map.clone();
     match Command::Arrange.apply(&mut arranged) {

@@ -355,3 +355,41 @@ proptest! {
         prop_assert_eq!(d.revision(), r0 + steps);
     }
 }
+
+#[test]
+fn a_map_whose_positions_put_a_step_in_another_lanes_band_opens_with_every_step_in_its_own() {
+    let mut m = Map::new("imported");
+    for id in ["warehouse", "logistics"] {
+        m.add_lane(Lane {
+            id: id.into(),
+            name: id.into(),
+        })
+        .unwrap();
+    }
+    let mut pick = Step::new("pick", "Pick", StepKind::Activity).in_lane("warehouse");
+    pick.pos = Some([100.0, 70.0]);
+    // "Pack order" is in Logistics but its file position is in the Warehouse band.
+    let mut pack = Step::new("pack", "Pack order", StepKind::Activity).in_lane("logistics");
+    pack.pos = Some([300.0, 60.0]);
+    let mut ship = Step::new("ship", "Ship", StepKind::Activity).in_lane("logistics");
+    ship.pos = Some([500.0, 120.0]);
+    for s in [pick, pack, ship] {
+        m.add_step(s).unwrap();
+    }
+    let d = Document::new(m, None);
+    let bands = crate::layout::lane_bands(d.map());
+    for s in d.map().steps() {
+        let y = s.pos.unwrap()[1];
+        let band = crate::layout::band_at(&bands, y).unwrap();
+        assert_eq!(
+            band.lane.as_ref(),
+            s.lane.as_ref(),
+            "{} is drawn in its lane",
+            s.id
+        );
+    }
+    // The lane's steps moved together: their relative placement is kept.
+    let y = |id: &str| d.map().step(&StepId::new(id)).unwrap().pos.unwrap()[1];
+    assert!((y("ship") - y("pack") - 60.0).abs() < 1e-3);
+    assert!(!d.is_dirty());
+}

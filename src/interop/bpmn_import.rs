@@ -228,6 +228,8 @@ struct Importer<'a, 'i> {
     lane_ids: IdSet<String>,
     flows: Vec<PendingFlow>,
     flow_at: IdMap<(usize, usize, FlowKind), usize>,
+    /// Pools and processes without a name so far ("Pool 1", "Pool 2", …).
+    unnamed_pools: usize,
 }
 
 impl<'a, 'i> Importer<'a, 'i> {
@@ -246,6 +248,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             lane_ids: IdSet::default(),
             flows: Vec::new(),
             flow_at: IdMap::default(),
+            unnamed_pools: 0,
         };
         me.check_root()?;
         me.collect_ids()?;
@@ -570,6 +573,14 @@ impl<'a, 'i> Importer<'a, 'i> {
             .and_then(|p| p.attribute("name"))
             .or_else(|| c.process.and_then(|p| p.attribute("name")))
             .filter(|n| !n.trim().is_empty());
+        // A pool or process without a name gets a readable one, never its generated id.
+        let pool_label = match pool_name {
+            Some(n) => n.to_owned(),
+            None => {
+                self.unnamed_pools += 1;
+                format!("Pool {}", self.unnamed_pools)
+            }
+        };
         let pool_node = c.participant.or(c.process);
         let pool_id = pool_node
             .and_then(|n| n.attribute("id"))
@@ -582,14 +593,10 @@ impl<'a, 'i> Importer<'a, 'i> {
             };
             let lane = self.add_lane(
                 self.lane_id(p, &pool_id)?,
-                self.lane_name(p, pool_name.unwrap_or(&pool_id))?,
+                self.lane_name(p, &pool_label)?,
                 self.shape_y(Some(&pool_id))?,
             );
-            let mut step = Step::new(
-                pool_id.clone(),
-                pool_name.unwrap_or(&pool_id),
-                StepKind::Activity,
-            );
+            let mut step = Step::new(pool_id.clone(), &pool_label, StepKind::Activity);
             step.lane = Some(LaneId::new(lane));
             step.notes = "A pool without a process in the BPMN file".into();
             if let Some(&shape) = self.shapes.get(pool_id.as_str())
@@ -617,14 +624,17 @@ impl<'a, 'i> Importer<'a, 'i> {
             .into_iter()
             .rev()
             .collect();
+        let mut unnamed_lanes = 0usize;
         while let Some((lane, parent)) = stack.pop() {
-            let own = lane
-                .attribute("name")
-                .filter(|n| !n.trim().is_empty())
-                .or_else(|| lane.attribute("id"))
-                .unwrap_or("lane");
+            let own = match lane.attribute("name").filter(|n| !n.trim().is_empty()) {
+                Some(n) => n.to_owned(),
+                None => {
+                    unnamed_lanes += 1;
+                    format!("Lane {unnamed_lanes}")
+                }
+            };
             let name = if parent.is_empty() {
-                own.to_owned()
+                own
             } else {
                 format!("{parent} / {own}")
             };
@@ -679,7 +689,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             let node = pool_node.unwrap_or(process);
             default_lane = Some(self.add_lane(
                 self.lane_id(node, &pool_id)?,
-                self.lane_name(node, pool_name.unwrap_or(&pool_id))?,
+                self.lane_name(node, &pool_label)?,
                 self.shape_y(Some(&pool_id))?,
             ));
         } else {
@@ -1283,9 +1293,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 self.invalid(node, e)
             })?;
         }
-        if root.attribute("exporter") != Some("valueflow") {
-            fit_to_editor(&mut map).map_err(|e| self.invalid(root, e))?;
-        }
+        let foreign = root.attribute("exporter") != Some("valueflow");
         // Flows exported by valueflow carry their place in the map's order; others follow
         // in file order (work, messages, data, associations).
         let mut flows = std::mem::take(&mut self.flows);
@@ -1312,7 +1320,11 @@ impl<'a, 'i> Importer<'a, 'i> {
                 .connect(ids[f.from].as_str(), ids[f.to].as_str(), flow)
                 .map_err(|e| self.invalid(root, e))?;
         }
-        let map = builder.finish().map_err(|e| self.invalid(root, e))?;
+        let mut map = builder.finish().map_err(|e| self.invalid(root, e))?;
+        // With the flows in, so that an arrange (where the drawing cannot be used) has them.
+        if foreign {
+            fit_to_editor(&mut map).map_err(|e| self.invalid(root, e))?;
+        }
         Ok(Imported {
             map,
             notes: self.notes,
@@ -1321,14 +1333,21 @@ impl<'a, 'i> Importer<'a, 'i> {
 }
 
 /// Moves a foreign diagram's positions onto the editor's canvas: the whole drawing shifted so
-/// it starts at the first row and column, then each lane's steps shifted down together where
-/// they reach above the lane's band (`layout::fit_steps_to_lanes`). Relative placement within
-/// a lane is kept.
+/// it starts at the first row and column; spread out sideways where valueflow's boxes (larger
+/// than BPMN's events and gateways) would overlap, or auto-arranged when a spread cannot help
+/// (shapes stacked at one x); steps the diagram leaves out placed after the drawn ones in
+/// their lane; then each lane's steps shifted down together where they reach above the lane's
+/// band (`layout::fit_steps_to_lanes`). Relative placement within a lane is kept.
 fn fit_to_editor(map: &mut Map) -> Result<(), MapError> {
+    use crate::layout::{FIRST_LAYER_X, FIRST_ROW_OFFSET, LANE_MIN_HEIGHT, LAYER_WIDTH};
     let placed: Vec<(StepId, [f32; 2])> = map
         .steps()
         .filter_map(|s| s.pos.map(|p| (s.id.clone(), p)))
         .collect();
+    if placed.is_empty() {
+        // Nothing drawn: the document arranges the whole map.
+        return Ok(());
+    }
     let min_x = placed
         .iter()
         .map(|(_, p)| p[0])
@@ -1337,20 +1356,94 @@ fn fit_to_editor(map: &mut Map) -> Result<(), MapError> {
         .iter()
         .map(|(_, p)| p[1])
         .fold(f32::INFINITY, f32::min);
-    if placed.is_empty() {
+    let at = |[x, y]: [f32; 2]| [x - min_x + FIRST_LAYER_X, y - min_y + FIRST_ROW_OFFSET];
+    let shifted: Vec<[f32; 2]> = placed.iter().map(|(_, p)| at(*p)).collect();
+    let Some(spread) = horizontal_spread(&shifted) else {
+        for (id, pos) in crate::layout::arrange(map) {
+            map.move_step(&id, pos)?;
+        }
         return Ok(());
+    };
+    let mut max_x = f32::MIN;
+    for ((id, _), [x, y]) in placed.iter().zip(shifted) {
+        let x = FIRST_LAYER_X + (x - FIRST_LAYER_X) * spread;
+        max_x = max_x.max(x);
+        map.move_step(id, [x, y])?;
     }
-    let (dx, dy) = (
-        crate::layout::FIRST_LAYER_X - min_x,
-        crate::layout::FIRST_ROW_OFFSET - min_y,
-    );
-    for (id, [x, y]) in placed {
-        map.move_step(&id, [x + dx, y + dy])?;
+    // Steps without a shape: after the drawing, on their lane's first row.
+    let mut lane_row: std::collections::HashMap<Option<LaneId>, f32> = Default::default();
+    for s in map.steps().filter(|s| s.pos.is_some()) {
+        let y = s.pos.map_or(0.0, |p| p[1]);
+        let row = lane_row.entry(s.lane.clone()).or_insert(y);
+        *row = row.min(y);
+    }
+    let unplaced: Vec<(StepId, Option<LaneId>)> = map
+        .steps()
+        .filter(|s| s.pos.is_none())
+        .map(|s| (s.id.clone(), s.lane.clone()))
+        .collect();
+    let mut next_x: std::collections::HashMap<Option<LaneId>, f32> = Default::default();
+    for (id, lane) in unplaced {
+        let y = lane_row.get(&lane).copied().unwrap_or_else(|| {
+            let k = lane
+                .as_ref()
+                .and_then(|l| map.lane_position(l))
+                .unwrap_or(0);
+            k as f32 * LANE_MIN_HEIGHT + FIRST_ROW_OFFSET
+        });
+        let x = next_x.entry(lane).or_insert(max_x);
+        *x += LAYER_WIDTH;
+        map.move_step(&id, [*x, y])?;
     }
     for (id, pos) in crate::layout::fit_steps_to_lanes(map, false) {
         map.move_step(&id, pos)?;
     }
     Ok(())
+}
+
+/// The factor (at least 1) by which x positions must be stretched so that no two of
+/// valueflow's step boxes overlap, or `None` when stretching cannot do it (boxes stacked at
+/// almost the same x, or so close that the drawing would become many times wider). Linear: a
+/// grid of box-sized cells, each position checked against the cells around it.
+fn horizontal_spread(positions: &[[f32; 2]]) -> Option<f32> {
+    use crate::layout::{STEP_HEIGHT, STEP_WIDTH};
+    const GAP: f32 = 24.0;
+    const MAX_SPREAD: f32 = 4.0;
+    let cell = |[x, y]: [f32; 2]| {
+        (
+            (x / STEP_WIDTH).floor() as i64,
+            (y / STEP_HEIGHT).floor() as i64,
+        )
+    };
+    let mut grid: std::collections::HashMap<(i64, i64), Vec<usize>> = Default::default();
+    for (i, &p) in positions.iter().enumerate() {
+        let members = grid.entry(cell(p)).or_default();
+        members.push(i);
+        // Two boxes in one cell overlap already; many mean a stack no spread can undo.
+        if members.len() > 4 {
+            return None;
+        }
+    }
+    let mut spread = 1.0f32;
+    for (i, &[x, y]) in positions.iter().enumerate() {
+        let (cx, cy) = cell([x, y]);
+        for gx in cx - 1..=cx + 1 {
+            for gy in cy - 1..=cy + 1 {
+                for &j in grid.get(&(gx, gy)).into_iter().flatten() {
+                    let [ox, oy] = positions[j];
+                    let (dx, dy) = ((x - ox).abs(), (y - oy).abs());
+                    if j <= i || dx >= STEP_WIDTH || dy >= STEP_HEIGHT {
+                        continue;
+                    }
+                    if dx < 1.0 {
+                        return None;
+                    }
+                    spread = spread.max((STEP_WIDTH + GAP) / dx);
+                }
+            }
+        }
+    }
+    (spread <= MAX_SPREAD).then_some(spread)
 }
 
 fn first_leaf<'a, 'i>(lane: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
