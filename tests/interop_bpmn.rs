@@ -811,6 +811,19 @@ fn only_declared_utf8_or_latin1_is_read() {
             )
         );
     }
+    // Declared UTF-8 but holding a Latin-1 byte: said as such, at the byte.
+    let mut bad = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<definitions xmlns=\"{BPMN_NS}\" id=\"d\"><process id=\"p\"><task id=\"a\" name=\"Caf"
+    )
+    .into_bytes();
+    bad.push(0xe9);
+    bad.extend_from_slice(b"\"/></process></definitions>");
+    let message = import_bytes("u.bpmn", &bad).unwrap_err().to_string();
+    assert!(
+        message.starts_with("u.bpmn:2:")
+            && message.contains("not valid UTF-8 here, although the file declares UTF-8"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -1044,4 +1057,47 @@ fn steps_without_a_shape_go_after_the_drawn_ones_in_their_lane() {
         (x("c")[1] - x("a")[1]).abs() < 1e-3,
         "on its lane's first row"
     );
+}
+
+#[test]
+fn a_data_store_reference_to_an_id_not_in_the_file_is_a_note_not_an_error() {
+    // As Bizagi writes them: the dataStore itself is never in the file.
+    let text = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="{BPMN_NS}" id="d">
+  <process id="p">
+    <task id="a" name="Write the order"><dataOutputAssociation id="o"><targetRef>ds</targetRef></dataOutputAssociation></task>
+    <task id="b" name="Read the order"><dataInputAssociation id="i"><sourceRef>ds</sourceRef></dataInputAssociation></task>
+    <dataStoreReference id="ds" name="Orders" dataStoreRef="DataStore_never_written"/>
+    <sequenceFlow id="f" sourceRef="a" targetRef="b"/>
+  </process>
+</definitions>"#
+    );
+    let imported = import_bytes("bizagi.bpmn", text.as_bytes()).unwrap();
+    assert!(
+        imported
+            .notes
+            .iter()
+            .any(|n| n.contains("DataStore_never_written") && n.contains("not in the file")),
+        "{:?}",
+        imported.notes
+    );
+    let info: Vec<_> = imported
+        .map
+        .flows()
+        .filter(|f| f.flow.kind == FlowKind::Information)
+        .map(|f| {
+            (
+                f.from.as_str().to_owned(),
+                f.to.as_str().to_owned(),
+                f.flow.label.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(info, [("a".into(), "b".into(), "Orders".to_owned())]);
+    // A dangling reference among steps and flows stays an error.
+    let message = bpmn_text_error(
+        "<process id=\"p\"><task id=\"a\"/><sequenceFlow id=\"f\" sourceRef=\"a\" targetRef=\"nowhere\"/></process>",
+    );
+    assert!(message.contains("nowhere"), "{message}");
 }

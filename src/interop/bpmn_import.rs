@@ -82,13 +82,14 @@ pub fn is_flow_node(name: &str) -> bool {
 /// guessed.
 pub fn import_bytes(source_name: &str, bytes: &[u8]) -> Result<Imported, InteropError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let encoding = match xml::declared_encoding(bytes) {
+    let declared = xml::declared_encoding(bytes);
+    let encoding = match &declared {
         None => Encoding::Utf8,
-        Some(name) => xml::known_encoding(&name).ok_or_else(|| {
+        Some(name) => xml::known_encoding(name).ok_or_else(|| {
             error(
                 source_name,
                 Some((1, 1)),
-                BpmnProblem::UnsupportedEncoding(name),
+                BpmnProblem::UnsupportedEncoding(name.clone()),
             )
         })?,
     };
@@ -100,7 +101,12 @@ pub fn import_bytes(source_name: &str, bytes: &[u8]) -> Result<Imported, Interop
             let valid = &bytes[..e.valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
             let col = valid.iter().rev().take_while(|&&b| b != b'\n').count() as u32 + 1;
-            return Err(error(source_name, Some((line, col)), BpmnProblem::NotUtf8));
+            let problem = if declared.is_some() {
+                BpmnProblem::InvalidUtf8
+            } else {
+                BpmnProblem::NotUtf8
+            };
+            return Err(error(source_name, Some((line, col)), problem));
         }
     };
     import_str(source_name, &text)
@@ -361,7 +367,7 @@ impl<'a, 'i> Importer<'a, 'i> {
     }
 
     /// Every reference that the mapping or a BPMN viewer follows must name an element.
-    fn check_references(&self) -> Result<(), InteropError> {
+    fn check_references(&mut self) -> Result<(), InteropError> {
         const FLOW_NODE: Option<&str> = Some("a flow node of the same process");
         const NODE_OR_POOL: Option<&str> = Some("a flow node or a pool");
         // The references each element holds in attributes: (attribute, what it must name
@@ -392,6 +398,11 @@ impl<'a, 'i> Importer<'a, 'i> {
                 _ => None,
             }
         }
+        // References that name nothing valueflow turns into a step or a flow: some tools
+        // (Bizagi) write them to ids they never put in the file. A dangling one is noted,
+        // and the reference stands for itself.
+        let only_noted = |name: &str| matches!(name, "dataObjectReference" | "dataStoreReference");
+        let mut notes = Vec::new();
         // Every element, with an id or without one, in file order: the first problem wins.
         for &n in &self.elements {
             let name = n.tag_name().name();
@@ -400,6 +411,13 @@ impl<'a, 'i> Importer<'a, 'i> {
                 match n.attribute(attribute) {
                     Some(target) if !target.trim().is_empty() || required.is_none() => {
                         if self.lookup(target).is_none() {
+                            if only_noted(name) {
+                                notes.push(format!(
+                                    "{name} \"{}\" refers to \"{target}\" ({attribute}), which is not in the file; it was read as a data item of its own",
+                                    n.attribute("id").unwrap_or_default()
+                                ));
+                                continue;
+                            }
                             return Err(self.dangling(n, name, attribute, target));
                         }
                     }
@@ -426,6 +444,9 @@ impl<'a, 'i> Importer<'a, 'i> {
                     }
                 }
             }
+        }
+        for note in notes {
+            self.note(note);
         }
         Ok(())
     }

@@ -101,6 +101,12 @@ pub enum BpmnProblem {
         "the file is not UTF-8 text and declares no encoding this importer reads (UTF-8, ISO-8859-1)"
     )]
     NotUtf8,
+    /// The file says it is UTF-8 but holds a byte sequence that is not (often a Latin-1
+    /// character written by a tool that ignored its own declaration).
+    #[error(
+        "not valid UTF-8 here, although the file declares UTF-8 (a Latin-1 character?): save the file as UTF-8, or declare encoding=\"ISO-8859-1\""
+    )]
+    InvalidUtf8,
     #[error(
         "the XML declaration names the encoding \"{0}\"; this importer reads UTF-8 and ISO-8859-1: save the file as UTF-8"
     )]
