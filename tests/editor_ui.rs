@@ -1159,3 +1159,34 @@ fn a_bad_file_at_start_opens_the_window_with_the_error_and_the_choices() {
     assert!(h.state().dialog.is_none());
     assert_eq!(h.state().doc.map().step_count(), 0);
 }
+
+#[test]
+fn two_windows_merge_their_recent_files_instead_of_overwriting() {
+    use valueflow::app::files::SharedRecent;
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("recent-files.json");
+    let files: Vec<_> = ["one", "two", "three"]
+        .iter()
+        .map(|n| {
+            let p = dir.path().join(format!("{n}.vfmap.json"));
+            valueflow::format::save_file(&empty_map(), &p).unwrap();
+            p.canonicalize().unwrap()
+        })
+        .collect();
+    let mut a = app_on(empty_map());
+    a.share_recent_files(SharedRecent::new(shared.clone()));
+    let mut b = app_on(empty_map());
+    b.share_recent_files(SharedRecent::new(shared.clone()));
+    a.open_path(&files[0]);
+    b.open_path(&files[1]);
+    assert_eq!(b.prefs.recent, [files[1].clone(), files[0].clone()]);
+    a.open_path(&files[2]);
+    assert_eq!(
+        a.prefs.recent,
+        [files[2].clone(), files[1].clone(), files[0].clone()]
+    );
+    // A third window starts with the list both made.
+    let mut c = app_on(empty_map());
+    c.share_recent_files(SharedRecent::new(shared));
+    assert_eq!(c.prefs.recent, a.prefs.recent);
+}

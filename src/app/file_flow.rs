@@ -33,6 +33,27 @@ impl EditorApp {
         self.canvas.request_opening_view();
     }
 
+    /// Puts a file at the top of the recent list, merged with the other windows' list when
+    /// there is a shared one.
+    pub(super) fn remember_file(&mut self, path: &Path) {
+        self.prefs.remember(path);
+        if let Some(shared) = &self.shared_recent
+            && let Ok(merged) = shared.remember(path)
+        {
+            self.prefs.recent = merged;
+        }
+    }
+
+    /// Uses a recent-files list shared with other windows (the app does; tests may): read
+    /// now, and merged into on every open and save.
+    pub fn share_recent_files(&mut self, shared: files::SharedRecent) {
+        let stored = shared.read();
+        if !stored.is_empty() {
+            self.prefs.recent = stored;
+        }
+        self.shared_recent = Some(shared);
+    }
+
     /// Shows that the file given at start could not be opened (the window then holds an
     /// empty map), with the choices: open another file, or start with the empty map.
     pub fn show_open_failure(&mut self, path: &Path, message: String) {
@@ -47,7 +68,7 @@ impl EditorApp {
         match load_file(path) {
             Ok(map) => {
                 self.replace_document(Document::new(map, Some(path.to_owned())));
-                self.prefs.remember(path);
+                self.remember_file(path);
                 if let Some(r) = &self.recovery {
                     r.clear();
                 }
@@ -117,7 +138,7 @@ impl EditorApp {
         match save_file(self.doc.map(), &path) {
             Ok(()) => {
                 self.doc.mark_saved(path.clone());
-                self.prefs.remember(&path);
+                self.remember_file(&path);
                 if let Some(r) = &self.recovery {
                     r.clear();
                 }

@@ -44,6 +44,52 @@ impl Prefs {
     }
 }
 
+/// The recent-files list shared by every editor window of one user: a small JSON file that
+/// each window merges its newest file into (under a lock), so two windows add to one list
+/// instead of the last to close overwriting the other's.
+#[derive(Debug, Clone)]
+pub struct SharedRecent {
+    path: PathBuf,
+}
+
+impl SharedRecent {
+    pub fn new(path: PathBuf) -> Self {
+        Self { path }
+    }
+
+    /// The list as stored (empty when there is none or it cannot be read).
+    pub fn read(&self) -> Vec<PathBuf> {
+        std::fs::read(&self.path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Vec<PathBuf>>(&b).ok())
+            .unwrap_or_default()
+    }
+
+    /// Puts `newest` first in the stored list and returns the merged list: the other
+    /// windows' files stay. The read-merge-write runs under an exclusive lock; the write is
+    /// atomic, so a reader never sees half a list.
+    pub fn remember(&self, newest: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.path.with_extension("lock"))?;
+        lock.lock()?;
+        let mut list = Prefs {
+            recent: self.read(),
+            ..Prefs::default()
+        };
+        list.remember(newest);
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        serde_json::to_writer(&mut tmp, &list.recent)?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        // The lock goes with `lock` at the end of this scope.
+        Ok(list.recent)
+    }
+}
+
 /// What a file dialog is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DialogPurpose {
@@ -215,5 +261,27 @@ mod tests {
             with_extension(PathBuf::from("/x/a.vfmap.json")),
             PathBuf::from("/x/a.vfmap.json")
         );
+    }
+}
+
+#[cfg(test)]
+mod shared_recent_tests {
+    use super::*;
+
+    #[test]
+    fn two_windows_add_to_one_recent_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = dir.path().join("recent-files.json");
+        let (a, b) = (SharedRecent::new(at.clone()), SharedRecent::new(at));
+        a.remember(Path::new("/nonexistent/a.vfmap.json")).unwrap();
+        let merged = b.remember(Path::new("/nonexistent/b.vfmap.json")).unwrap();
+        assert_eq!(
+            merged,
+            [
+                PathBuf::from("/nonexistent/b.vfmap.json"),
+                PathBuf::from("/nonexistent/a.vfmap.json")
+            ]
+        );
+        assert_eq!(a.read(), merged, "both windows see both files");
     }
 }

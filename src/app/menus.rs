@@ -33,10 +33,17 @@ impl EditorApp {
             }
             if spec.command == UiCommand::Open {
                 ui.menu_button("Open recent", |ui| {
-                    if self.prefs.recent.is_empty() {
+                    // What the user's other windows opened too (a small file, read while
+                    // the menu is open).
+                    let shared = self.shared_recent.as_ref().map(|s| s.read());
+                    let recent = shared
+                        .as_ref()
+                        .filter(|l| !l.is_empty())
+                        .unwrap_or(&self.prefs.recent);
+                    if recent.is_empty() {
                         ui.label("No recent files");
                     }
-                    for p in &self.prefs.recent {
+                    for p in recent {
                         if ui.button(p.display().to_string()).clicked() {
                             ui.close();
                             out.push(Request::Open(After::OpenPath(p.clone())));

@@ -106,14 +106,17 @@ pub fn run(file: Option<PathBuf>, dark_mode: Option<bool>) -> Result<(), AppErro
             if let Some(dark) = dark_mode {
                 prefs.dark_mode = dark;
             }
-            let recovery =
-                eframe::storage_dir("valueflow").map(|d| Recovery::new(d.join("recovery")));
+            let storage = eframe::storage_dir("valueflow");
+            let recovery = storage.as_ref().map(|d| Recovery::new(d.join("recovery")));
             let doc = if imported {
                 Document::new_dirty(map, None)
             } else {
                 Document::new(map, file)
             };
             let mut app = EditorApp::with_document(doc, prefs, recovery);
+            if let Some(d) = storage {
+                app.share_recent_files(files::SharedRecent::new(d.join("recent-files.json")));
+            }
             if let Some((path, message)) = failure {
                 app.show_open_failure(&path, message);
             }
@@ -192,6 +195,8 @@ pub struct EditorApp {
     show_legend: bool,
     /// Counts the maps opened in this window (view state such as scroll positions resets).
     opened: u64,
+    /// The recent-files list shared with the user's other windows.
+    shared_recent: Option<files::SharedRecent>,
 }
 
 impl EditorApp {
@@ -226,6 +231,7 @@ impl EditorApp {
             native_dialogs: true,
             show_legend: false,
             opened: 0,
+            shared_recent: None,
             recovery,
             prefs,
         };

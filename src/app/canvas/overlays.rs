@@ -99,19 +99,35 @@ impl Canvas {
             } else {
                 b.name.as_str()
             };
-            let galley = painter.layout(
+            // The name fits its band: smaller type in a thin band, as many lines as the band
+            // holds (cut with "…"), none in a band thinner than the smallest type. It never
+            // runs into the next lane.
+            let size = (r.height() - 4.0).clamp(0.0, 13.0);
+            if size < theme::OVERVIEW_FONT_SIZE {
+                continue;
+            }
+            let font = FontId::proportional(size);
+            let line = ui.ctx().fonts_mut(|f| f.row_height(&font));
+            let mut job = egui::text::LayoutJob::simple(
                 name.to_owned(),
-                FontId::proportional(13.0),
+                font,
                 p.lane_header_text,
                 theme::LANE_HEADER_WIDTH - 16.0,
             );
+            job.wrap.max_rows = ((r.height() - 4.0) / line).floor().max(1.0) as usize;
+            job.wrap.overflow_character = Some('…');
+            let galley = painter.layout_job(job);
             // Keep the name visible while the band is partly scrolled off.
             let visible = r.intersect(self.rect);
             let y = (visible.center().y - galley.size().y / 2.0).clamp(
                 r.top() + 2.0,
                 (r.bottom() - galley.size().y - 2.0).max(r.top() + 2.0),
             );
-            painter.galley(pos2(r.left() + 8.0, y), galley, p.lane_header_text);
+            painter.with_clip_rect(r.intersect(self.rect)).galley(
+                pos2(r.left() + 8.0, y),
+                galley,
+                p.lane_header_text,
+            );
         }
     }
 
@@ -126,7 +142,11 @@ impl Canvas {
             return false;
         }
         let content = self.content_bounds();
-        let scale = (frame.width() / content.width()).min(frame.height() / content.height());
+        // Each axis scaled on its own: a long process stays a band of lanes, not a line.
+        let scale = vec2(
+            frame.width() / content.width().max(1.0),
+            frame.height() / content.height().max(1.0),
+        );
         let to_mini = |c: Pos2| frame.min + (c - content.min) * scale;
         let painter = ui.painter().with_clip_rect(frame);
         painter.rect(
@@ -169,6 +189,7 @@ impl Canvas {
             && let Some(at) = r.interact_pointer_pos()
         {
             let c = content.min + (at - frame.min) / scale;
+            debug_assert!(c.x.is_finite() && c.y.is_finite(), "the minimap has a size");
             self.center_on(c);
             return true;
         }
