@@ -1190,3 +1190,37 @@ fn two_windows_merge_their_recent_files_instead_of_overwriting() {
     c.share_recent_files(SharedRecent::new(shared));
     assert_eq!(c.prefs.recent, a.prefs.recent);
 }
+
+#[test]
+fn the_path_prompt_lists_the_folder_and_tab_completes_then_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut other = empty_map();
+    other.name = "Opened through the prompt".into();
+    valueflow::format::save_file(&other, &dir.path().join("quarterly-review.vfmap.json")).unwrap();
+    std::fs::write(dir.path().join("quartz.txt"), "").unwrap();
+    let mut h = harness(app_on(empty_map()).without_native_dialogs());
+    cmd_key(&mut h, egui::Key::O);
+    h.run_steps(3);
+    let prompt = focused(&h);
+    prompt.focus();
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    focused(&h).type_text(&format!("{}/quar", dir.path().display()));
+    h.run_steps(2);
+    // Both matches are listed.
+    assert!(h.query_by_label("quarterly-review.vfmap.json").is_some());
+    assert!(h.query_by_label("quartz.txt").is_some());
+    // Tab: as far as they agree ("quart"), then with one more letter, the whole name.
+    key(&mut h, egui::Key::Tab);
+    focused(&h).type_text("e");
+    h.run_steps(2);
+    key(&mut h, egui::Key::Tab);
+    let expected = format!("{}/quarterly-review.vfmap.json", dir.path().display());
+    assert!(
+        h.query_all_by_value(&expected).next().is_some(),
+        "completed to the file"
+    );
+    key(&mut h, egui::Key::Enter);
+    h.run_steps(3);
+    assert_eq!(h.state().doc.map().name, "Opened through the prompt");
+}

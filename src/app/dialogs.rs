@@ -138,14 +138,56 @@ impl EditorApp {
                 let (purpose, mut text, mut error) = (*purpose, text.clone(), error.clone());
                 let (title, action) = purpose.title_and_action();
                 modal(title, &mut |ui| {
-                    ui.label("No file dialog is available here; type the file's path:");
+                    ui.label(
+                        "No file dialog is available here; type the file's path (Tab completes):",
+                    );
+                    let id = egui::Id::new("path-prompt");
+                    // Tab completes the name (the field keeps the focus, see `lock_focus`).
+                    let tab = ui.memory(|m| m.has_focus(id))
+                        && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Tab));
+                    let mut moved = false;
+                    if tab && let Some(done) = super::files::complete_path(&text) {
+                        text = done;
+                        moved = true;
+                    }
                     let r = ui.add(
                         egui::TextEdit::singleline(&mut text)
-                            .id(egui::Id::new("path-prompt"))
+                            .id(id)
+                            .lock_focus(true)
                             .desired_width(480.0),
                     );
                     if !r.has_focus() && error.is_none() && !r.lost_focus() {
                         r.request_focus();
+                    }
+                    // The folder's entries that fit what is typed; a click picks one.
+                    let entries = super::files::folder_entries(&text);
+                    egui::ScrollArea::vertical()
+                        .max_height(160.0)
+                        .auto_shrink([false, true])
+                        .show(ui, |ui| {
+                            for e in &entries {
+                                let label = if e.is_dir {
+                                    format!("{}/", e.name)
+                                } else {
+                                    e.name.clone()
+                                };
+                                if ui.selectable_label(false, label).clicked() {
+                                    text = e.text.clone();
+                                    moved = true;
+                                    r.request_focus();
+                                }
+                            }
+                        });
+                    if moved {
+                        // The cursor goes to the end of the completed text.
+                        if let Some(mut state) = egui::TextEdit::load_state(ui.ctx(), id) {
+                            let end = egui::text::CCursor::new(text.chars().count());
+                            state
+                                .cursor
+                                .set_char_range(Some(egui::text::CCursorRange::one(end)));
+                            state.store(ui.ctx(), id);
+                        }
+                        error = None;
                     }
                     if let Some(e) = &error {
                         ui.colored_label(

@@ -90,6 +90,88 @@ impl SharedRecent {
     }
 }
 
+/// One entry of the folder a typed path points into (the path prompt's list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderEntry {
+    pub name: String,
+    pub is_dir: bool,
+    /// The text the prompt holds when the entry is picked (a folder ends with `/`).
+    pub text: String,
+}
+
+/// The most entries the path prompt lists.
+const MAX_LISTED: usize = 200;
+
+/// The typed folder part (up to and including the last `/`, as typed) and the start of the
+/// name typed after it.
+fn split_typed(text: &str) -> (&str, &str) {
+    match text.rfind('/') {
+        Some(i) => (&text[..=i], &text[i + 1..]),
+        None => ("", text),
+    }
+}
+
+/// The folder a typed folder part names (`~/` is the home folder; empty is the current one).
+fn typed_folder(dir: &str) -> PathBuf {
+    if let Some(rest) = dir.strip_prefix("~/")
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(rest);
+    }
+    if dir.is_empty() {
+        PathBuf::from(".")
+    } else {
+        PathBuf::from(dir)
+    }
+}
+
+/// The entries of the folder `text` points into whose names start with what is typed after
+/// its last `/`: folders first, then files, each sorted by name; hidden ones only when the
+/// typed name starts with a dot. At most `MAX_LISTED`.
+pub fn folder_entries(text: &str) -> Vec<FolderEntry> {
+    let (dir, start) = split_typed(text);
+    let Ok(read) = std::fs::read_dir(typed_folder(dir)) else {
+        return Vec::new();
+    };
+    let mut entries: Vec<FolderEntry> = read
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            if !name.starts_with(start) || (name.starts_with('.') && !start.starts_with('.')) {
+                return None;
+            }
+            let is_dir = e.path().is_dir();
+            let text = format!("{dir}{name}{}", if is_dir { "/" } else { "" });
+            Some(FolderEntry { name, is_dir, text })
+        })
+        .collect();
+    entries.sort_by(|a, b| b.is_dir.cmp(&a.is_dir).then_with(|| a.name.cmp(&b.name)));
+    entries.truncate(MAX_LISTED);
+    entries
+}
+
+/// Tab completion: the typed path extended as far as every matching entry agrees (a single
+/// folder gets its `/`); `None` when nothing matches or nothing would be added.
+pub fn complete_path(text: &str) -> Option<String> {
+    let entries = folder_entries(text);
+    let first = entries.first()?;
+    if entries.len() == 1 {
+        return (first.text != text).then(|| first.text.clone());
+    }
+    let mut common = first.name.as_str();
+    for e in &entries[1..] {
+        let same = common
+            .char_indices()
+            .zip(e.name.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, c), _)| i + c.len_utf8());
+        common = &common[..same];
+    }
+    let (dir, start) = split_typed(text);
+    (common.len() > start.len()).then(|| format!("{dir}{common}"))
+}
+
 /// What a file dialog is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DialogPurpose {
@@ -283,5 +365,54 @@ mod shared_recent_tests {
             ]
         );
         assert_eq!(a.read(), merged, "both windows see both files");
+    }
+}
+
+#[cfg(test)]
+mod prompt_tests {
+    use super::*;
+
+    #[test]
+    fn the_prompt_lists_the_folder_and_completes_names_with_tab() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "order-to-cash.vfmap.json",
+            "order-intake.vfmap.json",
+            "notes.txt",
+        ] {
+            std::fs::write(dir.path().join(f), "").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("archive")).unwrap();
+        std::fs::write(dir.path().join(".hidden"), "").unwrap();
+        let base = format!("{}/", dir.path().display());
+        let names: Vec<String> = folder_entries(&base).into_iter().map(|e| e.name).collect();
+        assert_eq!(
+            names,
+            [
+                "archive",
+                "notes.txt",
+                "order-intake.vfmap.json",
+                "order-to-cash.vfmap.json"
+            ]
+        );
+        // Two names start "order-": Tab goes as far as they agree, then on to one.
+        assert_eq!(
+            complete_path(&format!("{base}or")),
+            Some(format!("{base}order-"))
+        );
+        assert_eq!(
+            complete_path(&format!("{base}order-t")),
+            Some(format!("{base}order-to-cash.vfmap.json"))
+        );
+        assert_eq!(
+            complete_path(&format!("{base}ar")),
+            Some(format!("{base}archive/"))
+        );
+        assert_eq!(complete_path(&format!("{base}zzz")), None);
+        assert_eq!(
+            folder_entries(&format!("{base}.")).len(),
+            1,
+            "hidden files only when asked for"
+        );
     }
 }
