@@ -127,7 +127,7 @@ pub const TEXT_MIN_ZOOM: f32 = 0.35;
 /// Size of step names in the overview (where they would be smaller to scale), in points.
 pub const OVERVIEW_FONT_SIZE: f32 = 9.0;
 /// A box narrower than this on screen shows no name in the overview (hover shows it).
-pub const OVERVIEW_MIN_LABEL_WIDTH: f32 = 30.0;
+pub const OVERVIEW_MIN_LABEL_WIDTH: f32 = 26.0;
 /// Zoom below which flows are drawn as plain straight lines without labels or dashes.
 pub const DETAIL_MIN_ZOOM: f32 = 0.2;
 /// Radius of the connect handle, in screen points.
