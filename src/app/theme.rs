@@ -46,7 +46,8 @@ pub const LIGHT: Palette = Palette {
     lane_band_even: Color32::from_rgb(0xf4, 0xf5, 0xf7),
     lane_band_odd: Color32::from_rgb(0xea, 0xec, 0xf0),
     lane_border: Color32::from_rgb(0xc8, 0xcc, 0xd4),
-    lane_header_fill: Color32::from_rgb(0xdd, 0xe1, 0xe8),
+    // Slightly see-through: steps panned under the sticky lane names stay visible.
+    lane_header_fill: Color32::from_rgba_unmultiplied_const(0xdd, 0xe1, 0xe8, 0xd0),
     lane_header_text: Color32::from_rgb(0x22, 0x28, 0x33),
     customer_facing_fill: Color32::from_rgb(0xcf, 0xe3, 0xff),
     customer_facing_stroke: Color32::from_rgb(0x1f, 0x5f, 0xbf),
@@ -78,7 +79,7 @@ pub const DARK: Palette = Palette {
     lane_band_even: Color32::from_rgb(0x22, 0x25, 0x2a),
     lane_band_odd: Color32::from_rgb(0x29, 0x2c, 0x32),
     lane_border: Color32::from_rgb(0x3a, 0x3f, 0x47),
-    lane_header_fill: Color32::from_rgb(0x30, 0x34, 0x3c),
+    lane_header_fill: Color32::from_rgba_unmultiplied_const(0x30, 0x34, 0x3c, 0xd0),
     lane_header_text: Color32::from_rgb(0xdd, 0xe1, 0xe8),
     customer_facing_fill: Color32::from_rgb(0x1d, 0x3f, 0x6e),
     customer_facing_stroke: Color32::from_rgb(0x6c, 0xa8, 0xff),
