@@ -6,6 +6,10 @@
     reason = "a benchmark on a broken input should stop loudly"
 )]
 
+// The allocator the valueflow binary uses, so the numbers are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use egui::{Event, Pos2, RawInput, Rect, pos2, vec2};
 use valueflow::app::EditorApp;

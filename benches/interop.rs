@@ -7,6 +7,10 @@
     reason = "a benchmark on invalid input should stop loudly"
 )]
 
+// The allocator the valueflow binary uses, so the numbers are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use valueflow::interop::{bpmn_export::to_bpmn_string, bpmn_import::import_str, csv_table};

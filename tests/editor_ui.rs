@@ -1171,9 +1171,9 @@ fn a_bad_file_at_start_opens_the_window_with_the_error_and_the_choices() {
 
 #[test]
 fn two_windows_merge_their_recent_files_instead_of_overwriting() {
-    use valueflow::app::files::SharedRecent;
+    use valueflow::app::files::SharedPrefs;
     let dir = tempfile::tempdir().unwrap();
-    let shared = dir.path().join("recent-files.json");
+    let shared = dir.path().join("settings.json");
     let files: Vec<_> = ["one", "two", "three"]
         .iter()
         .map(|n| {
@@ -1183,9 +1183,9 @@ fn two_windows_merge_their_recent_files_instead_of_overwriting() {
         })
         .collect();
     let mut a = app_on(empty_map());
-    a.share_recent_files(SharedRecent::new(shared.clone()));
+    a.share_prefs(SharedPrefs::new(shared.clone()));
     let mut b = app_on(empty_map());
-    b.share_recent_files(SharedRecent::new(shared.clone()));
+    b.share_prefs(SharedPrefs::new(shared.clone()));
     a.open_path(&files[0]);
     b.open_path(&files[1]);
     assert_eq!(b.prefs.recent, [files[1].clone(), files[0].clone()]);
@@ -1196,7 +1196,7 @@ fn two_windows_merge_their_recent_files_instead_of_overwriting() {
     );
     // A third window starts with the list both made.
     let mut c = app_on(empty_map());
-    c.share_recent_files(SharedRecent::new(shared));
+    c.share_prefs(SharedPrefs::new(shared));
     assert_eq!(c.prefs.recent, a.prefs.recent);
 }
 
@@ -1232,4 +1232,65 @@ fn the_path_prompt_lists_the_folder_and_tab_completes_then_opens() {
     key(&mut h, egui::Key::Enter);
     h.run_steps(3);
     assert_eq!(h.state().doc.map().name, "Opened through the prompt");
+}
+
+#[test]
+fn a_step_placed_in_another_lanes_band_is_drawn_in_its_own_and_drops_where_released() {
+    use valueflow::model::Step;
+    let mut map = Map::new("Misplaced");
+    for (id, name) in [("warehouse", "Warehouse"), ("logistics", "Logistics")] {
+        map.add_lane(Lane {
+            id: id.into(),
+            name: name.into(),
+        })
+        .unwrap();
+    }
+    for (id, lane, [x, y]) in [
+        ("pick", "warehouse", [100.0, 70.0]),
+        // In Logistics, but its file position is in the Warehouse band.
+        ("pack", "logistics", [300.0, 60.0]),
+        ("ship", "logistics", [500.0, 120.0]),
+    ] {
+        let mut s = Step::new(id, id, StepKind::Activity).in_lane(lane);
+        s.pos = Some([x, y]);
+        map.add_step(s).unwrap();
+    }
+    let mut h = harness(app_on(map));
+    let lane_drawn = |h: &Harness<'_, EditorApp>, id: &str| {
+        let c = h.state().canvas.step_centre(&StepId::new(id)).unwrap();
+        h.state().canvas.lane_at(c.y)
+    };
+    assert_eq!(lane_drawn(&h, "pack"), Some("logistics".into()));
+    // A drop inside the lane lands exactly where it was released.
+    h.state_mut().selection.only(StepId::new("pack"));
+    h.key_press_modifiers(Modifiers::SHIFT, egui::Key::F);
+    h.run_steps(2);
+    let zoom = h.state().canvas.zoom;
+    let before = h
+        .state()
+        .doc
+        .map()
+        .step(&StepId::new("pack"))
+        .unwrap()
+        .pos
+        .unwrap();
+    let at = step_screen(&h, "pack");
+    drag(&mut h, at, at + Vec2::new(60.0, 10.0), Modifiers::NONE);
+    let after = h
+        .state()
+        .doc
+        .map()
+        .step(&StepId::new("pack"))
+        .unwrap()
+        .pos
+        .unwrap();
+    assert!(
+        (after[0] - (before[0] + 60.0 / zoom)).abs() < 0.5,
+        "{before:?} → {after:?}"
+    );
+    assert!(
+        (after[1] - (before[1] + 10.0 / zoom)).abs() < 0.5,
+        "{before:?} → {after:?}"
+    );
+    assert_steps_in_their_lanes(h.state().doc.map());
 }

@@ -34,24 +34,35 @@ impl EditorApp {
     }
 
     /// Puts a file at the top of the recent list, merged with the other windows' list when
-    /// there is a shared one.
+    /// the preferences are shared.
     pub(super) fn remember_file(&mut self, path: &Path) {
         self.prefs.remember(path);
-        if let Some(shared) = &self.shared_recent
-            && let Ok(merged) = shared.remember(path)
+        if let Some((shared, _)) = &self.shared_prefs
+            && let Ok(merged) = shared.remember(path, &self.prefs)
         {
-            self.prefs.recent = merged;
+            self.prefs.recent = merged.recent;
         }
     }
 
-    /// Uses a recent-files list shared with other windows (the app does; tests may): read
-    /// now, and merged into on every open and save.
-    pub fn share_recent_files(&mut self, shared: files::SharedRecent) {
-        let stored = shared.read();
-        if !stored.is_empty() {
-            self.prefs.recent = stored;
+    /// Uses preferences shared with the user's other windows (the app does; tests may):
+    /// read now (when stored), merged into on every open and save of a file and whenever
+    /// eframe saves the app's state.
+    pub fn share_prefs(&mut self, shared: files::SharedPrefs) {
+        if let Some(stored) = shared.read() {
+            self.prefs = stored;
+            self.canvas.show_minimap = self.prefs.show_minimap;
         }
-        self.shared_recent = Some(shared);
+        self.shared_prefs = Some((shared, self.prefs.clone()));
+    }
+
+    /// Stores the settings this window changed (see `files::SharedPrefs::save_changes`).
+    pub(super) fn save_shared_prefs(&mut self) {
+        if let Some((shared, baseline)) = &mut self.shared_prefs
+            && let Ok(merged) = shared.save_changes(baseline, &self.prefs)
+        {
+            self.prefs.recent = merged.recent;
+            *baseline = self.prefs.clone();
+        }
     }
 
     /// Shows that the file given at start could not be opened (the window then holds an

@@ -44,31 +44,30 @@ impl Prefs {
     }
 }
 
-/// The recent-files list shared by every editor window of one user: a small JSON file that
-/// each window merges its newest file into (under a lock), so two windows add to one list
-/// instead of the last to close overwriting the other's.
+/// The preferences shared by every editor window of one user, in a small JSON file: each
+/// window merges into it what it changed (its newest file on each open and save, a setting
+/// when it saves), under a lock and with an atomic write, so two windows add to one recent
+/// list and keep each other's settings instead of the last to close overwriting the other.
 #[derive(Debug, Clone)]
-pub struct SharedRecent {
+pub struct SharedPrefs {
     path: PathBuf,
 }
 
-impl SharedRecent {
+impl SharedPrefs {
     pub fn new(path: PathBuf) -> Self {
         Self { path }
     }
 
-    /// The list as stored (empty when there is none or it cannot be read).
-    pub fn read(&self) -> Vec<PathBuf> {
+    /// The stored preferences, if there are readable ones.
+    pub fn read(&self) -> Option<Prefs> {
         std::fs::read(&self.path)
             .ok()
-            .and_then(|b| serde_json::from_slice::<Vec<PathBuf>>(&b).ok())
-            .unwrap_or_default()
+            .and_then(|b| serde_json::from_slice::<Prefs>(&b).ok())
     }
 
-    /// Puts `newest` first in the stored list and returns the merged list: the other
-    /// windows' files stay. The read-merge-write runs under an exclusive lock; the write is
-    /// atomic, so a reader never sees half a list.
-    pub fn remember(&self, newest: &Path) -> std::io::Result<Vec<PathBuf>> {
+    /// Runs `change` on the stored preferences (or `fallback` when there are none) under an
+    /// exclusive lock, writes the result atomically and returns it.
+    fn update(&self, fallback: &Prefs, change: impl FnOnce(&mut Prefs)) -> std::io::Result<Prefs> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
         let lock = std::fs::OpenOptions::new()
@@ -77,16 +76,38 @@ impl SharedRecent {
             .write(true)
             .open(self.path.with_extension("lock"))?;
         lock.lock()?;
-        let mut list = Prefs {
-            recent: self.read(),
-            ..Prefs::default()
-        };
-        list.remember(newest);
+        let mut prefs = self.read().unwrap_or_else(|| fallback.clone());
+        change(&mut prefs);
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        serde_json::to_writer(&mut tmp, &list.recent)?;
+        serde_json::to_writer_pretty(&mut tmp, &prefs)?;
         tmp.persist(&self.path).map_err(|e| e.error)?;
         // The lock goes with `lock` at the end of this scope.
-        Ok(list.recent)
+        Ok(prefs)
+    }
+
+    /// Puts `newest` first in the stored recent list; returns the merged preferences (the
+    /// other windows' files stay).
+    pub fn remember(&self, newest: &Path, fallback: &Prefs) -> std::io::Result<Prefs> {
+        self.update(fallback, |p| p.remember(newest))
+    }
+
+    /// Stores the settings this window changed since `baseline` (what it last read or
+    /// wrote) and leaves the others as stored; returns the merged preferences.
+    pub fn save_changes(&self, baseline: &Prefs, now: &Prefs) -> std::io::Result<Prefs> {
+        self.update(now, |p| {
+            if now.dark_mode != baseline.dark_mode {
+                p.dark_mode = now.dark_mode;
+            }
+            if now.show_findings != baseline.show_findings {
+                p.show_findings = now.show_findings;
+            }
+            if now.show_inspector != baseline.show_inspector {
+                p.show_inspector = now.show_inspector;
+            }
+            if now.show_minimap != baseline.show_minimap {
+                p.show_minimap = now.show_minimap;
+            }
+        })
     }
 }
 
@@ -347,24 +368,41 @@ mod tests {
 }
 
 #[cfg(test)]
-mod shared_recent_tests {
+mod shared_prefs_tests {
     use super::*;
 
     #[test]
-    fn two_windows_add_to_one_recent_list() {
+    fn two_windows_add_to_one_recent_list_and_keep_each_others_settings() {
         let dir = tempfile::tempdir().unwrap();
-        let at = dir.path().join("recent-files.json");
-        let (a, b) = (SharedRecent::new(at.clone()), SharedRecent::new(at));
-        a.remember(Path::new("/nonexistent/a.vfmap.json")).unwrap();
-        let merged = b.remember(Path::new("/nonexistent/b.vfmap.json")).unwrap();
+        let at = dir.path().join("settings.json");
+        let (a, b) = (SharedPrefs::new(at.clone()), SharedPrefs::new(at));
+        let start = Prefs::default();
+        a.remember(Path::new("/nonexistent/a.vfmap.json"), &start)
+            .unwrap();
+        let merged = b
+            .remember(Path::new("/nonexistent/b.vfmap.json"), &start)
+            .unwrap();
         assert_eq!(
-            merged,
+            merged.recent,
             [
                 PathBuf::from("/nonexistent/b.vfmap.json"),
                 PathBuf::from("/nonexistent/a.vfmap.json")
             ]
         );
-        assert_eq!(a.read(), merged, "both windows see both files");
+        // A turns the theme dark, B hides the minimap: both stay.
+        let dark = Prefs {
+            dark_mode: true,
+            ..start.clone()
+        };
+        a.save_changes(&start, &dark).unwrap();
+        let no_minimap = Prefs {
+            show_minimap: false,
+            ..start.clone()
+        };
+        let stored = b.save_changes(&start, &no_minimap).unwrap();
+        assert!(stored.dark_mode && !stored.show_minimap);
+        assert_eq!(stored.recent, merged.recent, "the recent list is kept");
+        assert_eq!(a.read().unwrap(), stored);
     }
 }
 

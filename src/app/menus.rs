@@ -35,7 +35,11 @@ impl EditorApp {
                 ui.menu_button("Open recent", |ui| {
                     // What the user's other windows opened too (a small file, read while
                     // the menu is open).
-                    let shared = self.shared_recent.as_ref().map(|s| s.read());
+                    let shared = self
+                        .shared_prefs
+                        .as_ref()
+                        .and_then(|(s, _)| s.read())
+                        .map(|p| p.recent);
                     let recent = shared
                         .as_ref()
                         .filter(|l| !l.is_empty())

@@ -115,7 +115,7 @@ pub fn run(file: Option<PathBuf>, dark_mode: Option<bool>) -> Result<(), AppErro
             };
             let mut app = EditorApp::with_document(doc, prefs, recovery);
             if let Some(d) = storage {
-                app.share_recent_files(files::SharedRecent::new(d.join("recent-files.json")));
+                app.share_prefs(files::SharedPrefs::new(d.join("settings.json")));
             }
             if let Some((path, message)) = failure {
                 app.show_open_failure(&path, message);
@@ -195,8 +195,9 @@ pub struct EditorApp {
     show_legend: bool,
     /// Counts the maps opened in this window (view state such as scroll positions resets).
     opened: u64,
-    /// The recent-files list shared with the user's other windows.
-    shared_recent: Option<files::SharedRecent>,
+    /// The preferences shared with the user's other windows, and what this window last read
+    /// or wrote of them.
+    shared_prefs: Option<(files::SharedPrefs, Prefs)>,
 }
 
 impl EditorApp {
@@ -231,7 +232,7 @@ impl EditorApp {
             native_dialogs: true,
             show_legend: false,
             opened: 0,
-            shared_recent: None,
+            shared_prefs: None,
             recovery,
             prefs,
         };
@@ -434,6 +435,7 @@ impl eframe::App for EditorApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.save_shared_prefs();
         eframe::set_value(storage, PREFS_KEY, &self.prefs);
     }
 }

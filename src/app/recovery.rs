@@ -160,6 +160,7 @@ impl Recovery {
         if let Some(slot) = &self.orphan {
             return slot.read();
         }
+        self.adopt_legacy_copy();
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(&self.root)
             .ok()?
             .filter_map(Result::ok)
@@ -189,6 +190,21 @@ impl Recovery {
             }
         }
         None
+    }
+
+    /// A copy in the layout of earlier versions (one file at the top of the folder, no
+    /// slots) moves into a slot of its own, so it is offered like any other.
+    fn adopt_legacy_copy(&self) {
+        let legacy = self.root.join(MAP_FILE);
+        if !legacy.is_file() {
+            return;
+        }
+        let dir = self.root.join(format!("earlier-{}", self.own_name));
+        if std::fs::create_dir_all(&dir).is_ok()
+            && std::fs::rename(&legacy, dir.join(MAP_FILE)).is_ok()
+        {
+            let _ = std::fs::rename(self.root.join(ORIGIN_FILE), dir.join(ORIGIN_FILE));
+        }
     }
 
     /// The offered copy was restored into this editor: its slot goes (this editor's own
@@ -274,6 +290,19 @@ mod tests {
         c.adopt_orphan();
         drop(c);
         assert!(d.find_orphan().is_none(), "restored: the old copy is gone");
+    }
+
+    #[test]
+    fn a_copy_left_by_an_earlier_version_is_offered() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("rec");
+        std::fs::create_dir_all(&root).unwrap();
+        let old = Map::new("from the old layout");
+        save_file(&old, &root.join(MAP_FILE)).unwrap();
+        let mut r = Recovery::new(root.clone());
+        assert_eq!(r.find_orphan().unwrap().map, old);
+        r.discard_orphan();
+        assert!(Recovery::new(root).find_orphan().is_none());
     }
 
     #[test]
