@@ -1294,3 +1294,68 @@ fn a_step_placed_in_another_lanes_band_is_drawn_in_its_own_and_drops_where_relea
     );
     assert_steps_in_their_lanes(h.state().doc.map());
 }
+
+#[test]
+fn import_notes_show_in_full_in_a_dialog_and_a_new_map_starts_its_findings_at_the_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bizagi.bpmn");
+    std::fs::write(
+        &file,
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="{}" id="d">
+  <process id="p">
+    <task id="a" name="Write the order"><dataOutputAssociation id="o"><targetRef>ds</targetRef></dataOutputAssociation></task>
+    <task id="b" name="Read the order"><dataInputAssociation id="i"><sourceRef>ds</sourceRef></dataInputAssociation></task>
+    <dataStoreReference id="ds" name="Orders" dataStoreRef="DataStore_never_written_by_the_exporting_tool_with_a_long_name"/>
+    <sequenceFlow id="f" sourceRef="a" targetRef="b"/>
+  </process>
+</definitions>"#,
+            valueflow::interop::bpmn_import::BPMN_NS
+        ),
+    )
+    .unwrap();
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    let opened = h.state().opened_count();
+    h.state_mut().import_path(&file);
+    h.run_steps(3);
+    assert!(h.query_by_label("Imported with 1 note").is_some());
+    assert!(
+        h.query_by_label_contains("DataStore_never_written_by_the_exporting_tool_with_a_long_name")
+            .is_some(),
+        "the note in full"
+    );
+    h.get_by_label("OK").click();
+    h.run_steps(2);
+    assert!(h.state().dialog.is_none());
+    // The findings list of the new map is a new scroll area (it starts at the top).
+    assert_eq!(h.state().opened_count(), opened + 1);
+}
+
+#[test]
+fn a_steps_tooltip_shows_on_hover_but_not_over_a_field_being_edited() {
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    h.get_all_by_label_contains("Reconcile customer account")
+        .next()
+        .unwrap()
+        .click();
+    h.run_steps(3);
+    let message = "makes the case wait 5d";
+    let at = step_screen(&h, "reconcile-account");
+    h.hover_at(at);
+    h.run_steps(20);
+    assert!(
+        h.query_all_by_label_contains(message).next().is_some(),
+        "hovering the step shows its findings"
+    );
+    // Typing in the inspector: no tooltip over the fields.
+    h.get_by_label("Name").click();
+    h.run_steps(2);
+    h.hover_at(pos2(at.x + 1.0, at.y));
+    h.run_steps(20);
+    assert!(h.state().doc.map().step_count() > 0);
+    assert!(
+        h.query_all_by_label_contains(message).next().is_none(),
+        "no tooltip while a field has the keyboard"
+    );
+}

@@ -243,6 +243,12 @@ impl EditorApp {
         app
     }
 
+    /// How many maps this window has opened (the findings list scrolls back to the top
+    /// with each).
+    pub fn opened_count(&self) -> u64 {
+        self.opened
+    }
+
     /// The window title: map name, file name and an unsaved-changes marker.
     pub fn title(&self) -> String {
         let file = self.doc.path().and_then(|p| p.file_name()).map_or_else(
