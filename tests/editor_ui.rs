@@ -1002,6 +1002,13 @@ fn side_panels_never_squeeze_the_canvas_away_and_hide_with_f9_f10() {
                 canvas < wider && wider < widest,
                 "{canvas} < {wider} < {widest}"
             );
+            // Each comes back from its button at the canvas' edge.
+            h.get_by_label("«").click();
+            h.run_steps(2);
+            assert!(h.state().prefs.show_inspector);
+            h.get_by_label("»").click();
+            h.run_steps(2);
+            assert!(h.state().prefs.show_findings);
         }
     }
 }

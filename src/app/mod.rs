@@ -369,6 +369,32 @@ impl EditorApp {
                     requests.push(Request::Canvas(r));
                 }
                 self.rename_ui(ui, &mut requests);
+                // A hidden side panel comes back from a small button at the canvas' edge.
+                let r = self.canvas.rect;
+                let size = egui::vec2(22.0, 22.0);
+                if !show_findings {
+                    let at = egui::Rect::from_min_size(r.left_top() + egui::vec2(4.0, 4.0), size);
+                    if ui
+                        .put(at, egui::Button::new("»").small())
+                        .on_hover_text("Show the findings panel (F9)")
+                        .clicked()
+                    {
+                        requests.push(Request::Ui(UiCommand::ToggleFindings));
+                    }
+                }
+                if !show_inspector {
+                    let at = egui::Rect::from_min_size(
+                        r.right_top() + egui::vec2(-4.0 - size.x, 4.0),
+                        size,
+                    );
+                    if ui
+                        .put(at, egui::Button::new("«").small())
+                        .on_hover_text("Show the inspector (F10)")
+                        .clicked()
+                    {
+                        requests.push(Request::Ui(UiCommand::ToggleInspector));
+                    }
+                }
             });
         self.dialog_ui(&ctx, &mut requests);
         if self.show_legend {

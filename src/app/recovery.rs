@@ -122,10 +122,20 @@ impl Recovery {
         self.own
             .get_or_init(|| {
                 let dir = self.root.join(&self.own_name);
-                Slot::take(&dir).map_err(|e| match e {
-                    SlotError::Held => format!("{} is in use", dir.display()),
-                    SlotError::Io(e) => format!("{}: {e}", dir.display()),
-                })
+                // Another window tidying up empty slots may take and remove a fresh one
+                // before it is locked here: try again briefly.
+                let mut attempt = 0;
+                loop {
+                    match Slot::take(&dir) {
+                        Ok(slot) => return Ok(slot),
+                        Err(_) if attempt < 3 => {
+                            attempt += 1;
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                        }
+                        Err(SlotError::Held) => return Err(format!("{} is in use", dir.display())),
+                        Err(SlotError::Io(e)) => return Err(format!("{}: {e}", dir.display())),
+                    }
+                }
             })
             .as_ref()
             .map_err(Clone::clone)
