@@ -224,12 +224,7 @@ pub fn arrange(map: &Map) -> Vec<(StepId, [f32; 2])> {
             }
         }
     }
-    let lane_at: HashMap<&LaneId, usize> = map
-        .lanes()
-        .iter()
-        .enumerate()
-        .map(|(k, l)| (&l.id, k))
-        .collect();
+    let lane_at = map.lane_positions();
     let lane_of = |v: usize| -> usize {
         steps[v]
             .lane

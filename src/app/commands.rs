@@ -410,7 +410,7 @@ impl CommandState {
 pub fn pressed(ctx: &egui::Context, text_focused: bool) -> Vec<UiCommand> {
     let mut out = Vec::new();
     ctx.input_mut(|i| {
-        for (s, sc) in shortcuts_most_specific_first() {
+        for &(s, sc) in shortcuts_most_specific_first() {
             if text_focused && !s.while_typing {
                 continue;
             }
@@ -423,20 +423,25 @@ pub fn pressed(ctx: &egui::Context, text_focused: bool) -> Vec<UiCommand> {
 }
 
 /// Every (command, shortcut), chords with more modifiers first: egui matches Shift loosely,
-/// so Ctrl+Shift+Z must be tried before Ctrl+Z consumes it (and Shift+F before F).
-fn shortcuts_most_specific_first() -> Vec<(&'static CommandSpec, &'static KeyboardShortcut)> {
-    let mut all: Vec<_> = COMMANDS
-        .iter()
-        .flat_map(|s| s.shortcuts.iter().map(move |sc| (s, sc)))
-        .collect();
-    let count = |m: Modifiers| {
-        [m.alt, m.command || m.ctrl, m.shift]
-            .iter()
-            .filter(|b| **b)
-            .count()
-    };
-    all.sort_by_key(|(_, sc)| std::cmp::Reverse(count(sc.modifiers)));
-    all
+/// so Ctrl+Shift+Z must be tried before Ctrl+Z consumes it (and Shift+F before F). Sorted
+/// once, not every frame.
+fn shortcuts_most_specific_first() -> &'static [(&'static CommandSpec, &'static KeyboardShortcut)] {
+    static ORDER: std::sync::LazyLock<Vec<(&CommandSpec, &KeyboardShortcut)>> =
+        std::sync::LazyLock::new(|| {
+            let mut all: Vec<_> = COMMANDS
+                .iter()
+                .flat_map(|s| s.shortcuts.iter().map(move |sc| (s, sc)))
+                .collect();
+            let count = |m: Modifiers| {
+                [m.alt, m.command || m.ctrl, m.shift]
+                    .iter()
+                    .filter(|b| **b)
+                    .count()
+            };
+            all.sort_by_key(|(_, sc)| std::cmp::Reverse(count(sc.modifiers)));
+            all
+        });
+    &ORDER
 }
 
 #[cfg(test)]

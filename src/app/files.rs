@@ -44,6 +44,16 @@ impl Prefs {
     }
 }
 
+/// Opens (creating it) a file that is only ever locked, never read or written: the lock
+/// files of the shared preferences and of the recovery slots.
+pub(super) fn open_lock_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+}
+
 /// The preferences shared by every editor window of one user, in a small JSON file: each
 /// window merges into it what it changed (its newest file on each open and save, a setting
 /// when it saves), under a lock and with an atomic write, so two windows add to one recent
@@ -70,11 +80,7 @@ impl SharedPrefs {
     fn update(&self, fallback: &Prefs, change: impl FnOnce(&mut Prefs)) -> std::io::Result<Prefs> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.path.with_extension("lock"))?;
+        let lock = open_lock_file(&self.path.with_extension("lock"))?;
         lock.lock()?;
         let mut prefs = self.read().unwrap_or_else(|| fallback.clone());
         change(&mut prefs);

@@ -8,14 +8,18 @@ use crate::model::StepId;
 use crate::units::format_duration;
 use egui::RichText;
 
-/// The text of a finding's row in the list.
-pub fn finding_row_text(f: &Finding) -> String {
-    let name = if f.step_name.is_empty() {
+/// A finding's step as the list names it: its name, else its id.
+fn step_label(f: &Finding) -> &str {
+    if f.step_name.is_empty() {
         f.step.as_str()
     } else {
         &f.step_name
-    };
-    let mut text = format!("{}: {name}", f.title());
+    }
+}
+
+/// The text of a finding's row in the list.
+pub fn finding_row_text(f: &Finding) -> String {
+    let mut text = format!("{}: {}", f.title(), step_label(f));
     if f.delay_mins > 0.0 {
         text.push_str(&format!(" · waits {}", format_duration(f.delay_mins)));
     }
@@ -58,12 +62,7 @@ pub fn findings_ui(
         .find(|f| f.rule == Rule::Bottleneck)
     {
         ui.add_space(4.0);
-        let name = if b.step_name.is_empty() {
-            b.step.as_str()
-        } else {
-            &b.step_name
-        };
-        let text = RichText::new(format!("Bottleneck: {name}"))
+        let text = RichText::new(format!("Bottleneck: {}", step_label(b)))
             .strong()
             .color(theme::severity_color(Severity::Info));
         let r = ui

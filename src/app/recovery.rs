@@ -10,7 +10,7 @@
 
 use crate::format::{load_file, save_file};
 use crate::model::Map;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -38,12 +38,7 @@ impl Slot {
     /// Takes the lock of the slot in `dir` (creating both), or says who holds it.
     fn take(dir: &Path) -> Result<Self, SlotError> {
         std::fs::create_dir_all(dir).map_err(SlotError::Io)?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(LOCK_FILE))
-            .map_err(SlotError::Io)?;
+        let lock = super::files::open_lock_file(&dir.join(LOCK_FILE)).map_err(SlotError::Io)?;
         match lock.try_lock() {
             Ok(()) => Ok(Self {
                 dir: dir.to_owned(),

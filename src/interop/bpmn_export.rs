@@ -4,7 +4,7 @@
 use super::bpmn_import::{BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, VF_NS};
 use super::xml;
 use crate::layout;
-use crate::model::{Flow, FlowKind, Lane, LaneId, Map, Step, StepId, StepKind};
+use crate::model::{Flow, FlowKind, Lane, Map, Step, StepId, StepKind};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -322,12 +322,7 @@ impl<'m> Plan<'m> {
             .enumerate()
             .map(|(k, s)| (s.step.id.as_str(), k))
             .collect();
-        let lane_at: HashMap<&LaneId, usize> = map
-            .lanes()
-            .iter()
-            .enumerate()
-            .map(|(k, l)| (&l.id, k))
-            .collect();
+        let lane_at = map.lane_positions();
         let mut lanes: Vec<LaneOut> = map
             .lanes()
             .iter()

@@ -1398,20 +1398,23 @@ fn fit_to_editor(map: &mut Map) -> Result<(), MapError> {
         let row = lane_row.entry(s.lane.clone()).or_insert(y);
         *row = row.min(y);
     }
-    let unplaced: Vec<(StepId, Option<LaneId>)> = map
-        .steps()
-        .filter(|s| s.pos.is_none())
-        .map(|s| (s.id.clone(), s.lane.clone()))
-        .collect();
+    // Each with its lane's position (for a lane with no drawn step).
+    let unplaced: Vec<(StepId, Option<LaneId>, usize)> = {
+        let positions = map.lane_positions();
+        map.steps()
+            .filter(|s| s.pos.is_none())
+            .map(|s| {
+                let k = s.lane.as_ref().and_then(|l| positions.get(l).copied());
+                (s.id.clone(), s.lane.clone(), k.unwrap_or(0))
+            })
+            .collect()
+    };
     let mut next_x: std::collections::HashMap<Option<LaneId>, f32> = Default::default();
-    for (id, lane) in unplaced {
-        let y = lane_row.get(&lane).copied().unwrap_or_else(|| {
-            let k = lane
-                .as_ref()
-                .and_then(|l| map.lane_position(l))
-                .unwrap_or(0);
-            k as f32 * LANE_MIN_HEIGHT + FIRST_ROW_OFFSET
-        });
+    for (id, lane, k) in unplaced {
+        let y = lane_row
+            .get(&lane)
+            .copied()
+            .unwrap_or(k as f32 * LANE_MIN_HEIGHT + FIRST_ROW_OFFSET);
         let x = next_x.entry(lane).or_insert(max_x);
         *x += LAYER_WIDTH;
         map.move_step(&id, [*x, y])?;

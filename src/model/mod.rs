@@ -19,9 +19,9 @@ use petgraph::visit::EdgeRef;
 use std::collections::HashMap;
 
 /// The hash map of the id indexes: foldhash, seeded per process (see Cargo.toml).
-pub(crate) type IdMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub type IdMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// The hash set of the id indexes (see [`IdMap`]).
-pub(crate) type IdSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+pub type IdSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// Probabilities of a decision's branches must sum to 1 within this tolerance.
 pub const PROBABILITY_TOLERANCE: f64 = 1e-6;
@@ -91,6 +91,16 @@ impl Map {
     /// Position of a lane in the lane order (top to bottom).
     pub fn lane_position(&self, id: &LaneId) -> Option<usize> {
         self.lanes.iter().position(|l| &l.id == id)
+    }
+
+    /// The position of every lane by its id, for callers that look up many (a scan per
+    /// lookup, as `lane_position` does, would be quadratic in steps × lanes).
+    pub fn lane_positions(&self) -> IdMap<&LaneId, usize> {
+        self.lanes
+            .iter()
+            .enumerate()
+            .map(|(k, l)| (&l.id, k))
+            .collect()
     }
 
     pub fn step_count(&self) -> usize {

@@ -189,7 +189,6 @@ impl Canvas {
             && let Some(at) = r.interact_pointer_pos()
         {
             let c = content.min + (at - frame.min) / scale;
-            debug_assert!(c.x.is_finite() && c.y.is_finite(), "the minimap has a size");
             self.center_on(c);
             return true;
         }
@@ -203,10 +202,9 @@ pub(super) fn step_tooltip(response: &egui::Response, id: &StepId, analysis: &An
     if response.ctx.egui_wants_keyboard_input() {
         return;
     }
-    let no_times = analysis.no_times_yet();
     let findings: Vec<_> = analysis
-        .findings_for(id)
-        .filter(|f| !(no_times && f.rule == crate::analysis::Rule::Bottleneck))
+        .shown_findings()
+        .filter(|f| &f.step == id)
         .collect();
     let time = analysis
         .critical_path
