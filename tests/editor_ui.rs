@@ -678,6 +678,20 @@ fn save_as_through_the_path_prompt() {
     assert_eq!(h.state().doc.path(), Some(saved.as_path()));
 }
 
+#[path = "common/bpmn_text.rs"]
+mod bpmn_text;
+
+/// An editor window on an empty map named `name`, keeping its recovery copies in `root`.
+fn window_with_recovery(name: &str, root: &std::path::Path) -> EditorApp {
+    use valueflow::app::files::Recovery;
+    EditorApp::new(
+        Map::new(name),
+        None,
+        Prefs::default(),
+        Some(Recovery::new(root.to_owned())),
+    )
+}
+
 /// What an editor that crashed leaves in the recovery folder: its slot with the copy and an
 /// unlocked lock file.
 fn leave_crashed_copy(root: &std::path::Path, map: &Map) {
@@ -694,12 +708,7 @@ fn unsaved_work_from_a_crash_is_offered_back() {
     let mut lost = empty_map();
     lost.name = "Work from before the crash".into();
     leave_crashed_copy(dir.path(), &lost);
-    let app = EditorApp::new(
-        Map::new("start"),
-        None,
-        Prefs::default(),
-        Some(Recovery::new(dir.path().to_owned())),
-    );
+    let app = window_with_recovery("start", dir.path());
     let mut h = harness(app);
     assert!(h.query_by_label("Restore unsaved work?").is_some());
     h.get_by_label("Restore").click();
@@ -726,12 +735,7 @@ fn a_second_window_never_offers_nor_deletes_the_first_ones_unsaved_work() {
     a.write(&work, None).unwrap();
     // Window B starts beside it: no restore question, and whatever B does to its own
     // work (discard it by starting a new map) leaves A's copy alone.
-    let b = EditorApp::new(
-        Map::new("B"),
-        None,
-        Prefs::default(),
-        Some(Recovery::new(dir.path().to_owned())),
-    );
+    let b = window_with_recovery("B", dir.path());
     let mut h = harness(b);
     assert!(h.query_by_label("Restore unsaved work?").is_none());
     add_step(&mut h, pos2(700.0, 300.0), "B's step");
@@ -743,12 +747,7 @@ fn a_second_window_never_offers_nor_deletes_the_first_ones_unsaved_work() {
     drop(h);
     assert_eq!(a.read().unwrap().map, work, "A's copy is intact");
     // A third window while A still runs: still nothing offered.
-    let c = EditorApp::new(
-        Map::new("C"),
-        None,
-        Prefs::default(),
-        Some(Recovery::new(dir.path().to_owned())),
-    );
+    let c = window_with_recovery("C", dir.path());
     let h = harness(c);
     assert!(h.query_by_label("Restore unsaved work?").is_none());
 }
@@ -1018,7 +1017,7 @@ fn the_legend_opens_from_the_view_menu() {
     let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
     open_menu_item(&mut h, "View", "Legend…");
     h.run_steps(2);
-    for meaning in valueflow::app::legend::MEANINGS {
+    for meaning in valueflow::app::legend::ROWS.iter().map(|r| r.meaning) {
         assert!(
             h.query_by_label(meaning).is_some(),
             "the legend says: {meaning}"
@@ -1308,17 +1307,8 @@ fn import_notes_show_in_full_in_a_dialog_and_a_new_map_starts_its_findings_at_th
     let file = dir.path().join("bizagi.bpmn");
     std::fs::write(
         &file,
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="{}" id="d">
-  <process id="p">
-    <task id="a" name="Write the order"><dataOutputAssociation id="o"><targetRef>ds</targetRef></dataOutputAssociation></task>
-    <task id="b" name="Read the order"><dataInputAssociation id="i"><sourceRef>ds</sourceRef></dataInputAssociation></task>
-    <dataStoreReference id="ds" name="Orders" dataStoreRef="DataStore_never_written_by_the_exporting_tool_with_a_long_name"/>
-    <sequenceFlow id="f" sourceRef="a" targetRef="b"/>
-  </process>
-</definitions>"#,
-            valueflow::interop::bpmn_import::BPMN_NS
+        bpmn_text::data_store_ref_not_in_the_file(
+            "DataStore_never_written_by_the_exporting_tool_with_a_long_name",
         ),
     )
     .unwrap();

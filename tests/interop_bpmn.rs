@@ -858,6 +858,8 @@ fn ids_that_differ_only_by_a_control_character_survive_export_and_import() {
 
 // ---- bounded fuzzing -------------------------------------------------------------------------
 
+#[path = "common/bpmn_text.rs"]
+mod bpmn_text;
 #[path = "common/fuzz.rs"]
 mod fuzz;
 use fuzz::{fuzz_cases, mutate};
@@ -1061,18 +1063,7 @@ fn steps_without_a_shape_go_after_the_drawn_ones_in_their_lane() {
 
 #[test]
 fn a_data_store_reference_to_an_id_not_in_the_file_is_a_note_not_an_error() {
-    // As Bizagi writes them: the dataStore itself is never in the file.
-    let text = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="{BPMN_NS}" id="d">
-  <process id="p">
-    <task id="a" name="Write the order"><dataOutputAssociation id="o"><targetRef>ds</targetRef></dataOutputAssociation></task>
-    <task id="b" name="Read the order"><dataInputAssociation id="i"><sourceRef>ds</sourceRef></dataInputAssociation></task>
-    <dataStoreReference id="ds" name="Orders" dataStoreRef="DataStore_never_written"/>
-    <sequenceFlow id="f" sourceRef="a" targetRef="b"/>
-  </process>
-</definitions>"#
-    );
+    let text = bpmn_text::data_store_ref_not_in_the_file("DataStore_never_written");
     let imported = import_bytes("bizagi.bpmn", text.as_bytes()).unwrap();
     assert!(
         imported
