@@ -351,11 +351,7 @@ mod tests {
     fn map() -> Map {
         let mut m = Map::new("m");
         for l in ["a", "b"] {
-            m.add_lane(Lane {
-                id: l.into(),
-                name: l.to_uppercase(),
-            })
-            .unwrap();
+            m.add_lane(Lane::new(l, l.to_uppercase())).unwrap();
         }
         let steps = [
             ("s", "a", StepKind::Start),

@@ -53,10 +53,7 @@ pub fn synthetic(steps: usize) -> Map {
     map.description = "Generated for benchmarks".into();
     for l in 0..LANES {
         // Ids are fresh and unique by construction.
-        let _ = map.add_lane(Lane {
-            id: format!("lane-{l}").into(),
-            name: format!("Team {l}"),
-        });
+        let _ = map.add_lane(Lane::new(format!("lane-{l}"), format!("Team {l}")));
     }
     map.reserve(steps);
     let id = |i: usize| crate::model::StepId::new(format!("s{i}"));

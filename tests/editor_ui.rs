@@ -25,11 +25,7 @@ fn harness(app: EditorApp) -> Harness<'static, EditorApp> {
 fn empty_map() -> Map {
     let mut m = Map::new("Workshop");
     for (id, name) in [("customer", "Customer"), ("back", "Back office")] {
-        m.add_lane(Lane {
-            id: id.into(),
-            name: name.into(),
-        })
-        .unwrap();
+        m.add_lane(Lane::new(id, name)).unwrap();
     }
     m
 }
@@ -1245,11 +1241,7 @@ fn a_step_placed_in_another_lanes_band_is_drawn_in_its_own_and_drops_where_relea
     use valueflow::model::Step;
     let mut map = Map::new("Misplaced");
     for (id, name) in [("warehouse", "Warehouse"), ("logistics", "Logistics")] {
-        map.add_lane(Lane {
-            id: id.into(),
-            name: name.into(),
-        })
-        .unwrap();
+        map.add_lane(Lane::new(id, name)).unwrap();
     }
     for (id, lane, [x, y]) in [
         ("pick", "warehouse", [100.0, 70.0]),

@@ -94,10 +94,13 @@ impl Command {
             Command::SetFlowKind(..) => "flow kind",
             Command::AddLane(_) => "add lane",
             Command::SetLaneField(_, LaneField::Name(_)) => "rename lane",
+            Command::SetLaneField(_, LaneField::Customer(_)) => "customer lane",
             Command::MoveLane(..) => "reorder lanes",
             Command::RemoveLane(..) => "delete lane",
             Command::SetMapField(MapField::Name(_)) => "map name",
             Command::SetMapField(MapField::Description(_)) => "description",
+            Command::SetMapField(MapField::Score(..)) => "scorecard",
+            Command::SetMapField(MapField::DerivedFrom(_)) => "derived from",
             Command::Paste(..) => "paste",
             Command::Arrange => "auto-arrange",
             Command::Batch(label, _) => label,
@@ -207,6 +210,7 @@ fn field_label(f: &StepField) -> &'static str {
         StepField::System(_) => "system",
         StepField::Notes(_) => "notes",
         StepField::Pos(_) => "move",
+        StepField::Review(_) => "challenge",
     }
 }
 

@@ -10,11 +10,7 @@ use proptest::prelude::*;
 
 fn doc() -> Document {
     let mut m = Map::new("m");
-    m.add_lane(Lane {
-        id: "a".into(),
-        name: "A".into(),
-    })
-    .unwrap();
+    m.add_lane(Lane::new("a", "A")).unwrap();
     Document::new(m, None)
 }
 
@@ -360,11 +356,7 @@ proptest! {
 fn a_map_whose_positions_put_a_step_in_another_lanes_band_opens_with_every_step_in_its_own() {
     let mut m = Map::new("imported");
     for id in ["warehouse", "logistics"] {
-        m.add_lane(Lane {
-            id: id.into(),
-            name: id.into(),
-        })
-        .unwrap();
+        m.add_lane(Lane::new(id, id)).unwrap();
     }
     let mut pick = Step::new("pick", "Pick", StepKind::Activity).in_lane("warehouse");
     pick.pos = Some([100.0, 70.0]);

@@ -41,11 +41,25 @@ pub enum LoadErrorKind {
     #[error("not a valueflow map: \"format\" must be \"valueflow-map\"{found}")]
     NotAMap { found: String },
     #[error(
-        "this map was written by a newer valueflow (format version {0}); this build reads version 1"
+        "this map was written by a newer valueflow (format version {0}); this build reads versions 1 and 2"
     )]
     NewerVersion(u64),
-    #[error("\"version\" must be the number 1{found}")]
+    #[error("\"version\" must be the number 1 or 2{found}")]
     BadVersion { found: String },
+    #[error("field \"{0}\" needs version 2 of the format (this file says \"version\": 1)")]
+    NeedsVersion2(String),
+    #[error(
+        "field \"{field}\" is only allowed when the disposition is {allowed} (here it is \"{found}\")"
+    )]
+    NotWithDisposition {
+        field: &'static str,
+        allowed: &'static str,
+        found: &'static str,
+    },
+    #[error(
+        "field \"review.merge_into\" is required when the disposition is \"merge\": name the step it merges into"
+    )]
+    MergeTargetMissing,
     #[error("unknown field \"{field}\" (expected one of: {expected})")]
     UnknownField {
         field: String,
@@ -77,6 +91,34 @@ pub enum LoadErrorKind {
     },
     #[error("{0}")]
     Invalid(#[from] MapError),
+}
+
+impl LoadErrorKind {
+    /// The same problem inside the object at field `outer` (`disposition` → `review.disposition`).
+    pub(crate) fn within_field(self, outer: &str) -> Self {
+        let nested = |field: &str| format!("{outer}.{field}");
+        match self {
+            LoadErrorKind::UnknownField { field, expected } => LoadErrorKind::UnknownField {
+                field: nested(&field),
+                expected,
+            },
+            LoadErrorKind::DuplicateField(field) => LoadErrorKind::DuplicateField(nested(&field)),
+            LoadErrorKind::NumberOutOfRange { field, found } => LoadErrorKind::NumberOutOfRange {
+                field: nested(&field),
+                found,
+            },
+            LoadErrorKind::WrongType {
+                field,
+                expected,
+                found,
+            } => LoadErrorKind::WrongType {
+                field: nested(&field),
+                expected,
+                found,
+            },
+            other => other,
+        }
+    }
 }
 
 impl LoadError {

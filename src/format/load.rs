@@ -4,8 +4,9 @@
 use super::error::{LoadError, LoadErrorKind};
 use super::{FORMAT_NAME, FORMAT_VERSION};
 use crate::model::{
-    Flow, FlowKind, Lane, LaneId, MAX_FLOWS, MAX_STEPS, Map, MapBuilder, MapError, Step, StepId,
-    StepKind, Touchpoint, Value,
+    DerivedFrom, Disposition, DispositionKind, Flow, FlowKind, Lane, LaneId, MAX_FLOWS, MAX_STEPS,
+    Map, MapBuilder, MapError, Rating, Review, ScoreEntry, ScoreParam, Scorecard, Step, StepId,
+    StepKind, TargetTimes, Touchpoint, Value,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -117,6 +118,75 @@ struct TypedFile<'a> {
     steps: Option<Bounded<StepEntry, MAX_STEPS>>,
     #[serde(borrow, default)]
     flows: Option<Bounded<RawFlow<'a>, MAX_FLOWS>>,
+    #[serde(default, deserialize_with = "present")]
+    scorecard: Option<Option<RawScorecard>>,
+    #[serde(default, deserialize_with = "present")]
+    derived_from: Option<Option<RawDerivedFrom>>,
+}
+
+/// A field that may be given as `null`: `Some(None)` then, `None` only when the key is absent
+/// (a version 2 key in a version 1 file is an error whatever its value, `null` included).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScorecard {
+    customer_relationships: Option<RawScoreEntry>,
+    strategy: Option<RawScoreEntry>,
+    marketing: Option<RawScoreEntry>,
+    sales_and_service: Option<RawScoreEntry>,
+    process_design: Option<RawScoreEntry>,
+    capacity_to_change: Option<RawScoreEntry>,
+}
+
+impl RawScorecard {
+    /// The entries in `ScoreParam::ALL` order.
+    fn entries(self) -> [(ScoreParam, Option<RawScoreEntry>); 6] {
+        [
+            (
+                ScoreParam::CustomerRelationships,
+                self.customer_relationships,
+            ),
+            (ScoreParam::Strategy, self.strategy),
+            (ScoreParam::Marketing, self.marketing),
+            (ScoreParam::SalesAndService, self.sales_and_service),
+            (ScoreParam::ProcessDesign, self.process_design),
+            (ScoreParam::CapacityToChange, self.capacity_to_change),
+        ]
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScoreEntry {
+    rating: Option<String>,
+    notes: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDerivedFrom {
+    name: Option<String>,
+    file: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReview {
+    for_customer: Option<String>,
+    slows_process: Option<String>,
+    offsetting_benefit: Option<String>,
+    competitors: Option<String>,
+    without_step: Option<String>,
+    disposition: Option<String>,
+    merge_into: Option<String>,
+    target_work_mins: Option<f64>,
+    target_wait_mins: Option<f64>,
+    rationale: Option<String>,
 }
 
 /// A JSON array refused as soon as it has more than `LIMIT` elements, before the memory
@@ -152,12 +222,15 @@ impl<'de, T: Deserialize<'de>, const LIMIT: usize> Deserialize<'de> for Bounded<
 }
 
 /// A step converted as soon as it is parsed, so that the whole file is never held as the
-/// larger `RawStep`s.
-struct StepEntry(Result<Step, LoadErrorKind>);
+/// larger `RawStep`s; with whether it has a `review` key (format v2).
+struct StepEntry(Result<Step, LoadErrorKind>, bool);
 
 impl<'de> Deserialize<'de> for StepEntry {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        RawStep::deserialize(d).map(|raw| StepEntry(step_from(raw)))
+        RawStep::deserialize(d).map(|raw| {
+            let has_review = raw.review.is_some();
+            StepEntry(step_from(raw), has_review)
+        })
     }
 }
 
@@ -178,6 +251,8 @@ struct RawSections<'a> {
 struct RawLane {
     id: String,
     name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    customer: Option<Option<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -198,6 +273,8 @@ struct RawStep<'a> {
     system: Option<String>,
     notes: Option<String>,
     pos: Option<[f64; 2]>,
+    #[serde(default, deserialize_with = "present")]
+    review: Option<Option<RawReview>>,
 }
 
 #[derive(Deserialize)]
@@ -266,13 +343,18 @@ impl<'a> Entries<'a> {
 enum Ty {
     Str,
     Num,
+    Bool,
     Pos,
     List,
+    /// An object with its own schema (a step's review, the scorecard and its entries).
+    Obj(&'static Schema),
 }
 
 struct Schema {
     fields: &'static [(&'static str, Ty, bool)],
     expected: &'static str,
+    /// The fields that need version 2 of the format.
+    since_v2: &'static [&'static str],
 }
 
 const FILE_SCHEMA: Schema = Schema {
@@ -284,12 +366,62 @@ const FILE_SCHEMA: Schema = Schema {
         ("lanes", Ty::List, false),
         ("steps", Ty::List, false),
         ("flows", Ty::List, false),
+        ("derived_from", Ty::Obj(&DERIVED_FROM_SCHEMA), false),
+        ("scorecard", Ty::Obj(&SCORECARD_SCHEMA), false),
     ],
-    expected: "format, version, name, description, lanes, steps, flows",
+    expected: "format, version, name, description, derived_from, scorecard, lanes, steps, flows",
+    since_v2: &["derived_from", "scorecard"],
 };
 const LANE_SCHEMA: Schema = Schema {
-    fields: &[("id", Ty::Str, true), ("name", Ty::Str, false)],
-    expected: "id, name",
+    fields: &[
+        ("id", Ty::Str, true),
+        ("name", Ty::Str, false),
+        ("customer", Ty::Bool, false),
+    ],
+    expected: "id, name, customer",
+    since_v2: &["customer"],
+};
+const DERIVED_FROM_SCHEMA: Schema = Schema {
+    fields: &[("name", Ty::Str, false), ("file", Ty::Str, false)],
+    expected: "name, file",
+    since_v2: &[],
+};
+const SCORE_ENTRY_SCHEMA: Schema = Schema {
+    fields: &[("rating", Ty::Str, false), ("notes", Ty::Str, false)],
+    expected: "rating, notes",
+    since_v2: &[],
+};
+const SCORECARD_SCHEMA: Schema = Schema {
+    fields: &[
+        (
+            "customer_relationships",
+            Ty::Obj(&SCORE_ENTRY_SCHEMA),
+            false,
+        ),
+        ("strategy", Ty::Obj(&SCORE_ENTRY_SCHEMA), false),
+        ("marketing", Ty::Obj(&SCORE_ENTRY_SCHEMA), false),
+        ("sales_and_service", Ty::Obj(&SCORE_ENTRY_SCHEMA), false),
+        ("process_design", Ty::Obj(&SCORE_ENTRY_SCHEMA), false),
+        ("capacity_to_change", Ty::Obj(&SCORE_ENTRY_SCHEMA), false),
+    ],
+    expected: "customer_relationships, strategy, marketing, sales_and_service, process_design, capacity_to_change",
+    since_v2: &[],
+};
+const REVIEW_SCHEMA: Schema = Schema {
+    fields: &[
+        ("for_customer", Ty::Str, false),
+        ("slows_process", Ty::Str, false),
+        ("offsetting_benefit", Ty::Str, false),
+        ("competitors", Ty::Str, false),
+        ("without_step", Ty::Str, false),
+        ("disposition", Ty::Str, false),
+        ("merge_into", Ty::Str, false),
+        ("target_work_mins", Ty::Num, false),
+        ("target_wait_mins", Ty::Num, false),
+        ("rationale", Ty::Str, false),
+    ],
+    expected: "for_customer, slows_process, offsetting_benefit, competitors, without_step, disposition, merge_into, target_work_mins, target_wait_mins, rationale",
+    since_v2: &[],
 };
 /// The keys of a step in the map format, in file order: the loader's expected keys and, through
 /// `interop::csv_table`, the CSV step table's columns.
@@ -321,8 +453,10 @@ const STEP_SCHEMA: Schema = Schema {
         (STEP_FIELD_KEYS[9], Ty::Str, false),
         (STEP_FIELD_KEYS[10], Ty::Str, false),
         (STEP_FIELD_KEYS[11], Ty::Pos, false),
+        ("review", Ty::Obj(&REVIEW_SCHEMA), false),
     ],
-    expected: "id, name, lane, kind, touchpoint, work_mins, wait_mins, value, benefit, system, notes, pos",
+    expected: "id, name, lane, kind, touchpoint, work_mins, wait_mins, value, benefit, system, notes, pos, review",
+    since_v2: &["review"],
 };
 const FLOW_SCHEMA: Schema = Schema {
     fields: &[
@@ -333,6 +467,7 @@ const FLOW_SCHEMA: Schema = Schema {
         ("label", Ty::Str, false),
     ],
     expected: "from, to, kind, probability, label",
+    since_v2: &[],
 };
 
 /// Describes a JSON value for a message by its text, without parsing nested content (so a
@@ -370,9 +505,18 @@ fn is_number(raw: &RawValue) -> bool {
 fn diagnose<'a>(
     members: &Entries<'a>,
     schema: &Schema,
+    version: u64,
 ) -> Option<(LoadErrorKind, Option<&'a RawValue>)> {
     if let Some((key, v)) = members.duplicate() {
         return Some((LoadErrorKind::DuplicateField(key.to_owned()), Some(v)));
+    }
+    if version < 2
+        && let Some((key, v)) = members
+            .0
+            .iter()
+            .find(|(k, _)| schema.since_v2.contains(&k.as_str()))
+    {
+        return Some((LoadErrorKind::NeedsVersion2(key.clone()), Some(*v)));
     }
     for (key, v) in &members.0 {
         let Some(&(_, ty, required)) = schema.fields.iter().find(|(f, _, _)| f == key) else {
@@ -391,7 +535,9 @@ fn diagnose<'a>(
         let (ok, expected) = match ty {
             Ty::Str => (first == Some(b'"'), "a string"),
             Ty::Num => (is_number(v), "a number"),
+            Ty::Bool => (matches!(first, Some(b't' | b'f')), "true or false"),
             Ty::List => (first == Some(b'['), "an array"),
+            Ty::Obj(_) => (first == Some(b'{'), "an object"),
             Ty::Pos => (
                 serde_json::from_str::<Vec<&RawValue>>(v.get())
                     .is_ok_and(|a| a.len() == 2 && a.iter().all(|x| is_number(x))),
@@ -413,6 +559,15 @@ fn diagnose<'a>(
             };
             return Some((kind, Some(out_of_range)));
         }
+        if let Ty::Obj(inner) = ty {
+            let found = match serde_json::from_str::<Entries>(v.get()) {
+                Ok(m) => diagnose(&m, inner, version),
+                Err(_) => None,
+            };
+            if let Some((kind, at)) = found {
+                return Some((kind.within_field(key), at.or(Some(*v))));
+            }
+        }
     }
     schema
         .fields
@@ -431,7 +586,7 @@ fn number_out_of_range(v: &RawValue, ty: Ty) -> Option<&RawValue> {
             .ok()?
             .into_iter()
             .find(|x| !fits(x)),
-        Ty::Str | Ty::List => None,
+        Ty::Str | Ty::Bool | Ty::List | Ty::Obj(_) => None,
     }
 }
 
@@ -530,6 +685,9 @@ fn field_of(kind: &LoadErrorKind, from: &str) -> &'static str {
             | MapError::ProbabilityOutOfRange(_)
             | MapError::ProbabilitySum { .. },
         ) => ", field \"probability\"",
+        LoadErrorKind::Invalid(
+            MapError::MergeIntoItself(_) | MapError::UnknownMergeTarget { .. },
+        ) => ", field \"review.merge_into\"",
         _ => "",
     }
 }
@@ -578,8 +736,8 @@ impl<'a> Loader<'a> {
         }
         match serde_json::from_str::<TypedFile>(self.text) {
             Ok(file) => {
-                self.check_header(Some(file.format), Some(file.version))?;
-                self.build(file)
+                let version = self.check_header(Some(file.format), Some(file.version))?;
+                self.build(file, version)
             }
             Err(e) => Err(self.explain(&e)),
         }
@@ -589,28 +747,39 @@ impl<'a> Loader<'a> {
     /// first, so a newer file says so rather than "unknown field"), with its line, column,
     /// element, id and field.
     fn explain(&self, typed_error: &serde_json::Error) -> LoadError {
+        self.first_problem().unwrap_or_else(|| {
+            // Every part is fine on its own; report what the typed parse said.
+            self.error(LoadErrorKind::Syntax(bare_message(typed_error)))
+                .at(Some((typed_error.line(), typed_error.column())))
+        })
+    }
+
+    /// The first problem of the file in reading order, if one part of it shows one.
+    fn first_problem(&self) -> Option<LoadError> {
         let syntax = |e: &serde_json::Error| {
             self.error(LoadErrorKind::Syntax(bare_message(e)))
                 .at(Some((e.line(), e.column())))
         };
         if !self.text.trim_start().starts_with('{') {
-            return self.not_an_object();
+            return Some(self.not_an_object());
         }
         let members: Entries = match serde_json::from_str(self.text) {
             Ok(m) => m,
             Err(e) if e.classify() == serde_json::error::Category::Data => {
-                return self
-                    .error(LoadErrorKind::NotAnObject)
-                    .at(Some((e.line(), e.column())));
+                return Some(
+                    self.error(LoadErrorKind::NotAnObject)
+                        .at(Some((e.line(), e.column()))),
+                );
             }
-            Err(e) => return syntax(&e),
+            Err(e) => return Some(syntax(&e)),
         };
-        if let Err(e) = self.check_header(members.get("format"), members.get("version")) {
-            return e;
-        }
-        if let Some((kind, at)) = diagnose(&members, &FILE_SCHEMA) {
+        let version = match self.check_header(members.get("format"), members.get("version")) {
+            Ok(v) => v,
+            Err(e) => return Some(e),
+        };
+        if let Some((kind, at)) = diagnose(&members, &FILE_SCHEMA, version) {
             let position = at.map_or_else(|| self.object_start(), |v| self.position_of(v));
-            return self.error(kind).at(position);
+            return Some(self.error(kind).at(position));
         }
         for section in [Section::Lanes, Section::Steps, Section::Flows] {
             let Some(list) = members.get(section.key()) else {
@@ -619,10 +788,11 @@ impl<'a> Loader<'a> {
             let elements: Vec<&RawValue> = match serde_json::from_str(list.get()) {
                 Ok(v) => v,
                 Err(e) => {
-                    return self
-                        .error(LoadErrorKind::Syntax(bare_message(&e)))
-                        .at(self.position_in(list.get(), &e))
-                        .within(section.key());
+                    return Some(
+                        self.error(LoadErrorKind::Syntax(bare_message(&e)))
+                            .at(self.position_in(list.get(), &e))
+                            .within(section.key()),
+                    );
                 }
             };
             let (limit, too_many) = match section {
@@ -631,30 +801,36 @@ impl<'a> Loader<'a> {
                 Section::Flows => (MAX_FLOWS, LoadErrorKind::Invalid(MapError::TooManyFlows)),
             };
             if let Some(extra) = elements.get(limit) {
-                return self
-                    .error(too_many)
-                    .at(self.position_of(extra))
-                    .within(section.key());
+                return Some(
+                    self.error(too_many)
+                        .at(self.position_of(extra))
+                        .within(section.key()),
+                );
             }
             for (n, raw) in elements.into_iter().enumerate() {
-                if let Some(e) = self.explain_element(section, n, raw) {
-                    return e;
+                if let Some(e) = self.explain_element(section, n, raw, version) {
+                    return Some(e);
                 }
             }
         }
-        // Every part is fine on its own; report what the typed parse said.
-        syntax(typed_error)
+        None
     }
 
     /// Why one element does not parse into its typed form, if it does not.
-    fn explain_element(&self, section: Section, n: usize, raw: &'a RawValue) -> Option<LoadError> {
+    fn explain_element(
+        &self,
+        section: Section,
+        n: usize,
+        raw: &'a RawValue,
+        version: u64,
+    ) -> Option<LoadError> {
         let typed = match section {
             Section::Lanes => serde_json::from_str::<RawLane>(raw.get()).map(|_| ()),
             Section::Steps => serde_json::from_str::<RawStep>(raw.get()).map(|_| ()),
             Section::Flows => serde_json::from_str::<RawFlow>(raw.get()).map(|_| ()),
         };
-        let e = typed.err()?;
         let Ok(members) = serde_json::from_str::<Entries>(raw.get()) else {
+            typed.err()?;
             return Some(
                 self.error(LoadErrorKind::NotAnObjectElement {
                     found: describe(raw),
@@ -664,16 +840,20 @@ impl<'a> Loader<'a> {
             );
         };
         let context = element_label(section, n, Some(&members));
-        Some(match diagnose(&members, section.schema()) {
-            Some((kind, at)) => self
-                .error(kind)
-                .at(at.map_or_else(|| self.position_of(raw), |v| self.position_of(v)))
-                .within(context),
-            None => self
-                .error(LoadErrorKind::Syntax(bare_message(&e)))
-                .at(self.position_in(raw.get(), &e))
-                .within(context),
-        })
+        // A version 2 key in a version 1 file is found even when the element parses.
+        Some(
+            match (diagnose(&members, section.schema(), version), typed) {
+                (Some((kind, at)), _) => self
+                    .error(kind)
+                    .at(at.map_or_else(|| self.position_of(raw), |v| self.position_of(v)))
+                    .within(context),
+                (None, Err(e)) => self
+                    .error(LoadErrorKind::Syntax(bare_message(&e)))
+                    .at(self.position_in(raw.get(), &e))
+                    .within(context),
+                (None, Ok(())) => return None,
+            },
+        )
     }
 
     /// The error for a file whose top level is not an object: a syntax error if it is not
@@ -702,7 +882,7 @@ impl<'a> Loader<'a> {
         &self,
         format: Option<&RawValue>,
         version: Option<&RawValue>,
-    ) -> Result<(), LoadError> {
+    ) -> Result<u64, LoadError> {
         let found = |raw: Option<&RawValue>| match raw {
             None => " (the field is missing)".to_owned(),
             Some(r) => format!(" (found {})", describe(r)),
@@ -717,7 +897,7 @@ impl<'a> Loader<'a> {
         }
         let number: Option<u64> = version.and_then(|r| serde_json::from_str(r.get()).ok());
         match number {
-            Some(FORMAT_VERSION) => Ok(()),
+            Some(v @ 1..=FORMAT_VERSION) => Ok(v),
             Some(v) if v > FORMAT_VERSION => Err(self
                 .error(LoadErrorKind::NewerVersion(v))
                 .at(version.and_then(|r| self.position_of(r)))),
@@ -745,7 +925,7 @@ impl<'a> Loader<'a> {
             .within(format!("{label}{field}"))
     }
 
-    fn build(&self, file: TypedFile<'a>) -> Result<Map, LoadError> {
+    fn build(&self, file: TypedFile<'a>, version: u64) -> Result<Map, LoadError> {
         let mut map = MapBuilder::new(
             file.name.unwrap_or_default(),
             file.description.unwrap_or_default(),
@@ -753,14 +933,34 @@ impl<'a> Loader<'a> {
         let lanes = file.lanes.map(|b| b.0).unwrap_or_default();
         let steps = file.steps.map(|b| b.0).unwrap_or_default();
         let flows = file.flows.map(|b| b.0).unwrap_or_default();
+        if version < 2
+            && (file.scorecard.is_some()
+                || file.derived_from.is_some()
+                || lanes.iter().any(|l| l.customer.is_some())
+                || steps.iter().any(|s| s.1))
+        {
+            // The failure path finds the first version 2 key and says where it is.
+            return Err(self
+                .first_problem()
+                .unwrap_or_else(|| self.error(LoadErrorKind::NeedsVersion2("?".into()))));
+        }
+        map.set_read_version(version);
+        if let Some(card) = file.scorecard.flatten() {
+            map.set_scorecard(self.scorecard(card)?);
+        }
+        if let Some(from) = file.derived_from.flatten() {
+            map.set_derived_from(DerivedFrom {
+                name: from.name,
+                file: from.file,
+            });
+        }
         map.reserve(steps.len(), flows.len());
         for (n, lane) in lanes.into_iter().enumerate() {
             let name = lane.name.unwrap_or_else(|| lane.id.clone());
-            map.add_lane(Lane {
-                id: LaneId::new(lane.id),
-                name,
-            })
-            .map_err(|e| self.element_error(Section::Lanes, n, e.into()))?;
+            let mut new = Lane::new(LaneId::new(lane.id), name);
+            new.customer = lane.customer.flatten().unwrap_or(false);
+            map.add_lane(new)
+                .map_err(|e| self.element_error(Section::Lanes, n, e.into()))?;
         }
         for (n, entry) in steps.into_iter().enumerate() {
             let step = entry
@@ -790,10 +990,45 @@ impl<'a> Loader<'a> {
         map.finish().map_err(|err| self.decision_error(err))
     }
 
-    /// A failed decision check, pointed at the decision step itself.
+    /// The scorecard with its ratings checked; a bad rating is pointed at its entry.
+    fn scorecard(&self, card: RawScorecard) -> Result<Scorecard, LoadError> {
+        let mut out = Scorecard::default();
+        for (param, entry) in card.entries() {
+            let Some(entry) = entry else { continue };
+            let rating = match entry.rating.as_deref() {
+                None => None,
+                Some(r) => Some(Rating::parse(r).ok_or_else(|| {
+                    let kind = LoadErrorKind::BadKeyword {
+                        field: "rating",
+                        expected: Rating::expected(),
+                        found: r.to_owned(),
+                    };
+                    let at = serde_json::from_str::<Entries>(self.text)
+                        .ok()
+                        .and_then(|m| m.get("scorecard"))
+                        .and_then(|c| serde_json::from_str::<Entries>(c.get()).ok())
+                        .and_then(|c| c.get(param.as_str()))
+                        .and_then(|v| self.position_of(v));
+                    self.error(kind)
+                        .at(at)
+                        .within(format!("scorecard, \"{param}\""))
+                })?),
+            };
+            *out.get_mut(param) = ScoreEntry {
+                rating,
+                notes: entry.notes.unwrap_or_default(),
+            };
+        }
+        Ok(out)
+    }
+
+    /// A failed whole-map check (a decision's probabilities, a merge target), pointed at the
+    /// step itself.
     fn decision_error(&self, err: MapError) -> LoadError {
-        let MapError::ProbabilitySum { step, .. } = &err else {
-            return self.error(err.into()).within("flows");
+        let (step, field) = match &err {
+            MapError::ProbabilitySum { step, .. } => (step, ""),
+            MapError::UnknownMergeTarget { step, .. } => (step, ", field \"review.merge_into\""),
+            _ => return self.error(err.into()).within("flows"),
         };
         let n = serde_json::from_str::<RawSections>(self.text)
             .ok()
@@ -805,8 +1040,8 @@ impl<'a> Loader<'a> {
                 })
             });
         let context = match n {
-            Some(n) => format!("steps[{n}] (id \"{step}\")"),
-            None => format!("step \"{step}\""),
+            Some(n) => format!("steps[{n}] (id \"{step}\"){field}"),
+            None => format!("step \"{step}\"{field}"),
         };
         let position = n
             .and_then(|n| self.find_element(Section::Steps, n))
@@ -854,6 +1089,10 @@ fn step_from(s: RawStep<'_>) -> Result<Step, LoadErrorKind> {
         Ok((kind, touchpoint, value, pos))
     })();
     let (kind, touchpoint, value, pos) = checked?;
+    let review = match s.review.flatten() {
+        None => None,
+        Some(r) => Some(Box::new(review_from(r)?)),
+    };
     Ok(Step {
         id: StepId::new(s.id),
         name: s.name.unwrap_or_default(),
@@ -867,5 +1106,76 @@ fn step_from(s: RawStep<'_>) -> Result<Step, LoadErrorKind> {
         system: s.system.unwrap_or_default(),
         notes: s.notes.unwrap_or_default(),
         pos,
+        review,
+    })
+}
+
+/// A step's review from its typed form: the disposition keyword, and the fields each
+/// disposition allows (map-format-v2.md).
+fn review_from(r: RawReview) -> Result<Review, LoadErrorKind> {
+    let kind = keyword(
+        "review.disposition",
+        r.disposition.as_deref(),
+        DispositionKind::parse,
+        DispositionKind::expected,
+        DispositionKind::Undecided,
+    )?;
+    let not_with = |field, allowed| LoadErrorKind::NotWithDisposition {
+        field,
+        allowed,
+        found: kind.as_str(),
+    };
+    if r.merge_into.is_some() && kind != DispositionKind::Merge {
+        return Err(not_with("review.merge_into", "\"merge\""));
+    }
+    let targets = TargetTimes {
+        work_mins: r.target_work_mins,
+        wait_mins: r.target_wait_mins,
+    };
+    let timed = matches!(kind, DispositionKind::Automate | DispositionKind::Simplify);
+    if !timed {
+        if targets.work_mins.is_some() {
+            return Err(not_with(
+                "review.target_work_mins",
+                "\"automate\" or \"simplify\"",
+            ));
+        }
+        if targets.wait_mins.is_some() {
+            return Err(not_with(
+                "review.target_wait_mins",
+                "\"automate\" or \"simplify\"",
+            ));
+        }
+    }
+    for (field, v) in [
+        ("review.target_work_mins", targets.work_mins),
+        ("review.target_wait_mins", targets.wait_mins),
+    ] {
+        if let Some(v) = v {
+            crate::model::check_time(field, v)?;
+        }
+    }
+    let disposition = match kind {
+        DispositionKind::Undecided => Disposition::Undecided,
+        DispositionKind::Keep => Disposition::Keep,
+        DispositionKind::Eliminate => Disposition::Eliminate,
+        DispositionKind::Merge => Disposition::Merge {
+            into: StepId::new(r.merge_into.ok_or(LoadErrorKind::MergeTargetMissing)?),
+        },
+        DispositionKind::Backstage => Disposition::Backstage,
+        DispositionKind::Automate => Disposition::Automate(targets),
+        DispositionKind::Simplify => Disposition::Simplify(targets),
+    };
+    let text = |v: Option<String>| v.unwrap_or_default();
+    Ok(Review {
+        answers: [
+            text(r.for_customer),
+            text(r.slows_process),
+            text(r.offsetting_benefit),
+            text(r.competitors),
+            text(r.without_step),
+        ],
+        disposition,
+        rationale: text(r.rationale),
     })
 }

@@ -1,4 +1,4 @@
-//! The v1 map file format (`*.vfmap.json`): load (validate fully, then build) and save
+//! The map file format (versions 1 and 2) (`*.vfmap.json`): load (validate fully, then build) and save
 //! (stable, pretty, atomic). See docs/format.md.
 
 mod error;
@@ -14,10 +14,13 @@ pub use save::{
 
 /// The `format` value every map file carries.
 pub const FORMAT_NAME: &str = "valueflow-map";
-/// The format version this build reads and writes.
-pub const FORMAT_VERSION: u64 = 1;
+/// The newest format version this build reads and writes (it reads 1 and 2; a map is saved
+/// as version 1 unless it was read as 2 or uses a version 2 field: `Map::saved_version`).
+pub const FORMAT_VERSION: u64 = 2;
 /// The file name ending maps use.
 pub const FILE_EXTENSION: &str = ".vfmap.json";
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v2;

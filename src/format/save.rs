@@ -1,8 +1,8 @@
 //! Saving: stable key order, steps and flows in map order, pretty-printed, written atomically
 //! (a temporary file beside the target, synced, then renamed over it).
 
-use super::{FORMAT_NAME, FORMAT_VERSION};
-use crate::model::Map;
+use super::FORMAT_NAME;
+use crate::model::{Map, Review, Scorecard};
 use serde::{Serialize, Serializer};
 use std::io::Write;
 use std::path::Path;
@@ -56,6 +56,10 @@ struct FileOut<'a> {
     version: u64,
     name: &'a str,
     description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    derived_from: Option<DerivedFromOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scorecard: Option<ScorecardOut<'a>>,
     lanes: Vec<LaneOut<'a>>,
     steps: Vec<StepOut<'a>>,
     flows: Vec<FlowOut<'a>>,
@@ -65,6 +69,83 @@ struct FileOut<'a> {
 struct LaneOut<'a> {
     id: &'a str,
     name: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    customer: bool,
+}
+
+#[derive(Serialize)]
+struct DerivedFromOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+}
+
+/// The scorecard: the rated or annotated parameters, in `ScoreParam::ALL` order.
+struct ScorecardOut<'a>(&'a Scorecard);
+
+impl Serialize for ScorecardOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        #[derive(Serialize)]
+        struct Entry<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            rating: Option<&'static str>,
+            notes: &'a str,
+        }
+        let entries: Vec<_> = self.0.iter().filter(|(_, e)| !e.is_empty()).collect();
+        let mut map = s.serialize_map(Some(entries.len()))?;
+        for (param, e) in entries {
+            map.serialize_entry(
+                param.as_str(),
+                &Entry {
+                    rating: e.rating.map(|r| r.as_str()),
+                    notes: &e.notes,
+                },
+            )?;
+        }
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct ReviewOut<'a> {
+    for_customer: &'a str,
+    slows_process: &'a str,
+    offsetting_benefit: &'a str,
+    competitors: &'a str,
+    without_step: &'a str,
+    disposition: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    merge_into: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_number")]
+    target_work_mins: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_number")]
+    target_wait_mins: Option<f64>,
+    rationale: &'a str,
+}
+
+fn opt_number<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => number(v, s),
+        None => s.serialize_none(),
+    }
+}
+
+fn review_out(r: &Review) -> ReviewOut<'_> {
+    let targets = r.disposition.targets().unwrap_or_default();
+    ReviewOut {
+        for_customer: &r.answers[0],
+        slows_process: &r.answers[1],
+        offsetting_benefit: &r.answers[2],
+        competitors: &r.answers[3],
+        without_step: &r.answers[4],
+        disposition: r.disposition.kind().as_str(),
+        merge_into: r.disposition.merge_into().map(|id| id.as_str()),
+        target_work_mins: targets.work_mins,
+        target_wait_mins: targets.wait_mins,
+        rationale: &r.rationale,
+    }
 }
 
 #[derive(Serialize)]
@@ -85,6 +166,8 @@ struct StepOut<'a> {
     notes: &'a str,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "pos")]
     pos: Option<[f32; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<ReviewOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -100,15 +183,21 @@ struct FlowOut<'a> {
 fn file_out(map: &Map) -> FileOut<'_> {
     FileOut {
         format: FORMAT_NAME,
-        version: FORMAT_VERSION,
+        version: map.saved_version(),
         name: &map.name,
         description: &map.description,
+        derived_from: map.derived_from.as_ref().map(|d| DerivedFromOut {
+            name: d.name.as_deref(),
+            file: d.file.as_deref(),
+        }),
+        scorecard: (!map.scorecard.is_empty()).then_some(ScorecardOut(&map.scorecard)),
         lanes: map
             .lanes()
             .iter()
             .map(|l| LaneOut {
                 id: l.id.as_str(),
                 name: &l.name,
+                customer: l.customer,
             })
             .collect(),
         steps: map
@@ -126,6 +215,7 @@ fn file_out(map: &Map) -> FileOut<'_> {
                 system: &s.system,
                 notes: &s.notes,
                 pos: s.pos,
+                review: s.review.as_deref().map(review_out),
             })
             .collect(),
         flows: map

@@ -77,8 +77,8 @@ fn format_and_version() {
         *err(r#"{"format":"other","version":1}"#).kind,
         LoadErrorKind::NotAMap { .. }
     ));
-    let e = err(r#"{"format":"valueflow-map","version":2,"future":true}"#);
-    assert_eq!(*e.kind, LoadErrorKind::NewerVersion(2));
+    let e = err(r#"{"format":"valueflow-map","version":3,"future":true}"#);
+    assert_eq!(*e.kind, LoadErrorKind::NewerVersion(3));
     assert!(
         e.to_string().contains("written by a newer valueflow"),
         "{e}"
@@ -424,11 +424,7 @@ fn a_bom_is_accepted() {
 #[test]
 fn saved_text_is_stable_and_diff_friendly() {
     let mut m = Map::new("Demo");
-    m.add_lane(Lane {
-        id: "l".into(),
-        name: "Lane".into(),
-    })
-    .unwrap();
+    m.add_lane(Lane::new("l", "Lane")).unwrap();
     m.add_step(
         Step::new("b", "B", StepKind::Start)
             .in_lane("l")
@@ -1039,6 +1035,10 @@ mod round_trip {
             work in time(), wait in time(), lane in 0..lanes.max(1),
             name in text(), benefit in text(), system in text(), notes in text(),
             pos in proptest::option::of((-1e6f32..1e6, -1e6f32..1e6)),
+            review in proptest::option::of((
+                0usize..7, text(), text(),
+                proptest::option::of(time()), proptest::option::of(time()),
+            )),
         ) -> (Step, usize) {
             let mut s = Step::new("", name, StepKind::ALL[kind]);
             s.touchpoint = Touchpoint::ALL[tp];
@@ -1049,6 +1049,22 @@ mod round_trip {
             s.system = system;
             s.notes = notes;
             s.pos = pos.map(|(x, y)| [x, y]);
+            s.review = review.map(|(d, answer, rationale, work, wait)| {
+                let times = TargetTimes { work_mins: work, wait_mins: wait };
+                // A merge's target is set once the step ids are known (arb_map).
+                let disposition = match DispositionKind::ALL[d] {
+                    DispositionKind::Undecided => Disposition::Undecided,
+                    DispositionKind::Keep => Disposition::Keep,
+                    DispositionKind::Eliminate => Disposition::Eliminate,
+                    DispositionKind::Merge => Disposition::Merge { into: "".into() },
+                    DispositionKind::Backstage => Disposition::Backstage,
+                    DispositionKind::Automate => Disposition::Automate(times),
+                    DispositionKind::Simplify => Disposition::Simplify(times),
+                };
+                let mut answers: [String; 5] = Default::default();
+                answers[d % 5] = answer;
+                Box::new(Review { answers, disposition, rationale })
+            });
             (s, lane)
         }
     }
@@ -1071,39 +1087,67 @@ mod round_trip {
                     ),
                     text(),
                     text(),
+                    proptest::collection::vec(proptest::option::of((0usize..5, text())), 6),
+                    (any::<u8>(), proptest::option::of((text(), any::<bool>()))),
                 )
             })
-            .prop_map(|(lanes, steps, flows, name, description)| {
-                let mut m = Map::new(name);
-                m.description = description;
-                for l in 0..lanes {
-                    m.add_lane(Lane {
-                        id: format!("lane{l}").into(),
-                        name: format!("Lane {l}"),
-                    })
-                    .unwrap();
-                }
-                for (k, (mut s, lane)) in steps.into_iter().enumerate() {
-                    s.id = format!("id-{k}").into();
-                    s.lane = (lanes > 0).then(|| format!("lane{lane}").into());
-                    m.add_step(s).unwrap();
-                }
-                for (a, b, info, label, q) in flows {
-                    let mut f = if info {
-                        Flow::information()
-                    } else {
-                        Flow::work()
-                    };
-                    f.label = label;
-                    let from: StepId = format!("id-{a}").into();
-                    let is_decision = m.step(&from).is_some_and(|s| s.kind == StepKind::Decision);
-                    if is_decision && !info && q < 2 {
-                        f.probability = Some(f64::from(q) * 0.3);
+            .prop_map(
+                |(lanes, steps, flows, name, description, scores, (customer, from))| {
+                    let mut m = Map::new(name);
+                    m.description = description;
+                    for (param, score) in ScoreParam::ALL.iter().zip(scores) {
+                        if let Some((r, notes)) = score {
+                            *m.scorecard.get_mut(*param) = ScoreEntry {
+                                rating: Rating::ALL.get(r).copied(),
+                                notes,
+                            };
+                        }
                     }
-                    let _ = m.connect(&from, &format!("id-{b}").into(), f);
-                }
-                m
-            })
+                    m.derived_from = from.map(|(name, with_file)| DerivedFrom {
+                        file: with_file.then(|| format!("{name}.vfmap.json")),
+                        name: Some(name),
+                    });
+                    for l in 0..lanes {
+                        let mut lane = Lane::new(format!("lane{l}"), format!("Lane {l}"));
+                        lane.customer = customer & (1 << l) != 0;
+                        m.add_lane(lane).unwrap();
+                    }
+                    let count = steps.len();
+                    for (k, (mut s, lane)) in steps.into_iter().enumerate() {
+                        s.id = format!("id-{k}").into();
+                        s.lane = (lanes > 0).then(|| format!("lane{lane}").into());
+                        if let Some(r) = s.review.as_mut()
+                            && matches!(r.disposition, Disposition::Merge { .. })
+                        {
+                            // Into the step before (which exists already), or kept if none.
+                            r.disposition = if k == 0 || count < 2 {
+                                Disposition::Keep
+                            } else {
+                                Disposition::Merge {
+                                    into: format!("id-{}", k - 1).into(),
+                                }
+                            };
+                        }
+                        m.add_step(s).unwrap();
+                    }
+                    for (a, b, info, label, q) in flows {
+                        let mut f = if info {
+                            Flow::information()
+                        } else {
+                            Flow::work()
+                        };
+                        f.label = label;
+                        let from: StepId = format!("id-{a}").into();
+                        let is_decision =
+                            m.step(&from).is_some_and(|s| s.kind == StepKind::Decision);
+                        if is_decision && !info && q < 2 {
+                            f.probability = Some(f64::from(q) * 0.3);
+                        }
+                        let _ = m.connect(&from, &format!("id-{b}").into(), f);
+                    }
+                    m
+                },
+            )
     }
 
     proptest! {

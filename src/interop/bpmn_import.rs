@@ -1292,11 +1292,8 @@ impl<'a, 'i> Importer<'a, 'i> {
             });
             for k in order {
                 let l = &self.lanes[k];
-                map.add_lane(Lane {
-                    id: LaneId::new(l.id.clone()),
-                    name: l.name.clone(),
-                })
-                .map_err(|e| self.invalid(root, e))?;
+                map.add_lane(Lane::new(LaneId::new(l.id.clone()), l.name.clone()))
+                    .map_err(|e| self.invalid(root, e))?;
             }
         }
         map.reserve(self.steps.len());

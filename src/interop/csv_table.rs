@@ -461,14 +461,11 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
                         lane_id(&used_lane_ids, &lane_name)
                     };
                     used_lane_ids.insert(id.as_str().to_owned());
-                    map.add_lane(Lane {
-                        id: id.clone(),
-                        name: lane_name.clone(),
-                    })
-                    .map_err(|e| {
-                        let column = if key.0 { "lane_id" } else { "lane" };
-                        fail(r.line, Some(column), CsvProblem::Invalid(e))
-                    })?;
+                    map.add_lane(Lane::new(id.clone(), lane_name.clone()))
+                        .map_err(|e| {
+                            let column = if key.0 { "lane_id" } else { "lane" };
+                            fail(r.line, Some(column), CsvProblem::Invalid(e))
+                        })?;
                     lanes.insert(key, (id.clone(), lane_name, r.line));
                     Some(id)
                 }

@@ -256,10 +256,10 @@ fn build(spec: &Spec, id_chars: &str) -> Map {
     let mut map = Map::new(spec.name.clone());
     map.description = spec.description.clone();
     for (k, name) in spec.lanes.iter().enumerate() {
-        map.add_lane(Lane {
-            id: LaneId::new(format!("lane {k}{id_chars}")),
-            name: name.clone(),
-        })
+        map.add_lane(Lane::new(
+            LaneId::new(format!("lane {k}{id_chars}")),
+            name.clone(),
+        ))
         .unwrap();
     }
     let n = spec.steps.len();
@@ -616,10 +616,10 @@ fn a_100k_step_chain_exports_and_imports_within_the_limits() {
 fn wide_map(n: u32, lanes: usize) -> Map {
     let mut map = Map::new("wide");
     for k in 0..lanes {
-        map.add_lane(Lane {
-            id: LaneId::new(format!("l{k}")),
-            name: format!("Lane {}", k % 7),
-        })
+        map.add_lane(Lane::new(
+            LaneId::new(format!("l{k}")),
+            format!("Lane {}", k % 7),
+        ))
         .unwrap();
     }
     let lane = |k: usize| Some(LaneId::new(format!("l{}", k % lanes)));

@@ -2,7 +2,7 @@
 //! indexes so that building is linear in the size of the map, even for a decision with
 //! 100 000 branches or a map with 100 000 lanes.
 
-use super::edit::{check_pos, check_time};
+use super::edit::{check_pos, check_review, check_time, normalized};
 use super::*;
 
 /// A map under construction. Lanes, steps and flows are checked as they are added with the
@@ -16,6 +16,8 @@ pub struct MapBuilder {
     flow_keys: IdSet<(NodeIndex, NodeIndex, FlowKind)>,
     /// Sum of the explicit probabilities on each decision's work flows so far.
     explicit: IdMap<NodeIndex, f64>,
+    /// Steps merged into another (format v2), whose target `finish` checks: it may come later.
+    merges: Vec<NodeIndex>,
 }
 
 impl MapBuilder {
@@ -47,12 +49,32 @@ impl MapBuilder {
                 }
             }
         }
+        let merges = map
+            .step_order
+            .iter()
+            .copied()
+            .filter(|&i| map.graph[i].disposition().merge_into().is_some())
+            .collect();
         Self {
             map,
             lane_ids,
             flow_keys,
             explicit,
+            merges,
         }
+    }
+
+    /// The version the map was read as (see `Map::read_version`).
+    pub fn set_read_version(&mut self, version: u64) {
+        self.map.read_version = version;
+    }
+
+    pub fn set_scorecard(&mut self, scorecard: Scorecard) {
+        self.map.scorecard = scorecard;
+    }
+
+    pub fn set_derived_from(&mut self, from: DerivedFrom) {
+        self.map.derived_from = Some(from);
     }
 
     /// The map as built, without the final decision check (for a caller that reports a
@@ -116,8 +138,15 @@ impl MapBuilder {
         check_time("work_mins", step.work_mins)?;
         check_time("wait_mins", step.wait_mins)?;
         check_pos(step.pos)?;
+        check_review(&step.id, step.review.as_deref())?;
+        let mut step = step;
+        step.review = normalized(step.review.take());
         let id = step.id.clone();
+        let merges = step.disposition().merge_into().is_some();
         let i = self.map.graph.add_node(step);
+        if merges {
+            self.merges.push(i);
+        }
         self.map.step_index.insert(id, i);
         self.map.step_order.push(i);
         Ok(i)
@@ -170,8 +199,20 @@ impl MapBuilder {
     }
 
     /// Checks every decision's probabilities and returns the map.
+    /// Checks every decision's probabilities and every merge target, and returns the map.
     pub fn finish(self) -> Result<Map, MapError> {
         self.map.check_decisions()?;
+        for &i in &self.merges {
+            let step = &self.map.graph[i];
+            if let Some(target) = step.disposition().merge_into()
+                && !self.map.contains_step(target)
+            {
+                return Err(MapError::UnknownMergeTarget {
+                    step: step.id.clone(),
+                    target: target.clone(),
+                });
+            }
+        }
         Ok(self.map)
     }
 }

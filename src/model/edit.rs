@@ -60,6 +60,14 @@ pub enum MapError {
         esc(lane.as_str())
     )]
     LaneNotEmpty { lane: LaneId, steps: usize },
+    #[error("step \"{}\" cannot be merged into itself", esc(.0.as_str()))]
+    MergeIntoItself(StepId),
+    #[error(
+        "step \"{}\" is to be merged into \"{}\", which is not a step of this map",
+        esc(step.as_str()),
+        esc(target.as_str())
+    )]
+    UnknownMergeTarget { step: StepId, target: StepId },
 }
 
 /// Rounds for messages, so 0.7 + 0.2 reads as 0.9, not 0.8999999999999999, while a sum
@@ -88,6 +96,8 @@ pub enum StepField {
     System(String),
     Notes(String),
     Pos(Option<[f32; 2]>),
+    /// The challenge (format v2); an empty review is stored as `None`.
+    Review(Option<Box<Review>>),
 }
 
 /// One field of a flow, with its new (or, when returned, old) value.
@@ -104,6 +114,31 @@ pub fn check_time(field: &'static str, value: f64) -> Result<(), MapError> {
     } else {
         Err(MapError::InvalidTime { field, value })
     }
+}
+
+/// Checks what a review can check on its own: target times finite and >= 0, no merge into
+/// the step itself. Whether the merge target exists is the map's check.
+pub(super) fn check_review(id: &StepId, review: Option<&Review>) -> Result<(), MapError> {
+    let Some(review) = review else {
+        return Ok(());
+    };
+    if let Some(t) = review.disposition.targets() {
+        if let Some(v) = t.work_mins {
+            check_time("target_work_mins", v)?;
+        }
+        if let Some(v) = t.wait_mins {
+            check_time("target_wait_mins", v)?;
+        }
+    }
+    match review.disposition.merge_into() {
+        Some(target) if target == id => Err(MapError::MergeIntoItself(id.clone())),
+        _ => Ok(()),
+    }
+}
+
+/// An empty review is no review (so it is neither saved nor makes the file version 2).
+pub(super) fn normalized(review: Option<Box<Review>>) -> Option<Box<Review>> {
+    review.filter(|r| !r.is_empty())
 }
 
 pub(super) fn check_pos(pos: Option<[f32; 2]>) -> Result<(), MapError> {
@@ -247,7 +282,20 @@ impl Map {
         self.check_step_lane(&step.id, step.lane.as_ref())?;
         check_time("work_mins", step.work_mins)?;
         check_time("wait_mins", step.wait_mins)?;
-        check_pos(step.pos)
+        check_pos(step.pos)?;
+        self.check_merge_target(&step.id, step.review.as_deref())
+    }
+
+    /// A review's own checks, and that its merge target is a step of this map.
+    fn check_merge_target(&self, id: &StepId, review: Option<&Review>) -> Result<(), MapError> {
+        check_review(id, review)?;
+        match review.and_then(|r| r.disposition.merge_into()) {
+            Some(target) if !self.contains_step(target) => Err(MapError::UnknownMergeTarget {
+                step: id.clone(),
+                target: target.clone(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn check_step_lane(&self, id: &StepId, lane: Option<&LaneId>) -> Result<(), MapError> {
@@ -265,8 +313,9 @@ impl Map {
     }
 
     /// Adds a step at a position in the map order (clamped), e.g. to undo a removal exactly.
-    pub fn insert_step(&mut self, at: usize, step: Step) -> Result<NodeIndex, MapError> {
+    pub fn insert_step(&mut self, at: usize, mut step: Step) -> Result<NodeIndex, MapError> {
         self.check_new_step(&step)?;
+        step.review = normalized(step.review.take());
         let id = step.id.clone();
         let i = self.graph.add_node(step);
         self.step_index.insert(id, i);
@@ -320,6 +369,15 @@ impl Map {
         for d in decisions {
             self.normalize_decision(d);
         }
+        // A step merged into the removed one has nothing to merge into: it is undecided again
+        // (its answers and rationale stay).
+        for &k in &self.step_order {
+            if let Some(r) = self.graph[k].review.as_mut()
+                && r.disposition.merge_into() == Some(id)
+            {
+                r.disposition = Disposition::Undecided;
+            }
+        }
         Ok(RemovedStep {
             step,
             position,
@@ -352,6 +410,7 @@ impl Map {
             StepField::WorkMins(v) => check_time("work_mins", *v)?,
             StepField::WaitMins(v) => check_time("wait_mins", *v)?,
             StepField::Pos(p) => check_pos(*p)?,
+            StepField::Review(r) => self.check_merge_target(id, r.as_deref())?,
             _ => {}
         }
         let step = &mut self.graph[i];
@@ -383,6 +442,9 @@ impl Map {
             StepField::System(v) => StepField::System(std::mem::replace(&mut step.system, v)),
             StepField::Notes(v) => StepField::Notes(std::mem::replace(&mut step.notes, v)),
             StepField::Pos(v) => StepField::Pos(std::mem::replace(&mut step.pos, v)),
+            StepField::Review(v) => {
+                StepField::Review(std::mem::replace(&mut step.review, normalized(v)))
+            }
         };
         Ok(old)
     }

@@ -4,11 +4,13 @@
 
 mod build;
 mod edit;
+mod review;
 mod rules;
 mod types;
 
 pub use build::MapBuilder;
 pub use edit::{FlowField, MapError, RemovedStep, StepField, check_time};
+pub use review::*;
 pub use rules::{DecisionShares, Fragment, LaneField, MapField};
 pub(crate) use types::keyword_enum;
 pub use types::*;
@@ -39,6 +41,13 @@ pub const MAX_FLOWS: usize = 3_000_000;
 pub struct Map {
     pub name: String,
     pub description: String,
+    /// The customer-alignment scorecard (format v2).
+    pub scorecard: Scorecard,
+    /// The as-is this map was derived from (format v2), for a to-be.
+    pub derived_from: Option<DerivedFrom>,
+    /// The format version the map was read as (1 for a new map): a map read as version 2
+    /// is saved as version 2 (see `needs_version_2`).
+    pub read_version: u64,
     lanes: Vec<Lane>,
     graph: StableDiGraph<Step, Flow>,
     step_index: IdMap<StepId, NodeIndex>,
@@ -51,6 +60,9 @@ impl PartialEq for Map {
     fn eq(&self, other: &Self) -> bool {
         self.name == other.name
             && self.description == other.description
+            && self.scorecard == other.scorecard
+            && self.derived_from == other.derived_from
+            && self.saved_version() == other.saved_version()
             && self.lanes == other.lanes
             && self.steps().eq(other.steps())
             && self
@@ -65,7 +77,27 @@ impl Map {
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
+            read_version: 1,
             ..Self::default()
+        }
+    }
+
+    /// Whether the map uses a v2 field with a non-default value (a customer lane, a step's
+    /// review, the scorecard, `derived_from`).
+    pub fn uses_version_2(&self) -> bool {
+        !self.scorecard.is_empty()
+            || self.derived_from.is_some()
+            || self.lanes.iter().any(|l| l.customer)
+            || self.steps().any(|s| s.review.is_some())
+    }
+
+    /// The version a save writes: 2 when the map was read as version 2 or uses a v2 field,
+    /// else 1 (so an old map saved unchanged stays byte-identical).
+    pub fn saved_version(&self) -> u64 {
+        if self.read_version >= 2 || self.uses_version_2() {
+            2
+        } else {
+            1
         }
     }
 

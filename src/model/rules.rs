@@ -11,6 +11,10 @@ use std::collections::{HashMap, HashSet};
 pub enum MapField {
     Name(String),
     Description(String),
+    /// One scorecard parameter's entry (format v2).
+    Score(ScoreParam, ScoreEntry),
+    /// Where a to-be came from (format v2).
+    DerivedFrom(Option<DerivedFrom>),
 }
 
 /// One field of a lane, with its new (or, when returned, old) value. Open for more lane-level
@@ -18,6 +22,8 @@ pub enum MapField {
 #[derive(Debug, Clone, PartialEq)]
 pub enum LaneField {
     Name(String),
+    /// Whether the lane holds what the customer does (format v2).
+    Customer(bool),
 }
 
 /// Steps and the flows among them, taken out of a map (copy) to be put into one (paste).
@@ -52,6 +58,12 @@ impl Map {
             MapField::Description(v) => {
                 MapField::Description(std::mem::replace(&mut self.description, v))
             }
+            MapField::Score(p, v) => {
+                MapField::Score(p, std::mem::replace(self.scorecard.get_mut(p), v))
+            }
+            MapField::DerivedFrom(v) => {
+                MapField::DerivedFrom(std::mem::replace(&mut self.derived_from, v))
+            }
         }
     }
 
@@ -59,15 +71,26 @@ impl Map {
     pub fn set_lane_field(&mut self, id: &LaneId, field: LaneField) -> Result<LaneField, MapError> {
         match field {
             LaneField::Name(v) => self.rename_lane(id, v).map(LaneField::Name),
+            LaneField::Customer(v) => {
+                let lane = self
+                    .lanes
+                    .iter_mut()
+                    .find(|l| &l.id == id)
+                    .ok_or_else(|| MapError::UnknownLane(id.clone()))?;
+                Ok(LaneField::Customer(std::mem::replace(
+                    &mut lane.customer,
+                    v,
+                )))
+            }
         }
     }
 
     /// A new lane for the bottom of the map: an unused id and the name "Lane N".
     pub fn next_lane(&self) -> Lane {
-        Lane {
-            id: self.fresh_lane_id(),
-            name: format!("Lane {}", self.lanes().len() + 1),
-        }
+        Lane::new(
+            self.fresh_lane_id(),
+            format!("Lane {}", self.lanes().len() + 1),
+        )
     }
 
     /// The map a "New" command opens: a name and one lane to draw in.
@@ -205,10 +228,7 @@ mod tests {
     use super::*;
 
     fn lane(id: &str) -> Lane {
-        Lane {
-            id: id.into(),
-            name: id.to_uppercase(),
-        }
+        Lane::new(id, id.to_uppercase())
     }
 
     /// a: start → decide → (x 30%, y 70%); y —info→ x.
@@ -277,13 +297,7 @@ mod tests {
         assert!(m.add_lane(m.next_lane()).is_ok());
         let u = Map::untitled();
         assert_eq!(u.name, "Untitled map");
-        assert_eq!(
-            u.lanes(),
-            &[Lane {
-                id: "lane-1".into(),
-                name: "Lane 1".into()
-            }]
-        );
+        assert_eq!(u.lanes(), &[Lane::new("lane-1", "Lane 1")]);
     }
 
     #[test]

@@ -3,10 +3,7 @@
 use super::*;
 
 fn lane(id: &str) -> Lane {
-    Lane {
-        id: id.into(),
-        name: id.to_uppercase(),
-    }
+    Lane::new(id, id.to_uppercase())
 }
 
 fn sample() -> Map {

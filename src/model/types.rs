@@ -1,5 +1,6 @@
 //! The value types of a map: ids, lanes, steps, flows and their enums.
 
+use super::review::{Disposition, Review};
 use std::fmt;
 
 macro_rules! string_id {
@@ -59,6 +60,25 @@ string_id!(
 pub struct Lane {
     pub id: LaneId,
     pub name: String,
+    /// The lane holds what the customer does (format v2; a service blueprint's top row).
+    pub customer: bool,
+}
+
+impl Lane {
+    /// A lane of the company (not a customer lane).
+    pub fn new(id: impl Into<LaneId>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            customer: false,
+        }
+    }
+
+    /// The lane marked as a customer lane.
+    pub fn for_customer(mut self) -> Self {
+        self.customer = true;
+        self
+    }
 }
 
 macro_rules! keyword_enum {
@@ -171,6 +191,9 @@ pub struct Step {
     pub notes: String,
     /// Canvas position; `None` until placed (the editor auto-arranges).
     pub pos: Option<[f32; 2]>,
+    /// The step's challenge (format v2); `None` = nothing answered or decided. Boxed: most
+    /// steps of a large map have none, and a step stays small.
+    pub review: Option<Box<Review>>,
 }
 
 impl Step {
@@ -189,7 +212,14 @@ impl Step {
             system: String::new(),
             notes: String::new(),
             pos: None,
+            review: None,
         }
+    }
+
+    /// The step's disposition (undecided when it has no review).
+    pub fn disposition(&self) -> &Disposition {
+        static UNDECIDED: Disposition = Disposition::Undecided;
+        self.review.as_ref().map_or(&UNDECIDED, |r| &r.disposition)
     }
 
     pub fn in_lane(mut self, lane: impl Into<LaneId>) -> Self {

@@ -9,11 +9,7 @@ use crate::model::{Flow, Lane, Step, Touchpoint, Value};
 fn map() -> Map {
     let mut m = Map::new("m");
     for id in ["front", "back"] {
-        m.add_lane(Lane {
-            id: id.into(),
-            name: format!("{id} office"),
-        })
-        .unwrap();
+        m.add_lane(Lane::new(id, format!("{id} office"))).unwrap();
     }
     let placed = |s: Step, x: f32, y: f32| {
         let mut s = s;
