@@ -4,15 +4,19 @@
 //! Layers, data flowing one way: [`format`] (files) → [`model`] (the map) → [`analysis`]
 //! (metrics and findings) → views: [`report`] and [`cli`] for the terminal, [`app`] for the GUI.
 //! [`document`] holds the open map with its commands and undo history, for any client.
+//! [`redesign`] derives a to-be from the dispositions of an as-is; [`compare`] sets the two
+//! side by side.
 
 pub mod analysis;
 pub mod app;
 pub mod cli;
+pub mod compare;
 pub mod document;
 pub mod format;
 pub mod interop;
 pub mod layout;
 pub mod model;
+pub mod redesign;
 pub mod report;
 pub mod samples;
 pub mod text;

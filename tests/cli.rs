@@ -538,3 +538,118 @@ fn import_refuses_a_read_only_output_unless_forced() {
         assert!(valueflow::format::load_file(&out).is_ok());
     }
 }
+
+const REVIEWED: &str = "tests/fixtures/spec/example-rework-reviewed.vfmap.json";
+
+#[test]
+fn redesign_writes_the_to_be_and_compare_sets_it_beside_the_as_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let to_be = dir.path().join("to-be.vfmap.json");
+    let out = valueflow()
+        .args(["redesign", REVIEWED, "-o"])
+        .arg(&to_be)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        v["applied"],
+        serde_json::json!([
+            {"step": "A", "disposition": "automate"},
+            {"step": "Y", "disposition": "eliminate"}
+        ])
+    );
+    assert_eq!(v["dropped_information_flows"], serde_json::json!([]));
+    assert_eq!(
+        v["map"],
+        "Worked example: rework loop and parallel split (to-be)"
+    );
+    let saved = std::fs::read_to_string(&to_be).unwrap();
+    assert!(saved.contains("\"version\": 2"));
+    assert!(saved.contains("\"file\": \"example-rework-reviewed.vfmap.json\""));
+
+    let out = valueflow()
+        .args(["compare", REVIEWED])
+        .arg(&to_be)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let c: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    // A without its 30m wait and Y gone: T(P) = 5 + max(20, 0) = 25, T(A) = 10 + T(D),
+    // T(D) = 0.2 T(A) + 0.8*25 => T(A) = 37.5 (as-is 105).
+    let lead = &c["changes"]["lead_time_mins"];
+    assert_eq!(lead["as_is"], 105.0);
+    assert_eq!(lead["to_be"], 37.5);
+    assert_eq!(lead["delta"], -67.5);
+    assert!((lead["delta_pct"].as_f64().unwrap() + 64.285714285714).abs() < 1e-9);
+    assert_eq!(c["changes"]["no_value_wait_mins"]["to_be"], 0.0);
+    assert_eq!(c["changes"]["no_value_delays"]["as_is"], 1.0);
+    assert_eq!(c["changes"]["no_value_delays"]["to_be"], 0.0);
+    assert_eq!(c["changes"]["no_value_delays"]["delta_pct"], -100.0);
+    // PCE as-is 1/6 is not 0: a percentage; steps: one removed, A's wait changed.
+    assert_eq!(c["steps"]["removed"], serde_json::json!(["Y"]));
+    assert_eq!(c["steps"]["added"], serde_json::json!([]));
+    assert_eq!(
+        c["steps"]["changed"],
+        serde_json::json!([{"step": "A", "fields": ["wait_mins"]}])
+    );
+    assert_eq!(c["steps"]["unchanged"], 5);
+    assert_eq!(c["as_is"]["metrics"]["no_value_wait_mins"], 40.0);
+    assert_eq!(c["to_be"]["metrics"]["customer_contact_lanes"], 1);
+
+    valueflow()
+        .args(["compare", REVIEWED])
+        .arg(&to_be)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Lead time"))
+        .stdout(predicate::str::contains("Removed (1): Y"));
+    valueflow()
+        .args(["compare", REVIEWED])
+        .arg(&to_be)
+        .args(["--format", "md"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "| Metric | As-is | To-be | Change |",
+        ));
+}
+
+#[test]
+fn a_redesign_that_cannot_be_derived_writes_nothing_and_names_the_step() {
+    let text = std::fs::read_to_string(REVIEWED)
+        .unwrap()
+        .replace(
+            "\"disposition\": \"automate\"",
+            "\"disposition\": \"merge\", \"merge_into\": \"Y\"",
+        )
+        .replace("\"target_wait_mins\": 0,", "");
+    let (dir, path) = file_with(text.as_bytes());
+    let to_be = dir.path().join("to-be.vfmap.json");
+    valueflow()
+        .args(["redesign"])
+        .arg(&path)
+        .arg("-o")
+        .arg(&to_be)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "step \"A\" is merged into \"Y\", which is eliminated itself",
+        ));
+    assert!(!to_be.exists());
+    // The output may not be the input.
+    valueflow()
+        .args(["redesign"])
+        .arg(&path)
+        .arg("-o")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the output is the input file"));
+}

@@ -8,7 +8,7 @@ mod solve;
 
 pub use findings::{CHALLENGE_QUESTION, Finding, Rule, Severity};
 
-use crate::model::{FlowKind, Map, StepId, Touchpoint, Value};
+use crate::model::{FlowKind, LaneId, Map, StepId, Touchpoint, Value};
 use graph::FlowGraph;
 use serde::Serialize;
 use solve::{Recursion, find_traps, infinite_steps, is_cyclic, nearly_equal};
@@ -30,6 +30,13 @@ pub struct Metrics {
     pub handoffs: usize,
     pub info_handoffs: usize,
     pub customer_touchpoints: usize,
+    /// How many parts of the company the customer deals with: the lanes, not customer lanes,
+    /// that hold a customer-facing step or a flow to or from a customer lane (format v2).
+    pub customer_contact_lanes: usize,
+    /// The expected waiting per case that gives the customer nothing (delays of steps whose
+    /// value is `none` or `business`), along the same path as `value_added_mins`; `None` as
+    /// for the lead time (format v2).
+    pub no_value_wait_mins: Option<f64>,
 }
 
 /// Everything the analysis finds in a map.
@@ -106,6 +113,7 @@ pub fn analyze(map: &Map) -> Analysis {
     // T and V, component by component, downstream first.
     let mut time = vec![f64::INFINITY; n];
     let mut value = vec![0.0; n];
+    let mut no_value = vec![0.0; n];
     let mut local = vec![u32::MAX; n];
     let mut slowest_next = vec![0.0; n];
     let mut overflow = vec![false; n];
@@ -115,6 +123,14 @@ pub fn analyze(map: &Map) -> Analysis {
     let va = |v: usize| {
         if steps[v].value == Value::Customer {
             steps[v].work_mins
+        } else {
+            0.0
+        }
+    };
+    let nv = |v: usize| {
+        let s = steps[v];
+        if s.is_delay() && matches!(s.value, Value::None | Value::Business) {
+            s.delay_mins()
         } else {
             0.0
         }
@@ -149,6 +165,13 @@ pub fn analyze(map: &Map) -> Analysis {
             allowed: &slowest,
         }
         .solve(&finite, &mut value, &mut local);
+        // No-value wait: the same branches as V (at a tie of T, its own larger one).
+        Recursion {
+            g: &g,
+            cost: &nv,
+            allowed: &slowest,
+        }
+        .solve(&finite, &mut no_value, &mut local);
         // Overflow: times that add up beyond the largest f64. The component where it starts
         // (no branch leads to a step that overflowed already) gets the finding.
         let over = |v: usize| !(time[v].is_finite() && value[v].is_finite());
@@ -198,10 +221,10 @@ pub fn analyze(map: &Map) -> Analysis {
     } else {
         None
     };
-    let (lead_time_mins, value_added_mins) = match lead_entry {
-        _ if null_reason.is_some() => (None, None),
-        None => (Some(0.0), Some(0.0)),
-        Some(e) => (Some(time[e]), Some(value[e])),
+    let (lead_time_mins, value_added_mins, no_value_wait_mins) = match lead_entry {
+        _ if null_reason.is_some() => (None, None, None),
+        None => (Some(0.0), Some(0.0), Some(0.0)),
+        Some(e) => (Some(time[e]), Some(value[e]), Some(no_value[e])),
     };
     let pce = match (lead_time_mins, value_added_mins) {
         (Some(l), Some(v)) if l > 0.0 => Some(v / l),
@@ -238,6 +261,8 @@ pub fn analyze(map: &Map) -> Analysis {
             .iter()
             .filter(|s| s.touchpoint == Touchpoint::Customer)
             .count(),
+        customer_contact_lanes: customer_contact_lanes(map),
+        no_value_wait_mins,
     };
 
     let loops: Vec<(usize, &[usize])> = comps
@@ -271,6 +296,46 @@ pub fn analyze(map: &Map) -> Analysis {
             .collect(),
         step_time_mins: time.iter().map(|&t| t.is_finite().then_some(t)).collect(),
     }
+}
+
+/// The lanes L, not customer lanes, with a customer-facing step or a flow (of either kind)
+/// between a step in L and a step in a customer lane (map-format-v2.md).
+fn customer_contact_lanes(map: &Map) -> usize {
+    let customer: crate::model::IdSet<&LaneId> = map
+        .lanes()
+        .iter()
+        .filter(|l| l.customer)
+        .map(|l| &l.id)
+        .collect();
+    let mut contact: crate::model::IdSet<&LaneId> = Default::default();
+    for s in map.steps() {
+        if let Some(l) = &s.lane
+            && s.touchpoint == Touchpoint::Customer
+            && !customer.contains(l)
+        {
+            contact.insert(l);
+        }
+    }
+    if !customer.is_empty() {
+        let graph = map.graph();
+        for &e in map.flow_indices() {
+            let Some((a, b)) = graph.edge_endpoints(e) else {
+                continue;
+            };
+            if let (Some(la), Some(lb)) = (&graph[a].lane, &graph[b].lane) {
+                match (customer.contains(la), customer.contains(lb)) {
+                    (true, false) => {
+                        contact.insert(lb);
+                    }
+                    (false, true) => {
+                        contact.insert(la);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    contact.len()
 }
 
 /// The most likely critical path: from `entry`, at a parallel split the branch with the

@@ -1,7 +1,7 @@
 //! Hand-computed analysis cases: each expected number is worked out in the comment above it.
 
 use super::*;
-use crate::model::{Flow, Step, StepKind, Touchpoint, Value};
+use crate::model::{Flow, Step, StepField, StepKind, Touchpoint, Value};
 
 /// Builds a map from compact step and flow lists (no lanes).
 /// Steps: (id, kind, work, wait, value, customer-facing). Flows: (from, to, probability).
@@ -59,6 +59,10 @@ fn worked_example_from_the_spec() {
     assert_eq!(a.metrics.handoffs, 2);
     assert_eq!(a.metrics.info_handoffs, 1);
     assert_eq!(a.metrics.customer_touchpoints, 2);
+    // v2: N(Y) = 40, N(P) = N(Y) = 40, N(D) = 0.2 N(A) + 0.8*40, N(A) = 0 + N(D) (A's wait
+    // has customer value) => N(A) = 40. A and P, customer-facing, are both in "front".
+    assert!(close(a.metrics.no_value_wait_mins.unwrap(), 40.0));
+    assert_eq!(a.metrics.customer_contact_lanes, 1);
     assert_eq!(a.metrics.steps, 7);
     assert_eq!(a.metrics.flows, 9);
     assert_eq!(
@@ -940,4 +944,93 @@ fn severity_and_rule_keywords_are_their_json_names() {
     }
     assert_eq!(Rule::ALL.len(), 9);
     assert!(Severity::High < Severity::Info);
+}
+
+#[test]
+fn no_value_wait_takes_its_own_larger_branch_at_a_tie_of_t() {
+    // S splits to X (work 10, customer value) and Y (wait 10, no value): T(X) = T(Y) = 10.
+    // V takes X (V 10 > 0); N takes Y (N 10 > 0); a business-value wait step W counts its
+    // work too: after Y, W (work 3, wait 2, business) adds 5.
+    let m = build(
+        &[
+            ("S", Start, 0.0, 0.0, Unassessed, false),
+            ("X", Act, 10.0, 0.0, Cust, false),
+            ("Y", Act, 0.0, 7.0, NoValue, false),
+            ("W", Wait, 3.0, 0.0, Business, false),
+            ("E", End, 0.0, 0.0, Unassessed, false),
+        ],
+        &[
+            ("S", "X", None),
+            ("S", "Y", None),
+            ("X", "E", None),
+            ("Y", "W", None),
+            ("W", "E", None),
+        ],
+    );
+    let a = analyze(&m);
+    // T(Y) = 7 + 3 = 10 = T(X).
+    assert!(close(a.metrics.lead_time_mins.unwrap(), 10.0));
+    assert!(close(a.metrics.value_added_mins.unwrap(), 10.0));
+    // N(Y) = 7 + N(W) = 7 + 3 = 10.
+    assert!(close(a.metrics.no_value_wait_mins.unwrap(), 10.0));
+}
+
+#[test]
+fn no_value_wait_is_null_with_the_lead_time_and_zero_without_steps() {
+    let endless = build(
+        &[
+            ("S", Start, 0.0, 0.0, Unassessed, false),
+            ("A", Act, 1.0, 5.0, NoValue, false),
+        ],
+        &[("S", "A", None), ("A", "A", None)],
+    );
+    let a = analyze(&endless);
+    assert_eq!(a.metrics.lead_time_mins, None);
+    assert_eq!(a.metrics.no_value_wait_mins, None);
+    let empty = analyze(&Map::new("empty"));
+    assert_eq!(empty.metrics.no_value_wait_mins, Some(0.0));
+    assert_eq!(empty.metrics.customer_contact_lanes, 0);
+}
+
+#[test]
+fn customer_contact_lanes_count_the_parts_of_the_company_the_customer_meets() {
+    use crate::model::Lane;
+    let mut m = Map::new("contact");
+    for (id, customer) in [
+        ("cust", true),
+        ("sales", false),
+        ("billing", false),
+        ("store", false),
+        ("back", false),
+    ] {
+        let mut lane = Lane::new(id, id);
+        lane.customer = customer;
+        m.add_lane(lane).unwrap();
+    }
+    let step = |id: &str, lane: &str, tp: Touchpoint| {
+        Step::new(id, id, Act).in_lane(lane).with_touchpoint(tp)
+    };
+    use Touchpoint::{Customer as Facing, Internal};
+    for s in [
+        step("c1", "cust", Internal),
+        step("s1", "sales", Internal),
+        step("b1", "billing", Internal),
+        step("w1", "store", Facing),
+        step("k1", "back", Internal),
+        step("k2", "back", Internal),
+    ] {
+        m.add_step(s).unwrap();
+    }
+    // sales by a work flow from the customer, billing by an information flow to the
+    // customer, store by a customer-facing step; back only talks to sales and itself.
+    m.connect(&"c1".into(), &"s1".into(), Flow::work()).unwrap();
+    m.connect(&"b1".into(), &"c1".into(), Flow::information())
+        .unwrap();
+    m.connect(&"s1".into(), &"k1".into(), Flow::work()).unwrap();
+    m.connect(&"k1".into(), &"k2".into(), Flow::work()).unwrap();
+    assert_eq!(analyze(&m).metrics.customer_contact_lanes, 3);
+    // A customer-facing step in a customer lane does not count that lane.
+    m.set_step_field(&"c1".into(), StepField::Touchpoint(Facing))
+        .unwrap();
+    assert_eq!(analyze(&m).metrics.customer_contact_lanes, 3);
 }

@@ -1,9 +1,11 @@
-//! The command line: `valueflow [FILE]` opens the editor; `analyze`, `validate`, `import` and
-//! `export` work without a window. Exit codes are part of the interface (see `EXIT_CODES`).
+//! The command line: `valueflow [FILE]` opens the editor; `analyze`, `validate`, `redesign`,
+//! `compare`, `import` and `export` work without a window. Exit codes are part of the interface (see `EXIT_CODES`).
 
 use crate::analysis::{Severity, analyze};
+use crate::compare;
 use crate::format::{WriteOptions, load_file, save_file_with};
 use crate::interop;
+use crate::redesign;
 use crate::report;
 use crate::text::escape_control;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -71,6 +73,35 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Derive the to-be map from the dispositions of an as-is map's steps (eliminate, merge,
+    /// move backstage, automate, simplify); the as-is is not changed.
+    #[command(after_help = EXIT_CODES)]
+    Redesign {
+        /// The as-is map file (*.vfmap.json).
+        file: PathBuf,
+        /// The to-be map file to write (*.vfmap.json); nothing is written when the
+        /// derivation fails. Not the input file.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+        /// Replace the output file even if it is read-only.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Compare an as-is map with a to-be: every metric with its change, and the steps removed,
+    /// added and changed.
+    #[command(after_help = EXIT_CODES)]
+    Compare {
+        /// The as-is map file (*.vfmap.json).
+        as_is: PathBuf,
+        /// The to-be map file (*.vfmap.json).
+        to_be: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+        format: CompareFormat,
+    },
     /// Write a map as BPMN 2.0 (.bpmn) or as a CSV step table (.csv).
     #[command(after_help = EXIT_CODES)]
     Export {
@@ -92,6 +123,24 @@ pub enum OutputFormat {
     Md,
     /// One CSV row per finding.
     Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// A line per change, for people.
+    Text,
+    /// {"applied": [{"step", "disposition"}], "dropped_information_flows": [{"from", "to"}], "map"}.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// A table for a terminal.
+    Text,
+    /// Stable JSON: {"as_is", "to_be", "changes", "steps"}.
+    Json,
+    /// A Markdown section.
+    Md,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -245,6 +294,57 @@ pub fn run(command: Command) -> ExitCode {
                 escape_control(&output.display().to_string())
             ))
         }
+        Command::Redesign {
+            file,
+            output,
+            format,
+            force,
+        } => {
+            if let Err(e) = check_output(&file, &output, true) {
+                return fail(&e);
+            }
+            let map = match load_file(&file) {
+                Ok(m) => m,
+                Err(e) => return fail(&e),
+            };
+            let derived = match redesign::derive(&map, Some(&file.display().to_string())) {
+                Ok(d) => d,
+                Err(e) => return fail(&format!("{}: {e}", file.display())),
+            };
+            let options = WriteOptions {
+                replace_read_only: force,
+            };
+            if let Err(e) = save_file_with(&derived.map, &output, options) {
+                return fail(&e);
+            }
+            match format {
+                SummaryFormat::Json => match redesign_json(&derived) {
+                    Ok(text) => print(&text),
+                    Err(e) => fail(&e),
+                },
+                SummaryFormat::Text => print(&redesign_text(&derived, &output)),
+            }
+        }
+        Command::Compare {
+            as_is,
+            to_be,
+            format,
+        } => {
+            let (before, after) = match (load_file(&as_is), load_file(&to_be)) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(e), _) | (_, Err(e)) => return fail(&e),
+            };
+            let (a, b) = (analyze(&before), analyze(&after));
+            let c = compare::compare(&before, &a, &after, &b);
+            match format {
+                CompareFormat::Text => print(&c.text()),
+                CompareFormat::Md => print(&c.markdown()),
+                CompareFormat::Json => match c.json() {
+                    Ok(text) => print(&text),
+                    Err(e) => fail(&e),
+                },
+            }
+        }
         Command::Export { file, output } => {
             if let Err(e) = check_output(&file, &output, false) {
                 return fail(&e);
@@ -265,6 +365,78 @@ pub fn run(command: Command) -> ExitCode {
             }
         }
     }
+}
+
+/// The `redesign --format json` summary (map-format-v2.md).
+fn redesign_json(d: &redesign::Derivation) -> serde_json::Result<String> {
+    #[derive(serde::Serialize)]
+    struct Applied<'a> {
+        step: &'a str,
+        disposition: &'static str,
+    }
+    #[derive(serde::Serialize)]
+    struct Dropped<'a> {
+        from: &'a str,
+        to: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct Summary<'a> {
+        applied: Vec<Applied<'a>>,
+        dropped_information_flows: Vec<Dropped<'a>>,
+        map: &'a str,
+    }
+    let summary = Summary {
+        applied: d
+            .applied
+            .iter()
+            .map(|(step, disposition)| Applied {
+                step: step.as_str(),
+                disposition: disposition.as_str(),
+            })
+            .collect(),
+        dropped_information_flows: d
+            .dropped_information_flows
+            .iter()
+            .map(|(from, to)| Dropped {
+                from: from.as_str(),
+                to: to.as_str(),
+            })
+            .collect(),
+        map: &d.map.name,
+    };
+    let mut text = serde_json::to_string_pretty(&summary)?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn redesign_text(d: &redesign::Derivation, output: &Path) -> String {
+    let mut out = format!(
+        "derived \"{}\" ({} steps, {} flows) into {}\n",
+        escape_control(&d.map.name),
+        d.map.step_count(),
+        d.map.flow_count(),
+        escape_control(&output.display().to_string())
+    );
+    if d.applied.is_empty() {
+        out.push_str(
+            "  no step has a disposition other than keep or undecided: the to-be is a copy\n",
+        );
+    }
+    for (step, disposition) in &d.applied {
+        out.push_str(&format!(
+            "  {:<10} {}\n",
+            disposition.as_str(),
+            escape_control(step.as_str())
+        ));
+    }
+    for (from, to) in &d.dropped_information_flows {
+        out.push_str(&format!(
+            "  dropped information flow {} → {}\n",
+            escape_control(from.as_str()),
+            escape_control(to.as_str())
+        ));
+    }
+    out
 }
 
 /// Prints one error line on stderr and returns exit code 2. Messages quote names, ids and

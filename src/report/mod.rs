@@ -54,6 +54,14 @@ pub fn metric_rows(m: &Metrics) -> Vec<(&'static str, String)> {
         ("Hand-offs between lanes", m.handoffs.to_string()),
         ("Information hand-offs", m.info_handoffs.to_string()),
         ("Customer touchpoints", m.customer_touchpoints.to_string()),
+        (
+            "Customer-facing lanes",
+            m.customer_contact_lanes.to_string(),
+        ),
+        (
+            "No-value waiting",
+            duration_or_reason(m.no_value_wait_mins, m.null_reason),
+        ),
     ]
 }
 
@@ -79,6 +87,12 @@ pub fn metric_help(name: &str) -> &'static str {
         }
         "Customer touchpoints" => {
             "Steps marked customer-facing: the moments the customer deals with the company."
+        }
+        "Customer-facing lanes" => {
+            "Lanes (other than customer lanes) that hold a customer-facing step or exchange work or information with a customer lane. A redesign around the customer brings this towards one."
+        }
+        "No-value waiting" => {
+            "The expected waiting per case, along the same path as the lead time, in front of steps whose value is 'none' or 'business' (and the duration of such wait steps): the delay a redesign should remove first."
         }
         _ => "",
     }
