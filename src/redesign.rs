@@ -2,6 +2,7 @@
 //! by the dispositions of its steps. It is derived as a whole or not at all; the as-is is not
 //! changed. Used by `valueflow redesign` and the editor's "Create to-be".
 
+use crate::analysis::Analysis;
 use crate::model::{
     DerivedFrom, Disposition, DispositionKind, Flow, FlowKind, IdMap, Map, MapError, StepField,
     StepId, StepKind, Touchpoint,
@@ -313,6 +314,40 @@ fn make_explicit(map: &mut Map, d: &StepId) -> Result<(), MapError> {
         map.set_probability_unchecked(e, p);
     }
     Ok(())
+}
+
+/// How far the challenge of a map has got: the flagged steps (those with a delay finding,
+/// the ones the challenge question is asked of) and how many of them have a disposition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChallengeProgress {
+    pub flagged: usize,
+    pub challenged: usize,
+}
+
+/// The flagged steps of a map, in the order the findings list them, each with whether it has
+/// a disposition.
+pub fn flagged_steps<'a>(map: &'a Map, analysis: &'a Analysis) -> Vec<(&'a StepId, bool)> {
+    let mut seen = crate::model::IdSet::default();
+    analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule.is_delay_rule())
+        .filter(|f| seen.insert(&f.step))
+        .map(|f| {
+            let decided = map
+                .step(&f.step)
+                .is_some_and(|s| s.disposition().is_decided());
+            (&f.step, decided)
+        })
+        .collect()
+}
+
+pub fn challenge_progress(map: &Map, analysis: &Analysis) -> ChallengeProgress {
+    let flagged = flagged_steps(map, analysis);
+    ChallengeProgress {
+        flagged: flagged.len(),
+        challenged: flagged.iter().filter(|(_, decided)| *decided).count(),
+    }
 }
 
 #[cfg(test)]

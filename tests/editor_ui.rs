@@ -117,6 +117,7 @@ fn assert_steps_in_their_lanes(map: &Map) {
 /// The text field that has keyboard focus.
 fn focused<'h>(h: &'h Harness<'_, EditorApp>) -> egui_kittest::Node<'h> {
     h.get_all_by_role(egui::accesskit::Role::TextInput)
+        .chain(h.get_all_by_role(egui::accesskit::Role::MultilineTextInput))
         .find(|n| n.is_focused())
         .expect("a focused text field")
 }
@@ -1330,11 +1331,14 @@ fn a_steps_tooltip_shows_on_hover_but_not_over_a_field_being_edited() {
         .click();
     h.run_steps(3);
     let message = "makes the case wait 5d";
+    // The inspector's Challenge section shows the finding too; the tooltip adds one more.
+    let shown = |h: &Harness<'_, EditorApp>| h.query_all_by_label_contains(message).count();
+    let in_inspector = shown(&h);
     let at = step_screen(&h, "reconcile-account");
     h.hover_at(at);
     h.run_steps(20);
     assert!(
-        h.query_all_by_label_contains(message).next().is_some(),
+        shown(&h) > in_inspector,
         "hovering the step shows its findings"
     );
     // Typing in the inspector: no tooltip over the fields.
@@ -1343,8 +1347,130 @@ fn a_steps_tooltip_shows_on_hover_but_not_over_a_field_being_edited() {
     h.hover_at(pos2(at.x + 1.0, at.y));
     h.run_steps(20);
     assert!(h.state().doc.map().step_count() > 0);
-    assert!(
-        h.query_all_by_label_contains(message).next().is_none(),
+    assert_eq!(
+        shown(&h),
+        in_inspector,
         "no tooltip while a field has the keyboard"
     );
+}
+
+/// The distinct steps with a delay finding (the challenge question's steps), counted here
+/// from the findings themselves.
+fn delay_flagged_steps(map: &Map) -> usize {
+    let a = valueflow::analysis::analyze(map);
+    let mut steps: Vec<&StepId> = a
+        .findings
+        .iter()
+        .filter(|f| matches!(f.rule.as_str(), "no-value-delay" | "unassessed-delay"))
+        .map(|f| &f.step)
+        .collect();
+    steps.sort();
+    steps.dedup();
+    steps.len()
+}
+
+#[test]
+fn challenge_a_flagged_step_then_create_the_to_be_from_its_disposition() {
+    let map = valueflow::samples::default_map().unwrap();
+    let flagged = delay_flagged_steps(&map);
+    let mut h = harness(app_on(map));
+    let progress = format!("0 of {flagged} flagged steps challenged");
+    assert!(h.query_by_label(&progress).is_some(), "{progress}");
+    h.get_all_by_label_contains("Split order by business unit")
+        .next()
+        .unwrap()
+        .click();
+    h.run_steps(3);
+    assert_eq!(h.state().selection.steps, vec![StepId::new("split-order")]);
+    // The step's delay finding shows above the questions.
+    assert!(
+        h.query_all_by_label_contains("makes the case wait")
+            .next()
+            .is_some()
+    );
+    // Answer the first question: one undo step, committed when the field is left.
+    let question = h
+        .get_all_by_label("What does this step do for the customer?")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::MultilineTextInput)
+        .unwrap();
+    question.focus();
+    h.step();
+    focused(&h).type_text("Nothing: it is for our ledgers");
+    h.step();
+    key(&mut h, egui::Key::Tab);
+    h.run_steps(2);
+    let step = |h: &Harness<'_, EditorApp>| {
+        h.state()
+            .doc
+            .map()
+            .step(&"split-order".into())
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        step(&h).review.unwrap().answers[0],
+        "Nothing: it is for our ledgers"
+    );
+    assert_eq!(h.state().doc.undo_label(), Some("challenge"));
+    // Decide: eliminate.
+    h.get_all_by_role(egui::accesskit::Role::ComboBox)
+        .find(|n| n.value().as_deref() == Some("Undecided"))
+        .unwrap()
+        .scroll_to_me();
+    h.run_steps(3);
+    let at = h
+        .get_all_by_role(egui::accesskit::Role::ComboBox)
+        .find(|n| n.value().as_deref() == Some("Undecided"))
+        .unwrap()
+        .rect()
+        .center();
+    click(&mut h, at, Modifiers::NONE);
+    h.run_steps(2);
+    h.get_by_label("Eliminate").click();
+    h.run_steps(3);
+    assert_eq!(
+        *step(&h).disposition(),
+        valueflow::model::Disposition::Eliminate
+    );
+    let progress = format!("1 of {flagged} flagged steps challenged");
+    assert!(h.query_by_label(&progress).is_some(), "{progress}");
+    // The decided finding says so in the list.
+    assert!(
+        h.query_all_by_label_contains("→ eliminate")
+            .next()
+            .is_some()
+    );
+    // Create the to-be: the as-is has unsaved changes, so the question comes first.
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::T);
+    h.run_steps(2);
+    assert!(h.query_by_label("Unsaved changes").is_some());
+    h.get_by_label("Discard").click();
+    h.run_steps(3);
+    let to_be = h.state().doc.map();
+    assert_eq!(to_be.name, "Order to cash (as-is) (to-be)");
+    assert!(!to_be.contains_step(&"split-order".into()));
+    assert!(
+        to_be
+            .find_flow(
+                &"enter-order".into(),
+                &"credit-check".into(),
+                FlowKind::Work
+            )
+            .is_some(),
+        "the steps around the eliminated one are joined"
+    );
+    assert!(h.state().doc.is_dirty(), "the to-be is a new, unsaved map");
+}
+
+#[test]
+fn a_lane_is_marked_as_the_customers_with_undo() {
+    let mut h = harness(app_on(empty_map()));
+    let customer = |h: &Harness<'_, EditorApp>| h.state().doc.map().lanes()[1].customer;
+    assert!(!customer(&h));
+    h.get_all_by_label("👤").nth(1).unwrap().click();
+    h.run_steps(2);
+    assert!(customer(&h));
+    assert_eq!(h.state().doc.undo_label(), Some("customer lane"));
+    cmd_key(&mut h, egui::Key::Z);
+    assert!(!customer(&h));
 }

@@ -183,6 +183,7 @@ impl EditorApp {
             UiCommand::AddLane => {
                 self.execute(Command::add_lane(self.doc.map()));
             }
+            UiCommand::CreateToBe => self.create_to_be(ctx),
             UiCommand::FitView => self.canvas.request_fit(),
             UiCommand::ZoomToSelection => self.canvas.zoom_to_steps(&self.selection.steps),
             UiCommand::ZoomActual => self.canvas.zoom_actual(),

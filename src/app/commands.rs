@@ -29,6 +29,7 @@ pub enum UiCommand {
     ToggleCustomerFacing,
     AutoArrange,
     AddLane,
+    CreateToBe,
     FitView,
     ZoomToSelection,
     ZoomActual,
@@ -231,6 +232,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         shortcuts: &[],
         menu: MenuName::Map,
         while_typing: false,
+    },
+    CommandSpec {
+        command: UiCommand::CreateToBe,
+        label: "Create to-be from the dispositions",
+        shortcuts: &[cmd_shift(Key::T)],
+        menu: MenuName::Map,
+        while_typing: true,
     },
     CommandSpec {
         command: UiCommand::FitView,

@@ -130,6 +130,43 @@ impl EditorApp {
         }
     }
 
+    /// Derives the to-be from the dispositions (map-format-v2.md) and opens it as a new,
+    /// unsaved map, after the unsaved-changes question for the as-is. Nothing changes when
+    /// the derivation fails: the error says which step and what to change.
+    pub fn create_to_be(&mut self, ctx: &egui::Context) {
+        let file = self
+            .doc
+            .path()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned());
+        match crate::redesign::derive(self.doc.map(), file.as_deref()) {
+            Ok(d) => {
+                let mut summary = format!(
+                    "Created the to-be from {}",
+                    crate::text::count(d.applied.len(), "disposition", "dispositions")
+                );
+                if !d.dropped_information_flows.is_empty() {
+                    summary.push_str(&format!(
+                        " ({} of removed steps dropped)",
+                        crate::text::count(
+                            d.dropped_information_flows.len(),
+                            "information flow",
+                            "information flows"
+                        )
+                    ));
+                }
+                summary.push_str("; save it to keep it");
+                self.guard(After::OpenToBe(Box::new(d.map), summary), ctx);
+            }
+            Err(e) => {
+                self.dialog = Some(Dialog::Error {
+                    title: "Cannot create the to-be".into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+
     /// Exports the map as BPMN 2.0 or CSV (by the file name); errors are shown.
     pub fn export_to(&mut self, path: &Path) {
         match crate::interop::export_file(self.doc.map(), path) {
@@ -265,6 +302,10 @@ impl EditorApp {
                 }
                 None => {}
             },
+            After::OpenToBe(map, summary) => {
+                self.replace_document(Document::new_dirty(*map, None));
+                self.set_status(summary);
+            }
             After::Close => {
                 if let Some(r) = &self.recovery {
                     r.clear();

@@ -4,7 +4,7 @@
 
 use super::theme;
 use crate::analysis::{Analysis, Finding, Rule, Severity};
-use crate::model::StepId;
+use crate::model::{Map, StepId};
 use crate::units::format_duration;
 use egui::RichText;
 
@@ -14,6 +14,20 @@ fn step_label(f: &Finding) -> &str {
         f.step.as_str()
     } else {
         &f.step_name
+    }
+}
+
+/// A decided step's disposition in a finding's row: "eliminate", "merge into Pack order".
+fn disposition_text(map: &Map, s: &crate::model::Step) -> String {
+    match s.disposition() {
+        crate::model::Disposition::Merge { into } => {
+            let target = map
+                .step(into)
+                .filter(|t| !t.name.is_empty())
+                .map_or_else(|| into.to_string(), |t| t.name.clone());
+            format!("merge into {target}")
+        }
+        d => d.kind().label().to_lowercase(),
     }
 }
 
@@ -30,6 +44,7 @@ pub fn finding_row_text(f: &Finding) -> String {
 /// `opened` changes when another map is opened: the list then starts at the top again.
 pub fn findings_ui(
     ui: &mut egui::Ui,
+    map: &Map,
     analysis: &Analysis,
     selected: Option<&StepId>,
     opened: u64,
@@ -79,6 +94,31 @@ pub fn findings_ui(
         .filter(|f| f.rule != Rule::Bottleneck)
         .collect();
     ui.heading(format!("Findings ({})", listed.len()));
+    let progress = crate::redesign::challenge_progress(map, analysis);
+    if progress.flagged > 0 {
+        ui.label(
+            RichText::new(format!(
+                "{} of {} challenged",
+                progress.challenged,
+                crate::text::count(progress.flagged, "flagged step", "flagged steps")
+            ))
+            .small(),
+        )
+        .on_hover_text(
+            "Flagged steps are those with a delay finding. A step is challenged once it has a \
+             disposition (keep, eliminate, merge, move backstage, automate, simplify) in the \
+             inspector's Challenge section. Flagged steps not yet decided are listed first.",
+        );
+    }
+    // Within each severity, the delays still to be decided come first (stable otherwise).
+    let decided = |f: &Finding| {
+        f.rule.is_delay_rule()
+            && map
+                .step(&f.step)
+                .is_some_and(|s| s.disposition().is_decided())
+    };
+    let mut listed = listed;
+    listed.sort_by_key(|f| decided(f));
     egui::ScrollArea::vertical()
         .id_salt(("findings-list", opened))
         .auto_shrink([false, false])
@@ -108,8 +148,14 @@ pub fn findings_ui(
                     .show(ui, |ui| {
                         for f in group {
                             let is_selected = selected == Some(&f.step);
+                            let mut text = finding_row_text(f);
+                            if decided(f)
+                                && let Some(s) = map.step(&f.step)
+                            {
+                                text = format!("✔ {text} → {}", disposition_text(map, s));
+                            }
                             let r = ui
-                                .selectable_label(is_selected, finding_row_text(f))
+                                .selectable_label(is_selected, text)
                                 .on_hover_text(&f.message);
                             if r.clicked() {
                                 clicked = Some(f.step.clone());

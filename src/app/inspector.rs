@@ -4,6 +4,7 @@
 
 use super::canvas::Selection;
 use super::theme;
+use crate::analysis::Analysis;
 use crate::document::Command;
 use crate::model::{
     FlowField, FlowKind, LaneField, LaneId, Map, MapField, StepField, StepId, StepKind, Touchpoint,
@@ -24,12 +25,12 @@ pub enum InspectorRequest {
 }
 
 /// The colour of text that says what is wrong with an input.
-fn error_color(ui: &egui::Ui) -> Color32 {
+pub(super) fn error_color(ui: &egui::Ui) -> Color32 {
     theme::palette(ui.visuals().dark_mode).error_text
 }
 
 /// A text field that hands back its text only when an edit is committed and changed.
-fn committed_text(
+pub(super) fn committed_text(
     ui: &mut egui::Ui,
     label: egui::Id,
     salt: &str,
@@ -66,14 +67,35 @@ fn committed_duration(
     salt: &str,
     current_mins: f64,
 ) -> Option<f64> {
+    committed_optional_duration(ui, label, salt, Some(current_mins), "").flatten()
+}
+
+/// A duration field that may also be left empty (`None`, shown with `empty_hint`): hands
+/// back `Some(new value)` when an edit is committed and changed.
+pub(super) fn committed_optional_duration(
+    ui: &mut egui::Ui,
+    label: egui::Id,
+    salt: &str,
+    current: Option<f64>,
+    empty_hint: &str,
+) -> Option<Option<f64>> {
+    let optional = !empty_hint.is_empty();
+    let parse = |text: &str| -> Result<Option<f64>, crate::units::DurationError> {
+        if optional && text.trim().is_empty() {
+            Ok(None)
+        } else {
+            parse_duration(text).map(Some)
+        }
+    };
     let id = ui.id().with(("inspector-duration", salt));
     let stored = ui.data_mut(|d| d.get_temp::<String>(id));
     let mut buffer = stored
         .clone()
-        .unwrap_or_else(|| format_duration(current_mins));
-    let invalid = parse_duration(&buffer).is_err();
+        .unwrap_or_else(|| current.map(format_duration).unwrap_or_default());
+    let invalid = parse(&buffer).is_err();
     let mut edit = TextEdit::singleline(&mut buffer)
         .id(id)
+        .hint_text(empty_hint)
         .desired_width(f32::INFINITY);
     if invalid {
         edit = edit.text_color(error_color(ui));
@@ -82,7 +104,7 @@ fn committed_duration(
         .add(edit)
         .labelled_by(label)
         .on_hover_text("Minutes, or e.g. 45m, 1h 30m, 1.5h, 2d (a day is 24 hours)");
-    let parsed = parse_duration(&buffer);
+    let parsed = parse(&buffer);
     if let Err(e) = &parsed {
         ui.colored_label(error_color(ui), e.to_string());
     }
@@ -95,7 +117,11 @@ fn committed_duration(
         return match parsed {
             Ok(v) => {
                 ui.data_mut(|d| d.remove::<String>(id));
-                ((v - current_mins).abs() > 1e-9).then_some(v)
+                let changed = match (v, current) {
+                    (Some(a), Some(b)) => (a - b).abs() > 1e-9,
+                    (a, b) => a.is_some() != b.is_some(),
+                };
+                changed.then_some(v)
             }
             Err(_) => {
                 ui.data_mut(|d| d.insert_temp(id, buffer));
@@ -130,7 +156,7 @@ pub fn parse_probability(text: &str) -> Result<Option<f64>, String> {
     Ok(Some(p))
 }
 
-fn combo<T: Copy + PartialEq>(
+pub(super) fn combo<T: Copy + PartialEq>(
     ui: &mut egui::Ui,
     salt: &str,
     current: T,
@@ -202,13 +228,18 @@ fn lane_combo(
 
 /// A field's caption; returns its id so the field can be labelled by it (screen readers,
 /// UI tests).
-fn field_label(ui: &mut egui::Ui, text: &str) -> egui::Id {
+pub(super) fn field_label(ui: &mut egui::Ui, text: &str) -> egui::Id {
     ui.add_space(4.0);
     ui.label(RichText::new(text).small().strong()).id
 }
 
 /// The inspector's contents for the current selection.
-pub fn inspector_ui(ui: &mut egui::Ui, map: &Map, selection: &Selection) -> Vec<InspectorRequest> {
+pub fn inspector_ui(
+    ui: &mut egui::Ui,
+    map: &Map,
+    analysis: &Analysis,
+    selection: &Selection,
+) -> Vec<InspectorRequest> {
     let mut out = Vec::new();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
@@ -217,6 +248,7 @@ pub fn inspector_ui(ui: &mut egui::Ui, map: &Map, selection: &Selection) -> Vec<
                 flow_ui(ui, map, from, to, *kind, &mut out);
             } else if selection.steps.len() == 1 {
                 step_ui(ui, map, &selection.steps[0], &mut out);
+                super::challenge::challenge_ui(ui, map, analysis, &selection.steps[0], &mut out);
             } else if selection.steps.len() > 1 {
                 multi_ui(ui, map, &selection.steps, &mut out);
             } else {
@@ -538,6 +570,20 @@ fn map_ui(ui: &mut egui::Ui, map: &Map, out: &mut Vec<InspectorRequest>) {
                 } else {
                     out.push(InspectorRequest::ConfirmRemoveLane(lane.id.clone()));
                 }
+            }
+            let mut customer = lane.customer;
+            if ui
+                .toggle_value(&mut customer, "👤")
+                .on_hover_text(
+                    "Customer lane: it holds what the customer does (the top row of the \
+                     customer's view); the parts of the company it deals with are counted",
+                )
+                .changed()
+            {
+                out.push(InspectorRequest::Execute(Command::SetLaneField(
+                    lane.id.clone(),
+                    LaneField::Customer(customer),
+                )));
             }
             ui.label(RichText::new(format!("{steps}")).weak())
                 .on_hover_text("Steps in this lane");

@@ -4,6 +4,7 @@
 //! (analysis, layout, file format) lives outside this module.
 
 pub mod canvas;
+mod challenge;
 mod command_handling;
 pub mod commands;
 mod dialogs;
@@ -135,6 +136,8 @@ pub enum After {
     OpenSample(String),
     ImportDialog,
     ImportPath(PathBuf),
+    /// Open a derived to-be (unsaved), with the status line saying what was applied.
+    OpenToBe(Box<Map>, String),
     Close,
 }
 
@@ -327,9 +330,13 @@ impl EditorApp {
                         requests.push(Request::Ui(UiCommand::ToggleFindings));
                     }
                     let selected = self.selection.steps.first();
-                    if let Some(id) =
-                        findings_panel::findings_ui(ui, &self.analysis, selected, self.opened)
-                    {
+                    if let Some(id) = findings_panel::findings_ui(
+                        ui,
+                        self.doc.map(),
+                        &self.analysis,
+                        selected,
+                        self.opened,
+                    ) {
                         requests.push(Request::Focus(id));
                     }
                 });
@@ -340,7 +347,9 @@ impl EditorApp {
                 .default_size(280.0)
                 .size_range(MIN_PANEL_WIDTH..=panel_max)
                 .show(ui, |ui| {
-                    for r in inspector::inspector_ui(ui, self.doc.map(), &self.selection) {
+                    for r in
+                        inspector::inspector_ui(ui, self.doc.map(), &self.analysis, &self.selection)
+                    {
                         requests.push(Request::Inspector(r));
                     }
                 });

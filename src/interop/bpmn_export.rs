@@ -4,7 +4,7 @@
 use super::bpmn_import::{BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, VF_NS};
 use super::xml;
 use crate::layout;
-use crate::model::{Flow, FlowKind, Lane, Map, Step, StepId, StepKind};
+use crate::model::{Flow, FlowKind, Lane, Map, Review, ScoreParam, Step, StepId, StepKind};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -147,6 +147,12 @@ impl<'a> Attrs<'a> {
         if let Some(exact) = xml::encode_exact(value) {
             self.0.push((exact_key, Cow::Owned(exact)));
         }
+        self
+    }
+
+    /// These attributes followed by `more`.
+    fn extend(mut self, more: Attrs<'a>) -> Self {
+        self.0.extend(more.0);
         self
     }
 
@@ -414,7 +420,8 @@ pub fn to_bpmn_string(map: &Map) -> String {
             .with("exporter", "valueflow")
             .with("exporterVersion", env!("CARGO_PKG_VERSION"))
             .text("name", "vf:nameEscaped", &map.name)
-            .text("vf:description", "vf:descriptionEscaped", &map.description),
+            .text("vf:description", "vf:descriptionEscaped", &map.description)
+            .extend(redesign_attrs(map)),
     );
     write_collaboration(&mut w, map);
     write_process(&mut w, &plan);
@@ -422,6 +429,106 @@ pub fn to_bpmn_string(map: &Map) -> String {
     w.end("bpmn:definitions");
     w.out
 }
+
+/// The map's format v2 fields as `vf:` attributes of the definitions: the version, where a
+/// to-be came from and the scorecard (`vf:score_<parameter>` and its `_notes`).
+fn redesign_attrs(map: &Map) -> Attrs<'_> {
+    let mut attrs = Attrs::default();
+    if map.saved_version() >= 2 {
+        attrs = attrs.with("vf:version", "2");
+    }
+    if let Some(from) = &map.derived_from {
+        if let Some(name) = &from.name {
+            attrs = attrs.text("vf:derivedFromName", "vf:derivedFromNameEscaped", name);
+        }
+        if let Some(file) = &from.file {
+            attrs = attrs.text("vf:derivedFromFile", "vf:derivedFromFileEscaped", file);
+        }
+    }
+    for &(param, rating, notes, notes_escaped) in SCORE_ATTRS {
+        let e = map.scorecard.get(param);
+        if e.is_empty() {
+            continue;
+        }
+        attrs = attrs
+            .with(rating, e.rating.map_or("", |r| r.as_str()))
+            .text_if_any(notes, notes_escaped, &e.notes);
+    }
+    attrs
+}
+
+/// The scorecard's attributes: parameter, `vf:score_<key>`, `vf:score_<key>_notes` and its
+/// exact form (the importer reads the same table).
+pub(super) const SCORE_ATTRS: &[(ScoreParam, &str, &str, &str)] = &[
+    (
+        ScoreParam::CustomerRelationships,
+        "vf:score_customer_relationships",
+        "vf:score_customer_relationships_notes",
+        "vf:score_customer_relationships_notesEscaped",
+    ),
+    (
+        ScoreParam::Strategy,
+        "vf:score_strategy",
+        "vf:score_strategy_notes",
+        "vf:score_strategy_notesEscaped",
+    ),
+    (
+        ScoreParam::Marketing,
+        "vf:score_marketing",
+        "vf:score_marketing_notes",
+        "vf:score_marketing_notesEscaped",
+    ),
+    (
+        ScoreParam::SalesAndService,
+        "vf:score_sales_and_service",
+        "vf:score_sales_and_service_notes",
+        "vf:score_sales_and_service_notesEscaped",
+    ),
+    (
+        ScoreParam::ProcessDesign,
+        "vf:score_process_design",
+        "vf:score_process_design_notes",
+        "vf:score_process_design_notesEscaped",
+    ),
+    (
+        ScoreParam::CapacityToChange,
+        "vf:score_capacity_to_change",
+        "vf:score_capacity_to_change_notes",
+        "vf:score_capacity_to_change_notesEscaped",
+    ),
+];
+
+/// A step's review as `vf:` attributes (only what is given; an absent one reads as empty).
+fn review_attrs<'a>(mut attrs: Attrs<'a>, review: &'a Review) -> Attrs<'a> {
+    for (k, (name, escaped)) in REVIEW_ATTRS.iter().enumerate() {
+        attrs = attrs.text_if_any(name, escaped, &review.answers[k]);
+    }
+    let d = &review.disposition;
+    if d.is_decided() {
+        attrs = attrs.with("vf:disposition", d.kind().as_str());
+    }
+    if let Some(into) = d.merge_into() {
+        attrs = attrs.text("vf:mergeInto", "vf:mergeIntoEscaped", into.as_str());
+    }
+    if let Some(t) = d.targets() {
+        if let Some(v) = t.work_mins {
+            attrs = attrs.with("vf:targetWorkMins", num(v));
+        }
+        if let Some(v) = t.wait_mins {
+            attrs = attrs.with("vf:targetWaitMins", num(v));
+        }
+    }
+    attrs.text_if_any("vf:rationale", "vf:rationaleEscaped", &review.rationale)
+}
+
+/// The attributes of the five answers, in `REVIEW_QUESTIONS` order.
+pub(super) const REVIEW_ATTRS: [(&str, &str); 5] = [
+    ("vf:forCustomer", "vf:forCustomerEscaped"),
+    ("vf:slowsProcess", "vf:slowsProcessEscaped"),
+    ("vf:offsettingBenefit", "vf:offsettingBenefitEscaped"),
+    ("vf:competitors", "vf:competitorsEscaped"),
+    ("vf:withoutStep", "vf:withoutStepEscaped"),
+];
 
 fn write_collaboration(w: &mut XmlWriter, map: &Map) {
     let pool_name = if map.name.is_empty() {
@@ -459,7 +566,12 @@ fn write_process(w: &mut XmlWriter, plan: &Plan) {
                 Attrs::default()
                     .with("id", lane.xml_id.as_str())
                     .text("name", "vf:nameEscaped", &lane.lane.name)
-                    .text("vf:id", "vf:idEscaped", lane.lane.id.as_str()),
+                    .text("vf:id", "vf:idEscaped", lane.lane.id.as_str())
+                    .extend(if lane.lane.customer {
+                        Attrs::default().with("vf:customer", "true")
+                    } else {
+                        Attrs::default()
+                    }),
             );
             for &s in &lane.members {
                 w.leaf("bpmn:flowNodeRef", &plan.steps[s].xml_id);
@@ -535,6 +647,10 @@ fn write_step(w: &mut XmlWriter, plan: &Plan, s: &StepOut) {
         .text_if_any("vf:benefit", "vf:benefitEscaped", &step.benefit)
         .text_if_any("vf:system", "vf:systemEscaped", &step.system)
         .text_if_any("vf:notes", "vf:notesEscaped", &step.notes);
+    let attrs = match step.review.as_deref() {
+        Some(r) => review_attrs(attrs, r),
+        None => attrs,
+    };
     w.start(&el, attrs);
     for &k in &s.incoming {
         w.leaf("bpmn:incoming", &plan.sequence[k].xml_id);

@@ -4,8 +4,9 @@
 use super::xml::{self, Encoding};
 use super::{BpmnProblem, Imported, InteropError};
 use crate::model::{
-    Flow, FlowKind, Lane, LaneId, Map, MapBuilder, MapError, Step, StepId, StepKind, Touchpoint,
-    Value,
+    DerivedFrom, Disposition, DispositionKind, Flow, FlowKind, Lane, LaneId, Map, MapBuilder,
+    MapError, Rating, Review, ScoreEntry, Step, StepField, StepId, StepKind, TargetTimes,
+    Touchpoint, Value,
 };
 use crate::model::{IdMap, IdSet};
 use roxmltree::{Document, Node, ParsingOptions};
@@ -196,6 +197,8 @@ struct LaneSpec {
     name: String,
     /// The DI y of the lane's (or pool's) shape; lanes without one go last.
     order_y: Option<f64>,
+    /// valueflow's `vf:customer` (format v2).
+    customer: bool,
 }
 
 /// A pool or a process without a pool: the unit that owns lanes and steps.
@@ -719,6 +722,11 @@ impl<'a, 'i> Importer<'a, 'i> {
                 let y = self.shape_y(Some(id))?;
                 let added =
                     self.add_lane(self.lane_id(*lane, id)?, self.lane_name(*lane, name)?, y);
+                if lane.attribute((VF_NS, "customer")) == Some("true")
+                    && let Some(spec) = self.lanes.last_mut()
+                {
+                    spec.customer = true;
+                }
                 default_lane.get_or_insert_with(|| added.clone());
                 lane_ids.insert(id, added);
             }
@@ -777,6 +785,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             id: unique.clone(),
             name,
             order_y,
+            customer: false,
         });
         unique
     }
@@ -860,21 +869,9 @@ impl<'a, 'i> Importer<'a, 'i> {
     /// wrote it: `vf:<name>Escaped` (see `xml::encode_exact`), where present, holds the text
     /// with the characters XML cannot carry.
     fn exact(&self, n: Node, name: &str, vf: bool) -> Result<Option<String>, InteropError> {
-        let escaped_name = match name {
-            "name" => "nameEscaped",
-            "id" => "idEscaped",
-            "description" => "descriptionEscaped",
-            "label" => "labelEscaped",
-            "benefit" => "benefitEscaped",
-            "system" => "systemEscaped",
-            "notes" => "notesEscaped",
-            // No other text attribute is written with an exact form.
-            _ => "",
-        };
-        if let Some(escaped) = n
-            .attribute((VF_NS, escaped_name))
-            .filter(|_| !escaped_name.is_empty())
-        {
+        // Every text attribute valueflow writes may have an exact form beside it.
+        let escaped_name = format!("{name}Escaped");
+        if let Some(escaped) = n.attribute((VF_NS, escaped_name.as_str())) {
             return xml::decode_exact(escaped).map(Some).ok_or_else(|| {
                 self.bad_attribute(
                     n,
@@ -890,6 +887,32 @@ impl<'a, 'i> Importer<'a, 'i> {
             n.attribute(name)
         };
         Ok(plain.map(str::to_owned))
+    }
+
+    /// The map's format v2 fields from the definitions' `vf:` attributes.
+    fn redesign_fields(&self, root: Node, map: &mut Map) -> Result<(), InteropError> {
+        if root.attribute((VF_NS, "version")) == Some("2") {
+            map.read_version = 2;
+        }
+        let name = self.exact(root, "derivedFromName", true)?;
+        let file = self.exact(root, "derivedFromFile", true)?;
+        if name.is_some() || file.is_some() {
+            map.derived_from = Some(DerivedFrom { name, file });
+        }
+        for &(param, rating, notes, _) in super::bpmn_export::SCORE_ATTRS {
+            let rating_name = rating.trim_start_matches("vf:");
+            let rating = match root.attribute((VF_NS, rating_name)) {
+                None | Some("") => None,
+                Some(v) => Some(Rating::parse(v).ok_or_else(|| {
+                    self.bad_attribute(root, &format!("vf:{rating_name}"), &Rating::expected(), v)
+                })?),
+            };
+            let notes = self
+                .exact(root, notes.trim_start_matches("vf:"), true)?
+                .unwrap_or_default();
+            *map.scorecard.get_mut(param) = ScoreEntry { rating, notes };
+        }
+        Ok(())
     }
 
     /// A lane's id in the map: valueflow's own id if the file carries one.
@@ -950,7 +973,67 @@ impl<'a, 'i> Importer<'a, 'i> {
                 *field = v;
             }
         }
+        step.review = self.review(n)?.map(Box::new);
         Ok(())
+    }
+
+    /// A step's review from valueflow's attributes (format v2), if it has any.
+    fn review(&self, n: Node) -> Result<Option<Review>, InteropError> {
+        let mut review = Review::default();
+        for (k, (name, _)) in super::bpmn_export::REVIEW_ATTRS.iter().enumerate() {
+            if let Some(v) = self.exact(n, name.trim_start_matches("vf:"), true)? {
+                review.answers[k] = v;
+            }
+        }
+        if let Some(v) = self.exact(n, "rationale", true)? {
+            review.rationale = v;
+        }
+        let minutes = |name: &str| -> Result<Option<f64>, InteropError> {
+            n.attribute((VF_NS, name))
+                .map(|v| {
+                    v.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|m| m.is_finite() && *m >= 0.0)
+                        .ok_or_else(|| {
+                            self.bad_attribute(
+                                n,
+                                &format!("vf:{name}"),
+                                "a number of minutes >= 0",
+                                v,
+                            )
+                        })
+                })
+                .transpose()
+        };
+        let targets = TargetTimes {
+            work_mins: minutes("targetWorkMins")?,
+            wait_mins: minutes("targetWaitMins")?,
+        };
+        if let Some(v) = n.attribute((VF_NS, "disposition")) {
+            let kind = DispositionKind::parse(v).ok_or_else(|| {
+                self.bad_attribute(n, "vf:disposition", &DispositionKind::expected(), v)
+            })?;
+            review.disposition = match kind {
+                DispositionKind::Undecided => Disposition::Undecided,
+                DispositionKind::Keep => Disposition::Keep,
+                DispositionKind::Eliminate => Disposition::Eliminate,
+                DispositionKind::Merge => Disposition::Merge {
+                    into: StepId::new(self.exact(n, "mergeInto", true)?.ok_or_else(|| {
+                        self.bad_attribute(
+                            n,
+                            "vf:mergeInto",
+                            "the id of the step it merges into",
+                            "",
+                        )
+                    })?),
+                },
+                DispositionKind::Backstage => Disposition::Backstage,
+                DispositionKind::Automate => Disposition::Automate(targets),
+                DispositionKind::Simplify => Disposition::Simplify(targets),
+            };
+        }
+        Ok((!review.is_empty()).then_some(review))
     }
 
     /// Adds (or merges into) the flow (from, to, kind).
@@ -1283,6 +1366,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             });
         let mut map = Map::new(name);
         map.description = self.exact(root, "description", true)?.unwrap_or_default();
+        self.redesign_fields(root, &mut map)?;
         if !laneless {
             // Lane order from the diagram, top to bottom; lanes without a shape keep file order.
             let mut order: Vec<usize> = (0..self.lanes.len()).collect();
@@ -1292,8 +1376,9 @@ impl<'a, 'i> Importer<'a, 'i> {
             });
             for k in order {
                 let l = &self.lanes[k];
-                map.add_lane(Lane::new(LaneId::new(l.id.clone()), l.name.clone()))
-                    .map_err(|e| self.invalid(root, e))?;
+                let mut lane = Lane::new(LaneId::new(l.id.clone()), l.name.clone());
+                lane.customer = l.customer;
+                map.add_lane(lane).map_err(|e| self.invalid(root, e))?;
             }
         }
         map.reserve(self.steps.len());
@@ -1301,7 +1386,12 @@ impl<'a, 'i> Importer<'a, 'i> {
         let steps = std::mem::take(&mut self.steps);
         let ids: Vec<StepId> = steps.iter().map(|s| s.id.clone()).collect();
         let kinds: Vec<StepKind> = steps.iter().map(|s| s.kind).collect();
-        for (k, step) in steps.into_iter().enumerate() {
+        // Reviews go in once every step is there: a merge may name a later step.
+        let mut reviews = Vec::new();
+        for (k, mut step) in steps.into_iter().enumerate() {
+            if let Some(r) = step.review.take() {
+                reviews.push((k, r));
+            }
             map.add_step(step).map_err(|e| {
                 let node = step_nodes
                     .get(&k)
@@ -1310,6 +1400,17 @@ impl<'a, 'i> Importer<'a, 'i> {
                     .unwrap_or(root);
                 self.invalid(node, e)
             })?;
+        }
+        for (k, r) in reviews {
+            map.set_step_field(&ids[k], StepField::Review(Some(r)))
+                .map_err(|e| {
+                    let node = step_nodes
+                        .get(&k)
+                        .and_then(|id| self.ids.get(id))
+                        .copied()
+                        .unwrap_or(root);
+                    self.invalid(node, e)
+                })?;
         }
         let foreign = root.attribute("exporter") != Some("valueflow");
         // Flows exported by valueflow carry their place in the map's order; others follow

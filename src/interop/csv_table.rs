@@ -4,8 +4,8 @@
 use super::{CsvProblem, Imported, InteropError};
 use crate::format::STEP_FIELD_KEYS;
 use crate::model::{
-    Flow, FlowKind, FlowRef, Lane, LaneId, Map, MapBuilder, MapError, Step, StepId, StepKind,
-    Touchpoint, Value,
+    Disposition, DispositionKind, Flow, FlowKind, FlowRef, Lane, LaneId, Map, MapBuilder, MapError,
+    Review, Step, StepField, StepId, StepKind, TargetTimes, Touchpoint, Value,
 };
 use crate::text;
 use crate::units::{format_duration, parse_duration};
@@ -33,6 +33,19 @@ const STEP_COLUMNS: [Option<&str>; STEP_FIELD_KEYS.len()] = [
 /// The columns the table adds: the lane's id after its name (written only when names do
 /// not tell lanes apart), and each step's outgoing work flows at the end.
 const LANE_ID_COLUMN: &str = "lane_id";
+/// A step's review (format v2), after `notes`: written only when some step has one.
+const REVIEW_COLUMNS: [&str; 10] = [
+    "for_customer",
+    "slows_process",
+    "offsetting_benefit",
+    "competitors",
+    "without_step",
+    "disposition",
+    "merge_into",
+    "target_work",
+    "target_wait",
+    "rationale",
+];
 const FLOW_COLUMNS: [&str; 3] = ["next", "probabilities", "labels"];
 
 /// The step table's columns, in the order they are written.
@@ -44,6 +57,9 @@ pub fn columns() -> &'static [&'static str] {
                 out.push(column);
                 if *key == "lane" {
                     out.push(LANE_ID_COLUMN);
+                }
+                if *key == "notes" {
+                    out.extend(REVIEW_COLUMNS);
                 }
             }
         }
@@ -159,10 +175,11 @@ pub fn to_csv_string(map: &Map) -> String {
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     let with_lane_ids = lanes_need_ids(map);
-    let header = columns()
-        .iter()
-        .copied()
-        .filter(|c| with_lane_ids || *c != LANE_ID_COLUMN);
+    let with_reviews = map.steps().any(|s| s.review.is_some());
+    let written = |c: &str| {
+        (with_lane_ids || c != LANE_ID_COLUMN) && (with_reviews || !REVIEW_COLUMNS.contains(&c))
+    };
+    let header = columns().iter().copied().filter(|c| written(c));
     write_cells(&mut w, header);
     // Each step's outgoing work flows, in map order.
     let mut outgoing: HashMap<&StepId, Vec<FlowRef>> = HashMap::new();
@@ -195,6 +212,23 @@ pub fn to_csv_string(map: &Map) -> String {
         let lane_name = lane.map(|l| l.name.as_str()).unwrap_or_default();
         let lane_id = lane.map(|l| l.id.as_str()).unwrap_or_default();
         let (work, wait) = (time_text(step.work_mins), time_text(step.wait_mins));
+        let review = step.review.as_deref();
+        let answer = |k: usize| review.map_or("", |r| r.answers[k].as_str());
+        let disposition = review.map(|r| &r.disposition);
+        let targets = disposition.and_then(|d| d.targets()).unwrap_or_default();
+        let target_work = targets.work_mins.map(time_text).unwrap_or_default();
+        let target_wait = targets.wait_mins.map(time_text).unwrap_or_default();
+        // A target of 0 is written as 0m (empty means "not given").
+        let target_work = if targets.work_mins == Some(0.0) {
+            "0m".to_owned()
+        } else {
+            target_work
+        };
+        let target_wait = if targets.wait_mins == Some(0.0) {
+            "0m".to_owned()
+        } else {
+            target_wait
+        };
         let cell = |column: &str| -> &str {
             match column {
                 "id" => step.id.as_str(),
@@ -209,6 +243,20 @@ pub fn to_csv_string(map: &Map) -> String {
                 "benefit" => &step.benefit,
                 "system" => &step.system,
                 "notes" => &step.notes,
+                "for_customer" => answer(0),
+                "slows_process" => answer(1),
+                "offsetting_benefit" => answer(2),
+                "competitors" => answer(3),
+                "without_step" => answer(4),
+                "disposition" => disposition
+                    .filter(|d| d.is_decided())
+                    .map_or("", |d| d.kind().as_str()),
+                "merge_into" => disposition
+                    .and_then(|d| d.merge_into())
+                    .map_or("", |id| id.as_str()),
+                "target_work" => &target_work,
+                "target_wait" => &target_wait,
+                "rationale" => review.map_or("", |r| r.rationale.as_str()),
                 "next" => &next,
                 "probabilities" => &probabilities,
                 "labels" => &labels,
@@ -216,10 +264,7 @@ pub fn to_csv_string(map: &Map) -> String {
                 _ => "",
             }
         };
-        let cells = columns()
-            .iter()
-            .filter(|c| with_lane_ids || **c != LANE_ID_COLUMN)
-            .map(|c| cell(c));
+        let cells = columns().iter().filter(|c| written(c)).map(|c| cell(c));
         write_cells(&mut w, cells);
     }
     let info: Vec<_> = map
@@ -419,6 +464,7 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
     let mut lanes: HashMap<(bool, String), (LaneId, String, u64)> = HashMap::new();
     let mut used_lane_ids: HashSet<String> = HashSet::new();
     map.reserve(step_rows.len());
+    let mut reviews = Vec::new();
     for r in step_rows {
         let given_id = get(r, "lane_id");
         let lane_name = if has_lane_ids {
@@ -514,8 +560,17 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
         step.benefit = get(r, "benefit");
         step.system = get(r, "system");
         step.notes = get(r, "notes");
+        let id = step.id.clone();
         map.add_step(step)
             .map_err(|e| fail(r.line, Some("id"), CsvProblem::Invalid(e)))?;
+        if let Some(review) = review_from_row(r, &get, &fail)? {
+            reviews.push((r.line, id, review));
+        }
+    }
+    // Reviews go in once every step is there: a merge may name a later step.
+    for (line, id, review) in reviews {
+        map.set_step_field(&id, StepField::Review(Some(Box::new(review))))
+            .map_err(|e| fail(line, Some("merge_into"), CsvProblem::Invalid(e)))?;
     }
     // The builder's hash indexes keep a 40k-way split linear.
     let mut builder = MapBuilder::from_map(map);
@@ -642,4 +697,88 @@ fn lane_id(used: &HashSet<String>, name: &str) -> LaneId {
         k += 1;
     }
     LaneId::new(id)
+}
+
+/// A row's review (format v2), if its review cells hold anything.
+fn review_from_row(
+    r: &Row,
+    get: &dyn Fn(&Row, &str) -> String,
+    fail: &dyn Fn(u64, Option<&str>, CsvProblem) -> InteropError,
+) -> Result<Option<Review>, InteropError> {
+    let mut review = Review::default();
+    for (k, column) in REVIEW_COLUMNS[..5].iter().enumerate() {
+        review.answers[k] = get(r, column);
+    }
+    review.rationale = get(r, "rationale");
+    let target = |name: &'static str| -> Result<Option<f64>, InteropError> {
+        let text = get(r, name);
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        parse_duration(&text)
+            .map(Some)
+            .map_err(|e| fail(r.line, Some(name), CsvProblem::Value(e.to_string())))
+    };
+    let targets = TargetTimes {
+        work_mins: target("target_work")?,
+        wait_mins: target("target_wait")?,
+    };
+    let text = get(r, "disposition").trim().to_owned();
+    let kind = if text.is_empty() {
+        DispositionKind::Undecided
+    } else {
+        DispositionKind::parse(&text).ok_or_else(|| {
+            fail(
+                r.line,
+                Some("disposition"),
+                CsvProblem::Value(format!(
+                    "\"{text}\" is not one of {}",
+                    DispositionKind::expected()
+                )),
+            )
+        })?
+    };
+    let merge_into = get(r, "merge_into");
+    let only_with = |column: &'static str, allowed: &str| {
+        fail(
+            r.line,
+            Some(column),
+            CsvProblem::Value(format!(
+                "only allowed when the disposition is {allowed} (here it is \"{}\")",
+                kind.as_str()
+            )),
+        )
+    };
+    if !merge_into.is_empty() && kind != DispositionKind::Merge {
+        return Err(only_with("merge_into", "merge"));
+    }
+    let timed = matches!(kind, DispositionKind::Automate | DispositionKind::Simplify);
+    if !timed && targets.work_mins.is_some() {
+        return Err(only_with("target_work", "automate or simplify"));
+    }
+    if !timed && targets.wait_mins.is_some() {
+        return Err(only_with("target_wait", "automate or simplify"));
+    }
+    review.disposition = match kind {
+        DispositionKind::Undecided => Disposition::Undecided,
+        DispositionKind::Keep => Disposition::Keep,
+        DispositionKind::Eliminate => Disposition::Eliminate,
+        DispositionKind::Merge if merge_into.is_empty() => {
+            return Err(fail(
+                r.line,
+                Some("merge_into"),
+                CsvProblem::Value(
+                    "required when the disposition is merge: the id of the step it merges into"
+                        .into(),
+                ),
+            ));
+        }
+        DispositionKind::Merge => Disposition::Merge {
+            into: StepId::new(merge_into),
+        },
+        DispositionKind::Backstage => Disposition::Backstage,
+        DispositionKind::Automate => Disposition::Automate(targets),
+        DispositionKind::Simplify => Disposition::Simplify(targets),
+    };
+    Ok((!review.is_empty()).then_some(review))
 }

@@ -256,11 +256,27 @@ fn build(spec: &Spec, id_chars: &str) -> Map {
     let mut map = Map::new(spec.name.clone());
     map.description = spec.description.clone();
     for (k, name) in spec.lanes.iter().enumerate() {
-        map.add_lane(Lane::new(
-            LaneId::new(format!("lane {k}{id_chars}")),
-            name.clone(),
-        ))
-        .unwrap();
+        let mut lane = Lane::new(LaneId::new(format!("lane {k}{id_chars}")), name.clone());
+        lane.customer = k.is_multiple_of(2);
+        map.add_lane(lane).unwrap();
+    }
+    // The map-level v2 fields, from the generated texts.
+    if spec.name.len().is_multiple_of(2) {
+        map.derived_from = Some(crate::model::DerivedFrom {
+            name: Some(spec.description.clone()),
+            file: spec
+                .name
+                .len()
+                .is_multiple_of(4)
+                .then(|| format!("{id_chars}.vfmap.json")),
+        });
+        let param = crate::model::ScoreParam::ALL[spec.name.len() % 6];
+        *map.scorecard.get_mut(param) = crate::model::ScoreEntry {
+            rating: crate::model::Rating::ALL
+                .get(spec.description.len() % 5)
+                .copied(),
+            notes: spec.name.clone(),
+        };
     }
     let n = spec.steps.len();
     for (k, (kind, lane, touch, value, work, wait, texts, pos)) in spec.steps.iter().enumerate() {
@@ -285,6 +301,43 @@ fn build(spec: &Spec, id_chars: &str) -> Map {
         map.add_step(step).unwrap();
     }
     let ids: Vec<StepId> = map.steps().map(|s| s.id.clone()).collect();
+    // Reviews on every other step (a merge names the next step: a later one, so readers must
+    // take merges in once all steps are there).
+    for (k, (_, _, touch, value, work, wait, texts, _)) in spec.steps.iter().enumerate() {
+        if value % 2 == 1 {
+            continue;
+        }
+        use crate::model::{Disposition, DispositionKind, Review, TargetTimes};
+        let times = TargetTimes {
+            work_mins: (touch % 2 == 0).then_some(*work),
+            wait_mins: (k % 3 == 0).then_some(*wait),
+        };
+        let disposition = match DispositionKind::ALL[(k * 3 + *touch as usize) % 7] {
+            DispositionKind::Undecided => Disposition::Undecided,
+            DispositionKind::Keep => Disposition::Keep,
+            DispositionKind::Eliminate => Disposition::Eliminate,
+            DispositionKind::Merge if n > 1 => Disposition::Merge {
+                into: ids[(k + 1) % n].clone(),
+            },
+            DispositionKind::Merge => Disposition::Keep,
+            DispositionKind::Backstage => Disposition::Backstage,
+            DispositionKind::Automate => Disposition::Automate(times),
+            DispositionKind::Simplify => Disposition::Simplify(times),
+        };
+        let mut answers: [String; 5] = Default::default();
+        answers[k % 5] = texts[(k + 1) % 4].clone();
+        answers[(k + 2) % 5] = texts[k % 4].clone();
+        let review = Review {
+            answers,
+            disposition,
+            rationale: texts[3].clone(),
+        };
+        map.set_step_field(
+            &ids[k],
+            crate::model::StepField::Review(Some(Box::new(review))),
+        )
+        .unwrap();
+    }
     let mut flows: Vec<(usize, usize, Flow)> = Vec::new();
     for (a, b, info, label, _) in &spec.flows {
         let (a, b) = (a % n, b % n);
@@ -681,7 +734,9 @@ fn the_step_table_and_the_loader_share_one_field_list() {
     }
     assert_eq!(
         columns.join(","),
-        "id,name,lane,lane_id,kind,touchpoint,work,wait,value,benefit,system,notes,next,probabilities,labels"
+        "id,name,lane,lane_id,kind,touchpoint,work,wait,value,benefit,system,notes,\
+         for_customer,slows_process,offsetting_benefit,competitors,without_step,disposition,\
+         merge_into,target_work,target_wait,rationale,next,probabilities,labels"
     );
 }
 

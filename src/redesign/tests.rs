@@ -324,3 +324,38 @@ fn the_derived_map_analyses_better_and_saves_as_version_2() {
     let back = crate::format::load_str("to-be", &text).unwrap();
     assert_eq!(back, d.map);
 }
+
+#[test]
+fn challenge_progress_counts_the_flagged_steps_with_a_disposition() {
+    let mut m = chain();
+    for id in ["A", "B"] {
+        m.set_step_field(&id.into(), StepField::Value(Value::None))
+            .unwrap();
+    }
+    let a = crate::analysis::analyze(&m);
+    // A (wait 30) and B (wait 20) are delays with no value: two flagged, none challenged.
+    assert_eq!(
+        challenge_progress(&m, &a),
+        ChallengeProgress {
+            flagged: 2,
+            challenged: 0
+        }
+    );
+    decide(&mut m, "B", Disposition::Keep);
+    // A review without a disposition does not count.
+    m.set_step_field(
+        &"A".into(),
+        StepField::Review(Some(Box::new(Review {
+            rationale: "later".into(),
+            ..Review::default()
+        }))),
+    )
+    .unwrap();
+    let a = crate::analysis::analyze(&m);
+    assert_eq!(challenge_progress(&m, &a).challenged, 1);
+    let flagged = flagged_steps(&m, &a);
+    assert_eq!(
+        flagged,
+        [(&StepId::from("A"), false), (&StepId::from("B"), true)]
+    );
+}
