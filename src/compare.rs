@@ -314,7 +314,8 @@ impl Comparison<'_> {
         lines
     }
 
-    /// Plain text for a terminal.
+    /// Plain text for a terminal: `Lead time  26d 5h 58m → 3d 10h 6m  (−87%)` per metric,
+    /// then the step diff.
     pub fn text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -323,21 +324,22 @@ impl Comparison<'_> {
             escape_control(self.as_is.map),
             escape_control(self.to_be.map)
         );
-        let mut rows = vec![[
-            "Metric".to_owned(),
-            "As-is".to_owned(),
-            "To-be".to_owned(),
-            "Change".to_owned(),
-        ]];
-        rows.extend(self.rows());
-        let widths: Vec<usize> = (0..4)
-            .map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0))
-            .collect();
-        for r in &rows {
-            let line = (0..4)
-                .map(|k| format!("{:<w$}", r[k], w = widths[k]))
-                .collect::<Vec<_>>()
-                .join("  ");
+        let rows = self.rows();
+        let width = |k: usize| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0);
+        let (name_w, before_w) = (width(0), width(1));
+        for ((_, c), r) in self.changes.iter().zip(&rows) {
+            let change = match (c.delta, c.delta_pct) {
+                (Some(d), _) if d == 0.0 => "(no change)".to_owned(),
+                (_, Some(p)) if p.is_finite() => {
+                    let sign = if p < 0.0 { "−" } else { "+" };
+                    format!("({sign}{:.0}%)", p.abs())
+                }
+                _ => String::new(),
+            };
+            let line = format!(
+                "{:<name_w$}  {:>before_w$} → {}  {change}",
+                r[0], r[1], r[2]
+            );
             let _ = writeln!(out, "  {}", line.trim_end());
         }
         let _ = writeln!(out, "\nSteps:");

@@ -87,6 +87,30 @@ pub fn findings_ui(
             clicked = Some(b.step.clone());
         }
     }
+    // The customer's side of the numbers, in words.
+    let m = &analysis.metrics;
+    if let (Some(nv), Some(lead)) = (m.no_value_wait_mins, m.lead_time_mins)
+        && nv > 0.0
+        && lead.is_finite()
+    {
+        ui.label(
+            RichText::new(format!(
+                "{} of the {} lead time is waiting that gives the customer nothing.",
+                format_duration(nv),
+                format_duration(lead)
+            ))
+            .small(),
+        );
+    }
+    if m.customer_contact_lanes > 1 {
+        ui.label(
+            RichText::new(format!(
+                "The customer deals with {} parts of the company.",
+                m.customer_contact_lanes
+            ))
+            .small(),
+        );
+    }
     ui.separator();
     let listed: Vec<&Finding> = analysis
         .findings
