@@ -1371,7 +1371,13 @@ fn delay_flagged_steps(map: &Map) -> usize {
 
 #[test]
 fn challenge_a_flagged_step_then_create_the_to_be_from_its_disposition() {
-    let map = valueflow::samples::default_map().unwrap();
+    // The sample without its challenge, as a consultant starts it.
+    let mut map = valueflow::samples::default_map().unwrap();
+    let ids: Vec<StepId> = map.steps().map(|s| s.id.clone()).collect();
+    for id in &ids {
+        map.set_step_field(id, valueflow::model::StepField::Review(None))
+            .unwrap();
+    }
     let flagged = delay_flagged_steps(&map);
     let mut h = harness(app_on(map));
     let progress = format!("0 of {flagged} flagged steps challenged");
@@ -1436,7 +1442,7 @@ fn challenge_a_flagged_step_then_create_the_to_be_from_its_disposition() {
     assert!(h.query_by_label(&progress).is_some(), "{progress}");
     // The decided finding says so in the list.
     assert!(
-        h.query_all_by_label_contains("→ eliminate")
+        h.query_all_by_label_contains("✔ eliminate")
             .next()
             .is_some()
     );

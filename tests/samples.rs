@@ -170,3 +170,25 @@ fn everyday_processes() {
     assert_eq!(findings(&a, "rework-loop"), ["remedy-accepted"]);
     assert_eq!(findings(&a, "bottleneck"), ["refund-queue"]);
 }
+
+#[test]
+fn the_as_is_samples_challenge_is_complete_and_its_derived_to_be_is_better() {
+    let (as_is, before) = load("order-to-cash-as-is.vfmap.json");
+    // Every flagged step (a delay finding) has a disposition.
+    let progress = valueflow::redesign::challenge_progress(&as_is, &before);
+    assert_eq!(progress.flagged, 17);
+    assert_eq!(progress.challenged, progress.flagged);
+    assert!(as_is.scorecard.iter().all(|(_, e)| e.rating.is_some()));
+    let d = valueflow::redesign::derive(&as_is, Some("order-to-cash-as-is.vfmap.json")).unwrap();
+    let after = analyze(&d.map);
+    let (b, a) = (&before.metrics, &after.metrics);
+    assert!(a.lead_time_mins.unwrap() < 0.25 * b.lead_time_mins.unwrap());
+    assert!(a.pce.unwrap() > 4.0 * b.pce.unwrap());
+    assert!(a.handoffs < b.handoffs);
+    assert!(a.customer_contact_lanes < b.customer_contact_lanes);
+    assert!(a.no_value_wait_mins.unwrap() < 0.1 * b.no_value_wait_mins.unwrap());
+    // The to-be is a valid map that saves and loads again as version 2.
+    let text = to_json_string(&d.map).unwrap();
+    assert!(text.contains("\"version\": 2"));
+    assert_eq!(valueflow::format::load_str("to-be", &text).unwrap(), d.map);
+}

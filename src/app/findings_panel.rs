@@ -176,7 +176,7 @@ pub fn findings_ui(
                             if decided(f)
                                 && let Some(s) = map.step(&f.step)
                             {
-                                text = format!("✔ {text} → {}", disposition_text(map, s));
+                                text = format!("{text} · ✔ {}", disposition_text(map, s));
                             }
                             let r = ui
                                 .selectable_label(is_selected, text)
