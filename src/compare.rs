@@ -329,7 +329,7 @@ impl Comparison<'_> {
         let (name_w, before_w) = (width(0), width(1));
         for ((_, c), r) in self.changes.iter().zip(&rows) {
             let change = match (c.delta, c.delta_pct) {
-                (Some(d), _) if d == 0.0 => "(no change)".to_owned(),
+                (Some(0.0), _) => "(no change)".to_owned(),
                 (_, Some(p)) if p.is_finite() => {
                     let sign = if p < 0.0 { "−" } else { "+" };
                     format!("({sign}{:.0}%)", p.abs())
@@ -378,5 +378,85 @@ impl Comparison<'_> {
         let mut s = serde_json::to_string_pretty(self)?;
         s.push('\n');
         Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::analyze;
+    use crate::model::{Flow, StepField, StepKind, Value};
+
+    #[test]
+    fn deltas_and_percentages_follow_the_spec() {
+        let c = Change::new(Some(200.0), Some(50.0));
+        assert_eq!(c.delta, Some(-150.0));
+        assert_eq!(c.delta_pct, Some(-75.0));
+        // Unrounded.
+        let c = Change::new(Some(3.0), Some(4.0));
+        assert_eq!(c.delta_pct, Some(100.0 / 3.0));
+        // No percentage from 0; nothing from a missing value.
+        assert_eq!(Change::new(Some(0.0), Some(5.0)).delta_pct, None);
+        assert_eq!(Change::new(Some(0.0), Some(5.0)).delta, Some(5.0));
+        let none = Change::new(None, Some(5.0));
+        assert_eq!((none.delta, none.delta_pct), (None, None));
+        assert_eq!(
+            show_delta(&Change::new(Some(60.0), Some(30.0)), Unit::Minutes),
+            "−30m (−50%)"
+        );
+        assert_eq!(
+            show_delta(&Change::new(Some(2.0), Some(2.0)), Unit::Count),
+            "no change"
+        );
+    }
+
+    #[test]
+    fn steps_are_matched_by_id_and_changed_fields_listed_in_order() {
+        let mut a = Map::new("A");
+        for id in ["s", "x", "y", "e"] {
+            a.add_step(Step::new(id, id, StepKind::Activity)).unwrap();
+        }
+        a.connect(&"s".into(), &"x".into(), Flow::work()).unwrap();
+        let mut b = a.clone();
+        b.name = "B".into();
+        b.remove_step(&"y".into()).unwrap();
+        b.add_step(Step::new("n", "n", StepKind::Activity)).unwrap();
+        b.add_step(Step::new("m", "m", StepKind::Activity)).unwrap();
+        b.set_step_field(&"x".into(), StepField::Value(Value::None))
+            .unwrap();
+        b.set_step_field(&"x".into(), StepField::WaitMins(5.0))
+            .unwrap();
+        b.set_step_field(&"x".into(), StepField::Name("X".into()))
+            .unwrap();
+        // Positions and notes are not compared.
+        b.set_step_field(&"e".into(), StepField::Notes("later".into()))
+            .unwrap();
+        let (ra, rb) = (analyze(&a), analyze(&b));
+        let c = compare(&a, &ra, &b, &rb);
+        assert_eq!(c.steps.removed, [StepId::from("y")]);
+        assert_eq!(c.steps.added, [StepId::from("m"), StepId::from("n")]);
+        assert_eq!(
+            c.steps.changed,
+            [ChangedStep {
+                step: "x".into(),
+                fields: vec!["name", "wait_mins", "value"]
+            }]
+        );
+        assert_eq!(c.steps.unchanged, 2);
+        let json: serde_json::Value = serde_json::from_str(&c.json().unwrap()).unwrap();
+        assert_eq!(json["as_is"]["map"], "A");
+        assert_eq!(json["to_be"]["map"], "B");
+        assert_eq!(json["changes"]["steps"]["delta"], 1.0);
+        // Every metric has an entry, and the two finding counts.
+        let keys: Vec<&str> = json["changes"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys.len(), COMPARED.len());
+        assert!(keys.contains(&"no_value_delays") && keys.contains(&"findings"));
+        // No lead time on either side's loop-free map of 0 minutes: PCE is none.
+        assert!(json["changes"]["pce"]["delta_pct"].is_null());
     }
 }

@@ -1480,3 +1480,90 @@ fn a_lane_is_marked_as_the_customers_with_undo() {
     cmd_key(&mut h, egui::Key::Z);
     assert!(!customer(&h));
 }
+
+#[test]
+fn the_worksheet_sorts_filters_and_edits_in_place_with_undo() {
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    key(&mut h, egui::Key::W);
+    h.run_steps(2);
+    assert!(h.state().worksheet.is_some());
+    assert!(h.query_by_label("Challenge worksheet").is_some());
+    // Sort by wait, longest first: click the header twice.
+    for _ in 0..2 {
+        h.get_by_label_contains("Wait").click();
+        h.run_steps(2);
+    }
+    let ws = h.state().worksheet.clone().unwrap();
+    assert_eq!(
+        ws.sort,
+        Some((valueflow::view::worksheet::Column::Wait, false))
+    );
+    // The first row is the longest wait: the reconciliation (5d).
+    assert!(
+        h.query_by_label("Reconcile customer account across BU ledgers")
+            .is_some()
+    );
+    // Filter to the merges only.
+    h.state_mut().worksheet.as_mut().unwrap().filter.disposition =
+        Some(valueflow::model::DispositionKind::Merge);
+    h.run_steps(2);
+    assert!(h.query_by_label("Split order by business unit").is_none());
+    assert!(h.query_by_label("Create Services BU invoice").is_some());
+    h.state_mut().worksheet.as_mut().unwrap().filter = Default::default();
+    h.state_mut().worksheet.as_mut().unwrap().sort = None;
+    h.run_steps(2);
+    // Keyboard: the first cell, then right to the step's name, Enter, type, Enter.
+    h.get_by_label("Customer places order").click();
+    h.run_steps(2);
+    assert_eq!(h.state().selection.steps, vec![StepId::new("place-order")]);
+    key(&mut h, egui::Key::ArrowDown);
+    assert_eq!(h.state().selection.steps, vec![StepId::new("enter-order")]);
+    key(&mut h, egui::Key::Enter);
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    focused(&h).type_text("Key in order");
+    h.step();
+    key(&mut h, egui::Key::Enter);
+    h.run_steps(2);
+    let name = |h: &Harness<'_, EditorApp>| {
+        h.state()
+            .doc
+            .map()
+            .step(&"enter-order".into())
+            .unwrap()
+            .name
+            .clone()
+    };
+    assert_eq!(name(&h), "Key in order");
+    assert_eq!(h.state().doc.undo_label(), Some("rename"));
+    // Esc cancels an edit.
+    key(&mut h, egui::Key::Enter);
+    h.run_steps(2);
+    focused(&h).type_text(" never");
+    h.step();
+    key(&mut h, egui::Key::Escape);
+    h.run_steps(2);
+    assert_eq!(name(&h), "Key in order");
+    // Right twice to the value column: Enter takes the next value, one undo step.
+    key(&mut h, egui::Key::ArrowRight);
+    key(&mut h, egui::Key::ArrowRight);
+    let value = |h: &Harness<'_, EditorApp>| {
+        h.state()
+            .doc
+            .map()
+            .step(&"enter-order".into())
+            .unwrap()
+            .value
+    };
+    assert_eq!(value(&h), Value::Business);
+    key(&mut h, egui::Key::Enter);
+    assert_eq!(value(&h), Value::None);
+    cmd_key(&mut h, egui::Key::Z);
+    assert_eq!(value(&h), Value::Business);
+    cmd_key(&mut h, egui::Key::Z);
+    assert_eq!(name(&h), "Enter order");
+    // W again: back to the canvas.
+    key(&mut h, egui::Key::W);
+    assert!(h.state().worksheet.is_none());
+}

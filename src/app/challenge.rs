@@ -50,7 +50,7 @@ pub fn default_merge_target(map: &Map, id: &StepId) -> Option<StepId> {
 
 /// The disposition `kind` for a step, keeping what carries over (target times between
 /// automate and simplify, the merge target); `None` when a merge has no step to go into.
-fn disposition_for(
+pub(super) fn disposition_for(
     map: &Map,
     id: &StepId,
     current: &Disposition,

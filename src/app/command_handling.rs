@@ -6,6 +6,7 @@ use super::canvas::CanvasRequest;
 use super::commands::{CommandState, UiCommand};
 use super::files::DialogPurpose;
 use super::inspector::InspectorRequest;
+use super::worksheet::WorksheetRequest;
 use super::{After, Dialog, EditorApp, Request, Search};
 use crate::document::{Command, Document};
 use crate::layout;
@@ -43,6 +44,9 @@ impl EditorApp {
             }
             Request::Inspector(InspectorRequest::Execute(c)) => self.execute(c),
             Request::Inspector(InspectorRequest::Focus(id)) => self.handle(Request::Focus(id), ctx),
+            Request::Worksheet(WorksheetRequest::Execute(c)) => self.execute(c),
+            Request::Worksheet(WorksheetRequest::Select(id)) => self.selection.only(id),
+            Request::Worksheet(WorksheetRequest::Status(text)) => self.set_status(text),
             Request::SaveThen(after) => match self.doc.path().map(Path::to_path_buf) {
                 Some(p) => {
                     if self.save_to(&p) {
@@ -184,6 +188,12 @@ impl EditorApp {
                 self.execute(Command::add_lane(self.doc.map()));
             }
             UiCommand::CreateToBe => self.create_to_be(ctx),
+            UiCommand::Worksheet => {
+                self.worksheet = match self.worksheet.take() {
+                    Some(_) => None,
+                    None => Some(super::worksheet::Worksheet::default()),
+                };
+            }
             UiCommand::FitView => self.canvas.request_fit(),
             UiCommand::ZoomToSelection => self.canvas.zoom_to_steps(&self.selection.steps),
             UiCommand::ZoomActual => self.canvas.zoom_actual(),
@@ -298,14 +308,16 @@ impl EditorApp {
             {
                 requests.push(Request::Ui(UiCommand::Paste));
             }
-            if !typing && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
-            {
+            if !typing && ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
                 // Esc closes the Find bar first (its field gave up the keyboard on the same
-                // key), then clears the selection.
+                // key), then clears the selection. An Esc that made another text field give
+                // up the keyboard is that field's (it reverts its edit): left to it.
                 if self.search.is_some() {
                     self.search = None;
-                } else {
+                    ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape));
+                } else if !self.text_focus_last_frame {
                     self.selection.clear();
+                    ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape));
                 }
             }
         }

@@ -79,6 +79,7 @@ impl EditorApp {
                 ("🗑 Delete", UiCommand::Delete),
                 ("Arrange", UiCommand::AutoArrange),
                 ("⛶ Fit", UiCommand::FitView),
+                ("Worksheet", UiCommand::Worksheet),
                 ("⟲ Undo", UiCommand::Undo),
                 ("⟳ Redo", UiCommand::Redo),
             ];

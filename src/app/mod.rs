@@ -20,6 +20,7 @@ mod recovery;
 mod rename;
 pub mod shapes;
 pub mod theme;
+mod worksheet;
 
 use crate::analysis::{Analysis, analyze};
 use crate::document::{Command, Document};
@@ -196,6 +197,11 @@ pub struct EditorApp {
     native_dialogs: bool,
     /// Whether the legend window is open (View → Legend).
     show_legend: bool,
+    /// Whether a text field had the keyboard at the end of the last frame (an Esc that ends
+    /// its edit is then the field's, not the selection's).
+    text_focus_last_frame: bool,
+    /// The challenge worksheet, when it is shown instead of the canvas.
+    pub worksheet: Option<worksheet::Worksheet>,
     /// Counts the maps opened in this window (view state such as scroll positions resets).
     opened: u64,
     /// The preferences shared with the user's other windows, and what this window last read
@@ -234,6 +240,8 @@ impl EditorApp {
             applied_dark_mode: None,
             native_dialogs: true,
             show_legend: false,
+            worksheet: None,
+            text_focus_last_frame: false,
             opened: 0,
             shared_prefs: None,
             recovery,
@@ -357,6 +365,14 @@ impl EditorApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
+                if let Some(ws) = &mut self.worksheet {
+                    egui::Frame::central_panel(ui.style()).show(ui, |ui| {
+                        for r in ws.ui(ui, self.doc.map(), &self.analysis) {
+                            requests.push(Request::Worksheet(r));
+                        }
+                    });
+                    return;
+                }
                 self.search_ui(ui, &mut requests);
                 let hits = self.search_hits();
                 self.canvas.sync(
@@ -416,6 +432,7 @@ impl EditorApp {
         self.after_change();
         self.update_title(&ctx);
         self.autosave(&ctx);
+        self.text_focus_last_frame = ctx.egui_wants_keyboard_input();
     }
 }
 
@@ -463,6 +480,7 @@ enum Request {
     Focus(StepId),
     Canvas(CanvasRequest),
     Inspector(InspectorRequest),
+    Worksheet(worksheet::WorksheetRequest),
     SaveThen(After),
     Discard(After),
     PathChosen(DialogPurpose, PathBuf),

@@ -3,6 +3,7 @@
 //! Analysis. No egui: the canvas draws it, and an SVG export or a customer view can reuse it.
 
 mod geometry;
+pub mod worksheet;
 
 pub use geometry::{bezier, route, side_offset};
 
