@@ -1567,3 +1567,42 @@ fn the_worksheet_sorts_filters_and_edits_in_place_with_undo() {
     key(&mut h, egui::Key::W);
     assert!(h.state().worksheet.is_none());
 }
+
+#[test]
+fn the_customer_view_shows_the_blueprint_and_changes_nothing_in_the_file() {
+    let map = valueflow::samples::default_map().unwrap();
+    let before = valueflow::format::to_json_string(&map).unwrap();
+    let mut h = harness(app_on(map));
+    key(&mut h, egui::Key::B);
+    h.run_steps(4);
+    assert!(h.state().customer_view.is_some());
+    let bands: Vec<String> = h
+        .state()
+        .canvas
+        .bands
+        .iter()
+        .map(|b| b.name.clone())
+        .collect();
+    assert_eq!(bands.first().map(String::as_str), Some("Customer"));
+    assert_eq!(
+        bands.last().map(String::as_str),
+        Some("Backstage (internal work)")
+    );
+    let (interaction, visibility) = h.state().canvas.blueprint_lines.unwrap();
+    assert!(interaction.unwrap() < visibility.unwrap());
+    // Dragging a step in the view moves nothing in the map.
+    let from = step_screen(&h, "split-order");
+    drag(&mut h, from, from + Vec2::new(80.0, 60.0), Modifiers::NONE);
+    h.run_steps(3);
+    assert_eq!(
+        valueflow::format::to_json_string(h.state().doc.map()).unwrap(),
+        before
+    );
+    assert!(!h.state().doc.is_dirty());
+    // Every step is still in view after the fit, and B goes back to the lanes.
+    assert_all_steps_in_view(&h);
+    key(&mut h, egui::Key::B);
+    h.run_steps(3);
+    assert!(h.state().customer_view.is_none());
+    assert_eq!(h.state().canvas.bands.len(), 8);
+}

@@ -23,6 +23,15 @@ impl EditorApp {
                 self.selection.only(id.clone());
                 self.canvas.reveal_step(&id);
             }
+            // The customer view is a picture: steps are moved, added and connected on the map.
+            Request::Canvas(
+                CanvasRequest::Move(_) | CanvasRequest::AddStepAt(_) | CanvasRequest::Connect(..),
+            ) if self.customer_view.is_some() => {
+                self.canvas.invalidate();
+                self.set_status(
+                    "The customer view is a view of the map: switch back (B) to move, add or connect steps",
+                );
+            }
             Request::Canvas(CanvasRequest::Move(moves)) => self.execute(Command::MoveSteps(moves)),
             Request::Canvas(CanvasRequest::AddStepAt(at)) => {
                 self.add_step_at(at);
@@ -188,6 +197,17 @@ impl EditorApp {
                 self.execute(Command::add_lane(self.doc.map()));
             }
             UiCommand::CreateToBe => self.create_to_be(ctx),
+            UiCommand::CustomerView => {
+                self.customer_view = match self.customer_view.take() {
+                    Some(_) => None,
+                    None => Some((
+                        self.doc.revision(),
+                        crate::view::blueprint::customer_view(self.doc.map()),
+                    )),
+                };
+                self.worksheet = None;
+                self.canvas.request_fit();
+            }
             UiCommand::Worksheet => {
                 self.worksheet = match self.worksheet.take() {
                     Some(_) => None,

@@ -31,6 +31,7 @@ pub enum UiCommand {
     AddLane,
     CreateToBe,
     Worksheet,
+    CustomerView,
     FitView,
     ZoomToSelection,
     ZoomActual,
@@ -247,6 +248,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         shortcuts: &[cmd_shift(Key::T)],
         menu: MenuName::Map,
         while_typing: true,
+    },
+    CommandSpec {
+        command: UiCommand::CustomerView,
+        label: "Customer view (service blueprint)",
+        shortcuts: &[key(Key::B)],
+        menu: MenuName::View,
+        while_typing: false,
     },
     CommandSpec {
         command: UiCommand::FitView,

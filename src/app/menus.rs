@@ -80,12 +80,22 @@ impl EditorApp {
                 ("Arrange", UiCommand::AutoArrange),
                 ("⛶ Fit", UiCommand::FitView),
                 ("Worksheet", UiCommand::Worksheet),
+                ("👤 Customer view", UiCommand::CustomerView),
                 ("⟲ Undo", UiCommand::Undo),
                 ("⟳ Redo", UiCommand::Redo),
             ];
             for (text, command) in tools {
                 let hint = commands::spec(command).map(|s| s.hint(ui.ctx()));
-                let r = ui.add_enabled(self.is_enabled(command), egui::Button::new(text));
+                // The view toggles show whether they are on.
+                let on = match command {
+                    UiCommand::Worksheet => self.worksheet.is_some(),
+                    UiCommand::CustomerView => self.customer_view.is_some(),
+                    _ => false,
+                };
+                let r = ui.add_enabled(
+                    self.is_enabled(command),
+                    egui::Button::new(text).selected(on),
+                );
                 if r.on_hover_text(hint.unwrap_or_default()).clicked() {
                     out.push(Request::Ui(command));
                 }

@@ -200,6 +200,9 @@ pub struct EditorApp {
     /// Whether a text field had the keyboard at the end of the last frame (an Esc that ends
     /// its edit is then the field's, not the selection's).
     text_focus_last_frame: bool,
+    /// The customer view (a service blueprint of the map) with the revision it was made
+    /// for, when the canvas shows it instead of the map's lanes.
+    pub customer_view: Option<(u64, crate::view::blueprint::Blueprint)>,
     /// The challenge worksheet, when it is shown instead of the canvas.
     pub worksheet: Option<worksheet::Worksheet>,
     /// Counts the maps opened in this window (view state such as scroll positions resets).
@@ -241,6 +244,7 @@ impl EditorApp {
             native_dialogs: true,
             show_legend: false,
             worksheet: None,
+            customer_view: None,
             text_focus_last_frame: false,
             opened: 0,
             shared_prefs: None,
@@ -375,12 +379,33 @@ impl EditorApp {
                 }
                 self.search_ui(ui, &mut requests);
                 let hits = self.search_hits();
-                self.canvas.sync(
-                    self.doc.map(),
-                    &self.analysis,
-                    self.doc.revision(),
-                    self.analysis_generation,
-                );
+                let revision = self.doc.revision();
+                match &mut self.customer_view {
+                    Some((made_for, bp)) => {
+                        if *made_for != revision {
+                            *bp = crate::view::blueprint::customer_view(self.doc.map());
+                            *made_for = revision;
+                        }
+                        self.canvas.blueprint_lines = Some((bp.interaction_y, bp.visibility_y));
+                        // Another picture of the same revision: its own cache key.
+                        self.canvas.sync_dimmed(
+                            &bp.map,
+                            &self.analysis,
+                            revision | 1 << 63,
+                            self.analysis_generation,
+                            &bp.backstage,
+                        );
+                    }
+                    None => {
+                        self.canvas.blueprint_lines = None;
+                        self.canvas.sync(
+                            self.doc.map(),
+                            &self.analysis,
+                            revision,
+                            self.analysis_generation,
+                        );
+                    }
+                }
                 let keyboard_free = self.dialog.is_none() && !ctx.egui_wants_keyboard_input();
                 let command_state = self.command_state();
                 for r in self.canvas.ui(

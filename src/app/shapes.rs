@@ -184,6 +184,7 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
             )),
         };
         out.push(body);
+        let faded = v.dimmed;
         if !full_text_at(zoom) {
             // Overview (semantic zoom): the name alone, at a readable size, in as many lines
             // as the box holds and cut with an ellipsis; nothing when the box is too small.
@@ -270,6 +271,14 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
                 );
                 out.push(Shape::galley(at - g.size() / 2.0, g, p.badge_text));
             }
+        }
+        if faded {
+            // Backstage in the customer view: the step shows through a veil of the canvas.
+            out.push(Shape::rect_filled(
+                rect.expand(3.0),
+                CornerRadius::same((8.0 * zoom).min(60.0) as u8),
+                p.canvas_background.gamma_multiply(0.6),
+            ));
         }
         out
     }

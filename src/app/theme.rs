@@ -11,6 +11,8 @@ pub struct Palette {
     pub lane_band_even: Color32,
     pub lane_band_odd: Color32,
     pub lane_border: Color32,
+    /// The customer view's lines of interaction and visibility.
+    pub blueprint_line: Color32,
     pub lane_header_fill: Color32,
     pub lane_header_text: Color32,
     pub customer_facing_fill: Color32,
@@ -46,6 +48,7 @@ pub const LIGHT: Palette = Palette {
     lane_band_even: Color32::from_rgb(0xf4, 0xf5, 0xf7),
     lane_band_odd: Color32::from_rgb(0xea, 0xec, 0xf0),
     lane_border: Color32::from_rgb(0xc8, 0xcc, 0xd4),
+    blueprint_line: Color32::from_rgb(0x3b, 0x6e, 0xa8),
     // Slightly see-through: steps panned under the sticky lane names stay visible.
     lane_header_fill: Color32::from_rgba_unmultiplied_const(0xdd, 0xe1, 0xe8, 0xd0),
     lane_header_text: Color32::from_rgb(0x22, 0x28, 0x33),
@@ -79,6 +82,7 @@ pub const DARK: Palette = Palette {
     lane_band_even: Color32::from_rgb(0x22, 0x25, 0x2a),
     lane_band_odd: Color32::from_rgb(0x29, 0x2c, 0x32),
     lane_border: Color32::from_rgb(0x3a, 0x3f, 0x47),
+    blueprint_line: Color32::from_rgb(0x7a, 0xa8, 0xe0),
     lane_header_fill: Color32::from_rgba_unmultiplied_const(0x30, 0x34, 0x3c, 0xd0),
     lane_header_text: Color32::from_rgb(0xdd, 0xe1, 0xe8),
     customer_facing_fill: Color32::from_rgb(0x1d, 0x3f, 0x6e),

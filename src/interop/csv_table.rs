@@ -4,8 +4,9 @@
 use super::{CsvProblem, Imported, InteropError};
 use crate::format::STEP_FIELD_KEYS;
 use crate::model::{
-    Disposition, DispositionKind, Flow, FlowKind, FlowRef, Lane, LaneId, Map, MapBuilder, MapError,
-    Review, Step, StepField, StepId, StepKind, TargetTimes, Touchpoint, Value,
+    Disposition, DispositionKind, Flow, FlowKind, FlowRef, Lane, LaneField, LaneId, Map,
+    MapBuilder, MapError, Review, Step, StepField, StepId, StepKind, TargetTimes, Touchpoint,
+    Value,
 };
 use crate::text;
 use crate::units::{format_duration, parse_duration};
@@ -33,6 +34,9 @@ const STEP_COLUMNS: [Option<&str>; STEP_FIELD_KEYS.len()] = [
 /// The columns the table adds: the lane's id after its name (written only when names do
 /// not tell lanes apart), and each step's outgoing work flows at the end.
 const LANE_ID_COLUMN: &str = "lane_id";
+/// `yes` in the rows of a customer lane (format v2), after `lane_id`: written only when the
+/// map has a customer lane that holds a step.
+const CUSTOMER_LANE_COLUMN: &str = "customer_lane";
 /// A step's review (format v2), after `notes`: written only when some step has one.
 const REVIEW_COLUMNS: [&str; 10] = [
     "for_customer",
@@ -57,6 +61,7 @@ pub fn columns() -> &'static [&'static str] {
                 out.push(column);
                 if *key == "lane" {
                     out.push(LANE_ID_COLUMN);
+                    out.push(CUSTOMER_LANE_COLUMN);
                 }
                 if *key == "notes" {
                     out.extend(REVIEW_COLUMNS);
@@ -176,8 +181,19 @@ pub fn to_csv_string(map: &Map) -> String {
         .from_writer(Vec::new());
     let with_lane_ids = lanes_need_ids(map);
     let with_reviews = map.steps().any(|s| s.review.is_some());
+    let customer_lanes: HashSet<&LaneId> = map
+        .lanes()
+        .iter()
+        .filter(|l| l.customer)
+        .map(|l| &l.id)
+        .collect();
+    let with_customer_lanes = map
+        .steps()
+        .any(|s| s.lane.as_ref().is_some_and(|l| customer_lanes.contains(l)));
     let written = |c: &str| {
-        (with_lane_ids || c != LANE_ID_COLUMN) && (with_reviews || !REVIEW_COLUMNS.contains(&c))
+        (with_lane_ids || c != LANE_ID_COLUMN)
+            && (with_customer_lanes || c != CUSTOMER_LANE_COLUMN)
+            && (with_reviews || !REVIEW_COLUMNS.contains(&c))
     };
     let header = columns().iter().copied().filter(|c| written(c));
     write_cells(&mut w, header);
@@ -235,6 +251,7 @@ pub fn to_csv_string(map: &Map) -> String {
                 "name" => &step.name,
                 "lane" => lane_name,
                 "lane_id" => lane_id,
+                "customer_lane" if lane.is_some_and(|l| l.customer) => "yes",
                 "kind" => step.kind.as_str(),
                 "touchpoint" => step.touchpoint.as_str(),
                 "work" => &work,
@@ -465,6 +482,8 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
     let mut used_lane_ids: HashSet<String> = HashSet::new();
     map.reserve(step_rows.len());
     let mut reviews = Vec::new();
+    // Lanes any of whose rows say `customer_lane` = yes.
+    let mut customer_lanes: Vec<LaneId> = Vec::new();
     for r in step_rows {
         let given_id = get(r, "lane_id");
         let lane_name = if has_lane_ids {
@@ -517,6 +536,23 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
                 }
             }
         };
+        match get(r, "customer_lane").trim().to_lowercase().as_str() {
+            "" | "no" => {}
+            "yes" => {
+                if let Some(l) = &lane
+                    && !customer_lanes.contains(l)
+                {
+                    customer_lanes.push(l.clone());
+                }
+            }
+            other => {
+                return Err(fail(
+                    r.line,
+                    Some("customer_lane"),
+                    CsvProblem::Value(format!("\"{other}\" is not yes or no (or empty)")),
+                ));
+            }
+        }
         let keyword = |name: &'static str, expected: String| {
             move |v: &str| {
                 fail(
@@ -566,6 +602,10 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
         if let Some(review) = review_from_row(r, &get, &fail)? {
             reviews.push((r.line, id, review));
         }
+    }
+    for l in &customer_lanes {
+        map.set_lane_field(l, LaneField::Customer(true))
+            .map_err(|e| fail(0, Some("customer_lane"), CsvProblem::Invalid(e)))?;
     }
     // Reviews go in once every step is there: a merge may name a later step.
     for (line, id, review) in reviews {

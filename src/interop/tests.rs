@@ -734,7 +734,7 @@ fn the_step_table_and_the_loader_share_one_field_list() {
     }
     assert_eq!(
         columns.join(","),
-        "id,name,lane,lane_id,kind,touchpoint,work,wait,value,benefit,system,notes,\
+        "id,name,lane,lane_id,customer_lane,kind,touchpoint,work,wait,value,benefit,system,notes,\
          for_customer,slows_process,offsetting_benefit,competitors,without_step,disposition,\
          merge_into,target_work,target_wait,rationale,next,probabilities,labels"
     );

@@ -2,6 +2,7 @@
 //! badges, flags), flows (kind, label, curve) and lane bands, computed from a Map and its
 //! Analysis. No egui: the canvas draws it, and an SVG export or a customer view can reuse it.
 
+pub mod blueprint;
 mod geometry;
 pub mod worksheet;
 
@@ -54,6 +55,8 @@ pub struct StepBox {
     pub badge: Option<Badge>,
     /// The step the lead time waits on most.
     pub bottleneck: bool,
+    /// Drawn faded (backstage work in the customer view).
+    pub dimmed: bool,
 }
 
 impl StepBox {
@@ -135,6 +138,7 @@ pub fn build(map: &Map, analysis: &Analysis, mode: ViewMode) -> ViewModel {
             },
             badge: badges.get(&s.id).copied(),
             bottleneck: bottleneck == Some(&s.id),
+            dimmed: false,
         });
     }
     let loops: Vec<HashSet<&StepId>> = if marks {

@@ -11,7 +11,7 @@ use super::shapes::{FlowEdge, FlowShape, StepNode, StepShape, distance_to_route,
 use super::theme;
 use crate::analysis::Analysis;
 use crate::layout::{self, LaneBand};
-use crate::model::{FlowKind, LaneId, Map, StepId};
+use crate::model::{FlowKind, IdSet, LaneId, Map, StepId};
 use crate::view::{self, ViewMode};
 use egui::{Pos2, Rect, Vec2, pos2, vec2};
 use egui_graphs::{Graph, Layout, LayoutState};
@@ -151,6 +151,8 @@ pub struct Canvas {
     drag: Option<Drag>,
     pub bands: Vec<LaneBand>,
     pub show_minimap: bool,
+    /// The customer view's lines of interaction and visibility (canvas y), when it is shown.
+    pub blueprint_lines: Option<(Option<f32>, Option<f32>)>,
 }
 
 impl Default for Canvas {
@@ -167,6 +169,7 @@ impl Default for Canvas {
             drag: None,
             bands: Vec::new(),
             show_minimap: true,
+            blueprint_lines: None,
         }
     }
 }
@@ -190,12 +193,40 @@ impl Canvas {
         revision: u64,
         analysis_generation: usize,
     ) {
+        self.sync_dimmed(
+            map,
+            analysis,
+            revision,
+            analysis_generation,
+            &IdSet::default(),
+        );
+    }
+
+    /// Forgets the view cache: the next `sync` rebuilds it (e.g. to undo a drag the view
+    /// does not take).
+    pub fn invalidate(&mut self) {
+        self.built = None;
+    }
+
+    /// `sync`, with some steps drawn faded (the customer view's backstage). `revision` tells
+    /// pictures apart: the same map in another view needs another number.
+    pub fn sync_dimmed(
+        &mut self,
+        map: &Map,
+        analysis: &Analysis,
+        revision: u64,
+        analysis_generation: usize,
+        dimmed: &IdSet<StepId>,
+    ) {
         if self.built == Some((revision, analysis_generation)) {
             return;
         }
         self.built = Some((revision, analysis_generation));
         self.drag = None;
-        let view = view::build(map, analysis, ViewMode::Findings);
+        let mut view = view::build(map, analysis, ViewMode::Findings);
+        for s in &mut view.steps {
+            s.dimmed = dimmed.contains(&s.id);
+        }
         let mut graph = ViewGraph::new();
         let mut nodes = Vec::with_capacity(view.steps.len());
         let mut index = HashMap::with_capacity(view.steps.len());

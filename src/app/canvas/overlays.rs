@@ -20,6 +20,7 @@ impl Canvas {
         response: &egui::Response,
     ) -> bool {
         ui.painter().set(bg, Shape::Vec(self.band_shapes(palette)));
+        self.blueprint_lines_ui(ui, palette);
         self.lane_headers_ui(ui, palette);
         if let Some(h) = input.handle_at
             && self.drag.is_none()
@@ -70,6 +71,37 @@ impl Canvas {
             ));
         }
         out
+    }
+
+    /// The customer view's line of interaction and line of visibility: dashed, named at the
+    /// right edge.
+    fn blueprint_lines_ui(&self, ui: &egui::Ui, p: &theme::Palette) {
+        let Some((interaction, visibility)) = self.blueprint_lines else {
+            return;
+        };
+        let painter = ui.painter().with_clip_rect(self.rect);
+        for (y, name) in [
+            (interaction, "line of interaction"),
+            (visibility, "line of visibility"),
+        ] {
+            let Some(y) = y else { continue };
+            let y = self.canvas_to_screen(pos2(0.0, y)).y;
+            let from = pos2(self.rect.left() + theme::LANE_HEADER_WIDTH, y);
+            let to = pos2(self.rect.right(), y);
+            painter.extend(Shape::dashed_line(
+                &[from, to],
+                Stroke::new(2.0, p.blueprint_line),
+                10.0,
+                6.0,
+            ));
+            painter.text(
+                pos2(self.rect.right() - 8.0, y - 3.0),
+                egui::Align2::RIGHT_BOTTOM,
+                name,
+                FontId::proportional(11.0),
+                p.blueprint_line,
+            );
+        }
     }
 
     /// Sticky lane names at the left edge, painted above the steps.
