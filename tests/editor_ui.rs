@@ -1606,3 +1606,42 @@ fn the_customer_view_shows_the_blueprint_and_changes_nothing_in_the_file() {
     assert!(h.state().customer_view.is_none());
     assert_eq!(h.state().canvas.bands.len(), 8);
 }
+
+#[test]
+fn the_to_be_opens_as_its_own_unsaved_map_proposed_beside_its_as_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let as_is = dir.path().join("rework.vfmap.json");
+    std::fs::copy(
+        "tests/fixtures/spec/example-rework-reviewed.vfmap.json",
+        &as_is,
+    )
+    .unwrap();
+    let before = std::fs::read(&as_is).unwrap();
+    let map = valueflow::format::load_file(&as_is).unwrap();
+    let mut h = harness(
+        EditorApp::new(map, Some(as_is.clone()), Prefs::default(), None).without_native_dialogs(),
+    );
+    assert_eq!(h.state().analysis.metrics.lead_time_mins, Some(105.0));
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::T);
+    h.run_steps(3);
+    // The improved lead time (A's wait automated away, Y eliminated: 37.5 min, see the CLI
+    // test) is the app's analysis now.
+    assert_eq!(h.state().analysis.metrics.lead_time_mins, Some(37.5));
+    assert!(h.state().doc.path().is_none());
+    assert!(h.state().doc.is_dirty());
+    // Editable with undo like any map.
+    key(&mut h, egui::Key::Escape);
+    cmd_key(&mut h, egui::Key::S);
+    h.run_steps(3);
+    let proposed = dir.path().join("rework-to-be.vfmap.json");
+    assert_eq!(
+        focused(&h).value().as_deref(),
+        Some(proposed.display().to_string().as_str())
+    );
+    key(&mut h, egui::Key::Enter);
+    h.run_steps(3);
+    assert!(proposed.is_file());
+    assert_eq!(h.state().doc.path(), Some(proposed.as_path()));
+    // The as-is file is never touched.
+    assert_eq!(std::fs::read(&as_is).unwrap(), before);
+}

@@ -24,6 +24,7 @@ impl EditorApp {
     /// Replaces the document (after the unsaved-changes question was settled).
     pub(super) fn replace_document(&mut self, doc: Document) {
         self.doc = doc;
+        self.suggested_path = None;
         self.selection.clear();
         self.renaming = None;
         self.search = None;
@@ -139,6 +140,18 @@ impl EditorApp {
             .path()
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned());
+        // Saved beside the as-is as NAME-to-be.vfmap.json.
+        let to_be_path = self.doc.path().map(|p| {
+            let stem = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let stem = stem
+                .strip_suffix(crate::format::FILE_EXTENSION)
+                .unwrap_or(&stem)
+                .to_owned();
+            p.with_file_name(format!("{stem}-to-be{}", crate::format::FILE_EXTENSION))
+        });
         match crate::redesign::derive(self.doc.map(), file.as_deref()) {
             Ok(d) => {
                 let mut summary = format!(
@@ -156,7 +169,7 @@ impl EditorApp {
                     ));
                 }
                 summary.push_str("; save it to keep it");
-                self.guard(After::OpenToBe(Box::new(d.map), summary), ctx);
+                self.guard(After::OpenToBe(Box::new(d.map), summary, to_be_path), ctx);
             }
             Err(e) => {
                 self.dialog = Some(Dialog::Error {
@@ -205,10 +218,15 @@ impl EditorApp {
 
     /// Starts a native file dialog, or the in-app path prompt where there is none.
     pub(super) fn ask_path(&mut self, purpose: DialogPurpose, ctx: &egui::Context) {
-        let name = if purpose == DialogPurpose::Export {
-            export_file_name(self.doc.map())
-        } else {
-            files::suggested_file_name(self.doc.map())
+        let suggested = self
+            .suggested_path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned());
+        let name = match (purpose, suggested) {
+            (DialogPurpose::Export, _) => export_file_name(self.doc.map()),
+            (DialogPurpose::SaveAs, Some(name)) => name,
+            _ => files::suggested_file_name(self.doc.map()),
         };
         let native = self
             .native_dialogs
@@ -237,6 +255,11 @@ impl EditorApp {
                 })
                 .unwrap_or_default(),
             (DialogPurpose::SaveAs, Some(p)) => p.display().to_string(),
+            (DialogPurpose::SaveAs, None) if self.suggested_path.is_some() => self
+                .suggested_path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
             (DialogPurpose::SaveAs, None) => std::env::current_dir()
                 .map(|d| {
                     d.join(files::suggested_file_name(self.doc.map()))
@@ -302,8 +325,9 @@ impl EditorApp {
                 }
                 None => {}
             },
-            After::OpenToBe(map, summary) => {
+            After::OpenToBe(map, summary, path) => {
                 self.replace_document(Document::new_dirty(*map, None));
+                self.suggested_path = path;
                 self.set_status(summary);
             }
             After::Close => {

@@ -138,7 +138,7 @@ pub enum After {
     ImportDialog,
     ImportPath(PathBuf),
     /// Open a derived to-be (unsaved), with the status line saying what was applied.
-    OpenToBe(Box<Map>, String),
+    OpenToBe(Box<Map>, String, Option<PathBuf>),
     Close,
 }
 
@@ -203,6 +203,8 @@ pub struct EditorApp {
     /// The customer view (a service blueprint of the map) with the revision it was made
     /// for, when the canvas shows it instead of the map's lanes.
     pub customer_view: Option<(u64, crate::view::blueprint::Blueprint)>,
+    /// Where "Save as" proposes to save a new document (a to-be: beside its as-is).
+    suggested_path: Option<PathBuf>,
     /// The challenge worksheet, when it is shown instead of the canvas.
     pub worksheet: Option<worksheet::Worksheet>,
     /// Counts the maps opened in this window (view state such as scroll positions resets).
@@ -244,6 +246,7 @@ impl EditorApp {
             native_dialogs: true,
             show_legend: false,
             worksheet: None,
+            suggested_path: None,
             customer_view: None,
             text_focus_last_frame: false,
             opened: 0,
