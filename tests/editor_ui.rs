@@ -1645,3 +1645,63 @@ fn the_to_be_opens_as_its_own_unsaved_map_proposed_beside_its_as_is() {
     // The as-is file is never touched.
     assert_eq!(std::fs::read(&as_is).unwrap(), before);
 }
+
+#[test]
+fn the_compare_view_sets_the_to_be_below_with_the_metric_deltas() {
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    let full_height = h.state().canvas.rect.height();
+    let to_be = std::path::Path::new("samples/order-to-cash-to-be.vfmap.json");
+    h.state_mut().compare_with(to_be);
+    h.run_steps(4);
+    let c = h
+        .state()
+        .compare
+        .as_ref()
+        .expect("the compare view is open");
+    assert!(h.state().canvas.rect.height() < 0.6 * full_height);
+    assert!(c.canvas.rect.top() > h.state().canvas.rect.bottom());
+    // The metric deltas, as `valueflow compare` computes them.
+    let lead = c.rows.iter().find(|r| r[0] == "Lead time").unwrap();
+    assert_eq!(lead[1], "26d 5h 58m");
+    assert_eq!(lead[2], "3d 10h 6m");
+    assert!(h.query_by_label("Metrics compared").is_some());
+    let steps = c.steps.as_ref().unwrap();
+    assert!(steps.removed.contains(&StepId::new("split-order")));
+    assert!(steps.added.contains(&StepId::new("three-way-match")));
+    // Selecting a step above selects its twin below, and the other way round.
+    h.state_mut().selection.only(StepId::new("pick-pack"));
+    h.run_steps(2);
+    assert_eq!(
+        h.state().compare.as_ref().unwrap().selection.steps,
+        vec![StepId::new("pick-pack")]
+    );
+    let below = {
+        let c = h.state().compare.as_ref().unwrap();
+        let centre = c.canvas.step_centre(&StepId::new("ship-goods")).unwrap();
+        c.canvas.canvas_to_screen(centre)
+    };
+    click(&mut h, below, Modifiers::NONE);
+    assert_eq!(h.state().selection.steps, vec![StepId::new("ship-goods")]);
+    // Linked views: zooming below zooms above.
+    assert!(h.state().compare.as_ref().unwrap().linked);
+    let zoom = h.state().canvas.zoom;
+    h.hover_at(below);
+    h.event(Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Line,
+        delta: Vec2::new(0.0, 2.0),
+        modifiers: Modifiers::COMMAND,
+        phase: egui::TouchPhase::Move,
+    });
+    h.run_steps(3);
+    let (above, below_zoom) = (
+        h.state().canvas.zoom,
+        h.state().compare.as_ref().unwrap().canvas.zoom,
+    );
+    assert!((above - zoom).abs() > 1e-3, "the wheel zoomed");
+    assert!((above - below_zoom).abs() < 1e-6);
+    // The file is read only: nothing of it changed, and the view closes again.
+    h.get_by_label("Close compare").click();
+    h.run_steps(2);
+    assert!(h.state().compare.is_none());
+    assert!(!h.state().doc.is_dirty());
+}

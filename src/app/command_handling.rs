@@ -112,6 +112,10 @@ impl EditorApp {
             UiCommand::SaveAs => self.ask_path(DialogPurpose::SaveAs, ctx),
             UiCommand::Import => self.guard(After::ImportDialog, ctx),
             UiCommand::Export => self.ask_path(DialogPurpose::Export, ctx),
+            UiCommand::CompareWith => match self.compare {
+                Some(_) => self.compare = None,
+                None => self.ask_path(DialogPurpose::Compare, ctx),
+            },
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             UiCommand::Undo => {
                 if self.doc.undo() {

@@ -180,6 +180,25 @@ impl EditorApp {
         }
     }
 
+    /// Opens the compare view with another map file; errors are shown.
+    pub fn compare_with(&mut self, path: &Path) {
+        match super::compare_view::CompareView::open(path) {
+            Ok(c) => {
+                self.compare = Some(c);
+                self.worksheet = None;
+                // Both halves start fitted (the views move together).
+                self.canvas.request_fit();
+                self.set_status(format!("Comparing with {}", path.display()));
+            }
+            Err(e) => {
+                self.dialog = Some(Dialog::Error {
+                    title: "Cannot compare with that file".into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+
     /// Exports the map as BPMN 2.0 or CSV (by the file name); errors are shown.
     pub fn export_to(&mut self, path: &Path) {
         match crate::interop::export_file(self.doc.map(), path) {
@@ -267,7 +286,7 @@ impl EditorApp {
                         .to_string()
                 })
                 .unwrap_or_default(),
-            (DialogPurpose::Open | DialogPurpose::Import, _) => self
+            (DialogPurpose::Open | DialogPurpose::Import | DialogPurpose::Compare, _) => self
                 .prefs
                 .recent
                 .first()
@@ -292,6 +311,7 @@ impl EditorApp {
             DialogPurpose::Open => self.open_path(&path),
             DialogPurpose::Import => self.import_path(&path),
             DialogPurpose::Export => self.export_to(&path),
+            DialogPurpose::Compare => self.compare_with(&path),
             DialogPurpose::SaveAs => {
                 if self.save_to(&path)
                     && let Some(after) = self.pending_after.take()

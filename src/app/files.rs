@@ -208,12 +208,17 @@ pub enum DialogPurpose {
     Import,
     /// Write the map as BPMN 2.0 or CSV.
     Export,
+    /// Pick a map to compare the open one with.
+    Compare,
 }
 
 impl DialogPurpose {
     /// Whether the dialog picks an existing file (rather than naming one to write).
     pub fn reads(self) -> bool {
-        matches!(self, DialogPurpose::Open | DialogPurpose::Import)
+        matches!(
+            self,
+            DialogPurpose::Open | DialogPurpose::Import | DialogPurpose::Compare
+        )
     }
 
     /// The prompt's title and its button.
@@ -223,6 +228,7 @@ impl DialogPurpose {
             DialogPurpose::SaveAs => ("Save map as", "Save"),
             DialogPurpose::Import => ("Import BPMN or CSV", "Import"),
             DialogPurpose::Export => ("Export as BPMN or CSV", "Export"),
+            DialogPurpose::Compare => ("Compare with another map", "Compare"),
         }
     }
 }
@@ -270,7 +276,7 @@ impl NativeDialog {
                 };
                 let dialog = rfd::FileDialog::new();
                 let chosen = match purpose {
-                    DialogPurpose::Open => map_filter(dialog).pick_file(),
+                    DialogPurpose::Open | DialogPurpose::Compare => map_filter(dialog).pick_file(),
                     DialogPurpose::SaveAs => map_filter(dialog).set_file_name(name).save_file(),
                     DialogPurpose::Import => other_filter(dialog).pick_file(),
                     DialogPurpose::Export => other_filter(dialog).set_file_name(name).save_file(),

@@ -7,6 +7,7 @@ pub mod canvas;
 mod challenge;
 mod command_handling;
 pub mod commands;
+mod compare_view;
 mod dialogs;
 mod file_flow;
 pub mod files;
@@ -205,6 +206,8 @@ pub struct EditorApp {
     pub customer_view: Option<(u64, crate::view::blueprint::Blueprint)>,
     /// Where "Save as" proposes to save a new document (a to-be: beside its as-is).
     suggested_path: Option<PathBuf>,
+    /// File → Compare with…: the other map, shown below the open one.
+    pub compare: Option<compare_view::CompareView>,
     /// The challenge worksheet, when it is shown instead of the canvas.
     pub worksheet: Option<worksheet::Worksheet>,
     /// Counts the maps opened in this window (view state such as scroll positions resets).
@@ -246,6 +249,7 @@ impl EditorApp {
             native_dialogs: true,
             show_legend: false,
             worksheet: None,
+            compare: None,
             suggested_path: None,
             customer_view: None,
             text_focus_last_frame: false,
@@ -380,9 +384,28 @@ impl EditorApp {
                     });
                     return;
                 }
+                // With a compare view open, the open map takes the upper half.
+                let full = ui.available_rect_before_wrap();
+                let split = self.compare.as_ref().map(|_| full.center().y);
+                let upper = match split {
+                    Some(y) => egui::Rect::from_min_max(full.min, egui::pos2(full.max.x, y - 2.0)),
+                    None => full,
+                };
+                let mut lower_ui = split.map(|y| {
+                    ui.new_child(egui::UiBuilder::new().max_rect(egui::Rect::from_min_max(
+                        egui::pos2(full.min.x, y + 2.0),
+                        full.max,
+                    )))
+                });
+                let mut upper_ui = ui.new_child(egui::UiBuilder::new().max_rect(upper));
+                let ui = &mut upper_ui;
                 self.search_ui(ui, &mut requests);
-                let hits = self.search_hits();
+                let mut hits = self.search_hits();
                 let revision = self.doc.revision();
+                if let Some(c) = &mut self.compare {
+                    c.refresh(self.doc.map(), &self.analysis, revision);
+                    hits.extend(c.removed());
+                }
                 match &mut self.customer_view {
                     Some((made_for, bp)) => {
                         if *made_for != revision {
@@ -446,6 +469,12 @@ impl EditorApp {
                         .clicked()
                     {
                         requests.push(Request::Ui(UiCommand::ToggleInspector));
+                    }
+                }
+                if let (Some(lower), Some(c)) = (&mut lower_ui, &mut self.compare) {
+                    lower.separator();
+                    if !c.ui(lower, &mut self.canvas, &mut self.selection) {
+                        self.compare = None;
                     }
                 }
             });

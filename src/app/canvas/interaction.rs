@@ -3,7 +3,7 @@
 //! comes back as a `CanvasRequest`.
 
 use super::overlays::step_tooltip;
-use super::{Canvas, CanvasRequest, Drag, GRAPH_ID, Selection, StaticLayout, StaticLayoutState};
+use super::{Canvas, CanvasRequest, Drag, Selection, StaticLayout, StaticLayoutState};
 use crate::analysis::Analysis;
 use crate::app::commands::{self, CommandState};
 use crate::app::theme;
@@ -89,12 +89,12 @@ impl Canvas {
             self.rect = available;
         }
         // Our transform is the truth; egui_graphs reads it from its metadata.
-        let mut meta = MetadataFrame::new(Some(GRAPH_ID.to_owned())).load(ui);
+        let mut meta = MetadataFrame::new(Some(self.graph_id.to_owned())).load(ui);
         meta.zoom = self.zoom;
         meta.pan = self.pan;
         meta.save(ui);
         let response = GraphView::<StaticLayoutState, StaticLayout>::new()
-            .with_id(Some(GRAPH_ID.to_owned()))
+            .with_id(Some(self.graph_id.to_owned()))
             .with_interactions(
                 // Only hover from egui_graphs: its drag snaps the node to the cursor, so
                 // dragging, clicking and selection are done here.

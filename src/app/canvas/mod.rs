@@ -153,6 +153,8 @@ pub struct Canvas {
     pub show_minimap: bool,
     /// The customer view's lines of interaction and visibility (canvas y), when it is shown.
     pub blueprint_lines: Option<(Option<f32>, Option<f32>)>,
+    /// egui_graphs' id for this canvas' state (two canvases in one window need two).
+    graph_id: &'static str,
 }
 
 impl Default for Canvas {
@@ -170,11 +172,20 @@ impl Default for Canvas {
             bands: Vec::new(),
             show_minimap: true,
             blueprint_lines: None,
+            graph_id: GRAPH_ID,
         }
     }
 }
 
 impl Canvas {
+    /// A second canvas in the window (the compare view's), with its own egui_graphs state.
+    pub fn with_id(graph_id: &'static str) -> Self {
+        Self {
+            graph_id,
+            ..Self::default()
+        }
+    }
+
     /// Asks for a fit-to-view on the next frame.
     pub fn request_fit(&mut self) {
         self.fit_pending = true;
