@@ -1,5 +1,5 @@
 //! Canvas frame CPU time (UI pass + tessellation, no GPU) for maps of 100, 1,000 and 10,000
-//! steps, whole map in view and zoomed in to 100%. Run with `cargo bench --bench canvas`;
+//! steps, whole map in view and zoomed in to 100%, and the challenge worksheet's frame. Run with `cargo bench --bench canvas`;
 //! results are in the README.
 #![allow(
     clippy::expect_used,
@@ -109,5 +109,46 @@ fn edit_then_frame(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, canvas_frames, edit_then_frame);
+/// The challenge worksheet open on a map whose every step has a review: a frame with the
+/// table (only the visible rows are laid out).
+fn worksheet_frames(c: &mut Criterion) {
+    use valueflow::model::{Disposition, Review, StepField};
+    let mut group = c.benchmark_group("worksheet_frame");
+    group.sample_size(20);
+    for steps in [1_000usize, 10_000] {
+        let mut map = snake(steps);
+        let ids: Vec<_> = map.steps().map(|s| s.id.clone()).collect();
+        for (k, id) in ids.iter().enumerate() {
+            let review = Review {
+                answers: std::array::from_fn(|q| format!("Answer {q} for step {k}")),
+                disposition: if k % 3 == 0 {
+                    Disposition::Keep
+                } else {
+                    Disposition::Undecided
+                },
+                rationale: "Because the customer waits".into(),
+            };
+            map.set_step_field(id, StepField::Review(Some(Box::new(review))))
+                .expect("a valid review");
+        }
+        let ctx = egui::Context::default();
+        let mut app = EditorApp::new(map, None, Prefs::default(), None);
+        app.worksheet = Some(Default::default());
+        let centre = pos2(800.0, 500.0);
+        for k in 0..5 {
+            frame(&ctx, &mut app, f64::from(k) * 0.016, centre);
+        }
+        let mut t = 1.0;
+        group.bench_function(BenchmarkId::from_parameter(steps), |b| {
+            b.iter(|| {
+                t += 0.016;
+                let wiggle = if (t * 60.0) as i64 % 2 == 0 { 0.0 } else { 3.0 };
+                frame(&ctx, &mut app, t, centre + vec2(wiggle, 0.0))
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, canvas_frames, edit_then_frame, worksheet_frames);
 criterion_main!(benches);

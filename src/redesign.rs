@@ -4,12 +4,10 @@
 
 use crate::analysis::Analysis;
 use crate::model::{
-    DerivedFrom, Disposition, DispositionKind, Flow, FlowKind, IdMap, Map, MapError, StepField,
-    StepId, StepKind, Touchpoint,
+    DerivedFrom, Disposition, DispositionKind, Flow, FlowKind, IdMap, Map, MapBuilder, MapError,
+    StepField, StepId, StepKind, Touchpoint,
 };
 use crate::text::escape_control;
-use petgraph::Direction;
-use petgraph::visit::EdgeRef;
 use thiserror::Error;
 
 /// A derived to-be with what the derivation did.
@@ -171,149 +169,247 @@ pub fn derive(as_is: &Map, file: Option<&str>) -> Result<Derivation, RedesignErr
         map.set_step_field(into, StepField::WorkMins(total))?;
     }
 
-    // 4. Removals, in map order.
-    let mut dropped = Vec::new();
+    // 4. Removals, in map order, on a light copy of the flows; the to-be is built once
+    //    from it (removing steps from a Map one by one is linear in the flows each time).
+    let mut sim = Bridging::new(&map);
     for (id, d) in &decided {
         if !matches!(d, Disposition::Eliminate | Disposition::Merge { .. }) {
             continue;
         }
-        remove_and_bridge(&mut map, id, d.kind(), &mut dropped)?;
+        sim.remove(id, d.kind())?;
     }
-    // Dropped information flows in the as-is map's flow order.
-    let order: IdMap<(&StepId, &StepId), usize> = as_is
-        .flows()
-        .filter(|f| f.flow.kind == FlowKind::Information)
-        .enumerate()
-        .map(|(k, f)| ((f.from, f.to), k))
+    // Dropped information flows are original ones: in the as-is map's flow order.
+    sim.dropped.sort_unstable();
+    let dropped = sim
+        .dropped
+        .iter()
+        .map(|&k| {
+            let f = &sim.flows[k];
+            (sim.ids[f.from].clone(), sim.ids[f.to].clone())
+        })
         .collect();
-    dropped.sort_by_key(|(a, b)| order.get(&(a, b)).copied().unwrap_or(usize::MAX));
-
-    // 5. The to-be is challenged afresh: answers and rationale stay, dispositions do not.
-    let ids: Vec<StepId> = map
-        .steps()
-        .filter(|s| s.review.is_some())
-        .map(|s| s.id.clone())
-        .collect();
-    for id in ids {
-        let review = map.step(&id).and_then(|s| s.review.clone()).map(|mut r| {
+    let mut to_be = MapBuilder::new(map.name.clone(), map.description.clone());
+    to_be.set_read_version(2);
+    to_be.set_scorecard(map.scorecard.clone());
+    if let Some(from) = map.derived_from.clone() {
+        to_be.set_derived_from(from);
+    }
+    to_be.reserve(map.step_count(), sim.flows.len());
+    for lane in map.lanes() {
+        to_be.add_lane(lane.clone())?;
+    }
+    for (k, s) in map.steps().enumerate() {
+        if sim.removed[k] {
+            continue;
+        }
+        let mut step = s.clone();
+        // 5. The to-be is challenged afresh: answers and rationale stay, dispositions do not.
+        if let Some(r) = step.review.as_mut() {
             r.disposition = Disposition::Undecided;
-            r
-        });
-        map.set_step_field(&id, StepField::Review(review))?;
+        }
+        to_be.add_step(step)?;
     }
-    map.check_decisions()?;
+    for f in sim.flows.iter().filter(|f| f.alive) {
+        to_be.connect(
+            sim.ids[f.from].as_str(),
+            sim.ids[f.to].as_str(),
+            f.flow.clone(),
+        )?;
+    }
     Ok(Derivation {
-        map,
+        map: to_be.finish()?,
         applied,
         dropped_information_flows: dropped,
     })
 }
 
-/// Rule 4 for one step: every work predecessor P is joined to every work successor N, at a
-/// decision with the probability P → S had; then S goes with its flows.
-fn remove_and_bridge(
-    map: &mut Map,
-    id: &StepId,
-    disposition: DispositionKind,
-    dropped: &mut Vec<(StepId, StepId)>,
-) -> Result<(), RedesignError> {
-    let i = map
-        .index_of(id)
-        .ok_or_else(|| MapError::UnknownStep(id.clone()))?;
-    let kind = map.graph()[i].kind;
-    if matches!(kind, StepKind::Start | StepKind::End | StepKind::Decision) {
-        return Err(RedesignError::CannotRemove {
-            step: id.clone(),
-            kind,
-            disposition,
-        });
-    }
-    let g = map.graph();
-    let mut successors: Vec<StepId> = g
-        .edges_directed(i, Direction::Outgoing)
-        .filter(|e| e.weight().kind == FlowKind::Work && e.target() != i)
-        .map(|e| g[e.target()].id.clone())
-        .collect();
-    successors.sort();
-    // Predecessors with the probability of their flow into S (at a decision, effective).
-    let mut predecessors: Vec<(StepId, Option<f64>)> = Vec::new();
-    for e in g.edges_directed(i, Direction::Incoming) {
-        if e.weight().kind != FlowKind::Work || e.source() == i {
-            continue;
-        }
-        let p = e.source();
-        let probability = (g[p].kind == StepKind::Decision).then(|| {
-            map.branch_probabilities(p)
-                .into_iter()
-                .find(|&(x, _)| x == e.id())
-                .map_or(0.0, |(_, q)| q)
-        });
-        predecessors.push((g[p].id.clone(), probability));
-    }
-    predecessors.sort_by(|a, b| a.0.cmp(&b.0));
-    for (p, probability) in &predecessors {
-        if probability.is_some() {
-            if successors.len() >= 2 {
-                return Err(RedesignError::DecisionIntoSplit {
-                    step: id.clone(),
-                    decision: p.clone(),
-                    successors: successors.len(),
-                });
-            }
-            if successors.is_empty() {
-                return Err(RedesignError::DecisionIntoNothing {
-                    step: id.clone(),
-                    decision: p.clone(),
-                });
-            }
-        }
-    }
-    for f in map.flows() {
-        if f.flow.kind == FlowKind::Information && (f.from == id || f.to == id) {
-            dropped.push((f.from.clone(), f.to.clone()));
-        }
-    }
-    for (p, probability) in &predecessors {
-        // At a decision every branch is made explicit first (their effective values), so
-        // that removing S and adding P → N keep the others' shares exactly; P → S's share
-        // moves to P → N.
-        if probability.is_some() {
-            make_explicit(map, p)?;
-            if let Some(e) = map.find_flow(p, id, FlowKind::Work) {
-                map.set_probability_unchecked(e, 0.0);
-            }
-        }
-        for n in &successors {
-            match map.find_flow(p, n, FlowKind::Work) {
-                Some(e) => {
-                    if let Some(q) = probability {
-                        let old = map.graph()[e].probability.unwrap_or(0.0);
-                        map.set_probability_unchecked(e, old + q);
-                    }
-                }
-                None => {
-                    let flow = Flow {
-                        probability: *probability,
-                        ..Flow::work()
-                    };
-                    map.connect_unchecked_sum(p, n, flow)?;
-                }
-            }
-        }
-    }
-    map.remove_step(id)?;
-    Ok(())
+/// One flow of the derivation's working copy.
+struct SimFlow {
+    from: usize,
+    to: usize,
+    flow: Flow,
+    alive: bool,
 }
 
-/// Gives every work branch of decision `d` its effective probability explicitly.
-fn make_explicit(map: &mut Map, d: &StepId) -> Result<(), MapError> {
-    let i = map
-        .index_of(d)
-        .ok_or_else(|| MapError::UnknownStep(d.clone()))?;
-    for (e, p) in map.branch_probabilities(i) {
-        map.set_probability_unchecked(e, p);
+/// Rule 4 on a working copy of the flows: steps by their place in the map order, flows in
+/// map order (then the new ones in the order they are made), with each step's flows.
+struct Bridging {
+    ids: Vec<StepId>,
+    kinds: Vec<StepKind>,
+    index: IdMap<StepId, usize>,
+    flows: Vec<SimFlow>,
+    /// Flows out of / into each step (indices into `flows`, dead ones included).
+    out: Vec<Vec<usize>>,
+    inc: Vec<Vec<usize>>,
+    /// The live flow (from, to, kind), for "not doubled".
+    key: IdMap<(usize, usize, FlowKind), usize>,
+    removed: Vec<bool>,
+    /// Dropped information flows (indices of original flows).
+    dropped: Vec<usize>,
+}
+
+impl Bridging {
+    fn new(map: &Map) -> Self {
+        let ids: Vec<StepId> = map.steps().map(|s| s.id.clone()).collect();
+        let kinds = map.steps().map(|s| s.kind).collect();
+        let index: IdMap<StepId, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(k, id)| (id.clone(), k))
+            .collect();
+        let n = ids.len();
+        let mut sim = Self {
+            ids,
+            kinds,
+            flows: Vec::with_capacity(map.flow_count()),
+            out: vec![Vec::new(); n],
+            inc: vec![Vec::new(); n],
+            key: IdMap::default(),
+            removed: vec![false; n],
+            dropped: Vec::new(),
+            index,
+        };
+        for f in map.flows() {
+            let (Some(&a), Some(&b)) = (sim.index.get(f.from), sim.index.get(f.to)) else {
+                continue;
+            };
+            sim.push(a, b, f.flow.clone());
+        }
+        sim
     }
-    Ok(())
+
+    fn push(&mut self, from: usize, to: usize, flow: Flow) {
+        let k = self.flows.len();
+        self.key.insert((from, to, flow.kind), k);
+        self.flows.push(SimFlow {
+            from,
+            to,
+            flow,
+            alive: true,
+        });
+        self.out[from].push(k);
+        self.inc[to].push(k);
+    }
+
+    fn live_work_out(&self, v: usize) -> impl Iterator<Item = usize> + '_ {
+        self.out[v].iter().copied().filter(|&k| {
+            let f = &self.flows[k];
+            f.alive && f.flow.kind == FlowKind::Work
+        })
+    }
+
+    /// Gives every work branch of decision `d` its effective probability explicitly.
+    fn make_explicit(&mut self, d: usize) {
+        let branches: Vec<(usize, Option<f64>)> = self
+            .live_work_out(d)
+            .map(|k| (k, self.flows[k].flow.probability))
+            .collect();
+        for (k, p) in crate::model::effective_probabilities(&branches) {
+            self.flows[k].flow.probability = Some(p);
+        }
+    }
+
+    /// Removes step `id`, joining every work predecessor to every work successor.
+    fn remove(&mut self, id: &StepId, disposition: DispositionKind) -> Result<(), RedesignError> {
+        let s = *self
+            .index
+            .get(id)
+            .ok_or_else(|| MapError::UnknownStep(id.clone()))?;
+        let kind = self.kinds[s];
+        if matches!(kind, StepKind::Start | StepKind::End | StepKind::Decision) {
+            return Err(RedesignError::CannotRemove {
+                step: id.clone(),
+                kind,
+                disposition,
+            });
+        }
+        let mut successors: Vec<usize> = self
+            .live_work_out(s)
+            .map(|k| self.flows[k].to)
+            .filter(|&t| t != s)
+            .collect();
+        successors.sort_by(|&a, &b| self.ids[a].cmp(&self.ids[b]));
+        successors.dedup();
+        // Predecessors with the flow into S.
+        let mut predecessors: Vec<(usize, usize)> = self.inc[s]
+            .iter()
+            .copied()
+            .filter(|&k| {
+                let f = &self.flows[k];
+                f.alive && f.flow.kind == FlowKind::Work && f.from != s
+            })
+            .map(|k| (self.flows[k].from, k))
+            .collect();
+        predecessors.sort_by(|a, b| self.ids[a.0].cmp(&self.ids[b.0]));
+        for &(p, _) in &predecessors {
+            if self.kinds[p] == StepKind::Decision {
+                if successors.len() >= 2 {
+                    return Err(RedesignError::DecisionIntoSplit {
+                        step: id.clone(),
+                        decision: self.ids[p].clone(),
+                        successors: successors.len(),
+                    });
+                }
+                if successors.is_empty() {
+                    return Err(RedesignError::DecisionIntoNothing {
+                        step: id.clone(),
+                        decision: self.ids[p].clone(),
+                    });
+                }
+            }
+        }
+        for &(p, into_s) in &predecessors {
+            // At a decision every branch is made explicit first (their effective values),
+            // so that removing S and adding P → N keep the others' shares exactly; P → S's
+            // share moves to P → N.
+            let share = if self.kinds[p] == StepKind::Decision {
+                self.make_explicit(p);
+                let q = self.flows[into_s].flow.probability.unwrap_or(0.0);
+                self.flows[into_s].flow.probability = Some(0.0);
+                Some(q)
+            } else {
+                None
+            };
+            for &n in &successors {
+                match self.key.get(&(p, n, FlowKind::Work)).copied() {
+                    Some(k) if self.flows[k].alive => {
+                        if let Some(q) = share {
+                            let old = self.flows[k].flow.probability.unwrap_or(0.0);
+                            self.flows[k].flow.probability = Some((old + q).clamp(0.0, 1.0));
+                        }
+                    }
+                    _ => self.push(
+                        p,
+                        n,
+                        Flow {
+                            probability: share,
+                            ..Flow::work()
+                        },
+                    ),
+                }
+            }
+        }
+        // S goes with its flows; its information flows are listed.
+        for k in self.out[s]
+            .iter()
+            .chain(&self.inc[s])
+            .copied()
+            .collect::<Vec<_>>()
+        {
+            let f = &mut self.flows[k];
+            if !f.alive {
+                continue;
+            }
+            f.alive = false;
+            if f.flow.kind == FlowKind::Information {
+                self.dropped.push(k);
+            }
+        }
+        self.dropped.sort_unstable();
+        self.dropped.dedup();
+        self.removed[s] = true;
+        Ok(())
+    }
 }
 
 /// How far the challenge of a map has got: the flagged steps (those with a delay finding,

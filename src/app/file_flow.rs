@@ -25,6 +25,20 @@ impl EditorApp {
     pub(super) fn replace_document(&mut self, doc: Document) {
         self.doc = doc;
         self.suggested_path = None;
+        // Another map: the worksheet starts afresh (its rows were the old map's), and the
+        // customer view is made again for it.
+        if self.worksheet.is_some() {
+            self.worksheet = Some(Default::default());
+        }
+        if let Some(c) = &mut self.compare {
+            c.invalidate();
+        }
+        if self.customer_view.is_some() {
+            self.customer_view = Some((
+                self.doc.revision(),
+                crate::view::blueprint::customer_view(self.doc.map()),
+            ));
+        }
         self.selection.clear();
         self.renaming = None;
         self.search = None;

@@ -378,7 +378,7 @@ impl EditorApp {
             .show(ui, |ui| {
                 if let Some(ws) = &mut self.worksheet {
                     egui::Frame::central_panel(ui.style()).show(ui, |ui| {
-                        for r in ws.ui(ui, self.doc.map(), &self.analysis) {
+                        for r in ws.ui(ui, self.doc.map(), &self.analysis, self.doc.revision()) {
                             requests.push(Request::Worksheet(r));
                         }
                     });

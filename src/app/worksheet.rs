@@ -26,6 +26,8 @@ pub struct Worksheet {
     editing: Option<String>,
     /// Scroll the current row into view next frame.
     scroll_to_cursor: bool,
+    /// The rows shown, with the map revision, filter and sort they were made for.
+    cache: Option<(u64, Filter, Option<(Column, bool)>, Vec<Row>)>,
 }
 
 /// What the worksheet asks the editor to do.
@@ -59,15 +61,21 @@ impl Worksheet {
     }
 
     /// The worksheet in the central panel.
+    /// `revision` is the map's: rows are made again only when it, the filter or the sort
+    /// changes.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         map: &Map,
         analysis: &Analysis,
+        revision: u64,
     ) -> Vec<WorksheetRequest> {
         let mut out = Vec::new();
         self.filter_bar(ui, map);
-        let shown = rows(map, analysis, &self.filter, self.sort);
+        let shown = match self.cache.take() {
+            Some((r, f, s, rows)) if r == revision && f == self.filter && s == self.sort => rows,
+            _ => rows(map, analysis, &self.filter, self.sort),
+        };
         if let Some((id, _)) = &self.cursor
             && !shown.iter().any(|r| &r.id == id)
         {
@@ -136,6 +144,7 @@ impl Worksheet {
                         });
                     });
             });
+        self.cache = Some((revision, self.filter.clone(), self.sort, shown));
         out
     }
 

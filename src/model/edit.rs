@@ -583,15 +583,6 @@ impl Map {
 
     /// After a branch left a decision, keeps it valid: when every remaining branch carries a
     /// probability and they no longer sum to 1, scale them to 1 (or clear them if all are 0).
-    /// Sets the probability of a decision's work flow without checking the decision's sum
-    /// (for a caller that moves shares between branches and then checks the decision, as the
-    /// to-be derivation does). `p` must be in [0, 1].
-    pub(crate) fn set_probability_unchecked(&mut self, e: EdgeIndex, p: f64) {
-        if let Some(f) = self.graph.edge_weight_mut(e) {
-            f.probability = Some(p.clamp(0.0, 1.0));
-        }
-    }
-
     fn normalize_decision(&mut self, i: NodeIndex) {
         if self.check_decision(i).is_ok() {
             return;
