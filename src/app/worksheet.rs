@@ -27,8 +27,11 @@ pub struct Worksheet {
     /// Scroll the current row into view next frame.
     scroll_to_cursor: bool,
     /// The rows shown, with the map revision, filter and sort they were made for.
-    cache: Option<(u64, Filter, Option<(Column, bool)>, Vec<Row>)>,
+    cache: Option<(u64, Filter, Sort, Vec<Row>)>,
 }
+
+/// The sorted column and whether ascending.
+type Sort = Option<(Column, bool)>;
 
 /// What the worksheet asks the editor to do.
 #[derive(Debug, Clone, PartialEq)]
