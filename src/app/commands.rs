@@ -127,7 +127,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         command: UiCommand::CompareWith,
         label: "Compare with…",
-        shortcuts: &[cmd_shift(Key::C)],
+        shortcuts: &[cmd_shift(Key::O)],
         menu: MenuName::File,
         while_typing: true,
     },
@@ -480,6 +480,23 @@ fn shortcuts_most_specific_first() -> &'static [(&'static CommandSpec, &'static 
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    /// The window turns Ctrl+C, Ctrl+V and Ctrl+X (with or without Shift) into copy, paste
+    /// and cut events and no key event (egui-winit), so no other command may use them.
+    #[test]
+    fn no_command_hides_behind_the_clipboard_keys() {
+        for spec in COMMANDS {
+            for sc in spec.shortcuts {
+                if sc.modifiers.command && matches!(sc.logical_key, Key::C | Key::V | Key::X) {
+                    assert!(
+                        matches!(spec.command, UiCommand::Copy | UiCommand::Paste),
+                        "{:?} uses a clipboard key",
+                        spec.command
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn every_command_is_listed_once_and_no_shortcut_is_shared() {

@@ -37,6 +37,8 @@ impl CompareView {
         let analysis = analyze(&map);
         let mut canvas = Canvas::with_id("valueflow-compare-canvas");
         canvas.show_minimap = false;
+        // It starts linked: it follows the open map's view (which is fitted).
+        canvas.cancel_fit();
         Ok(Self {
             path: path.to_owned(),
             map,
@@ -94,6 +96,8 @@ impl CompareView {
     /// selection (a step selected here selects its twin there). Returns false when closed.
     pub fn ui(&mut self, ui: &mut egui::Ui, main: &mut Canvas, selection: &mut Selection) -> bool {
         let mut open = true;
+        let area = ui.max_rect();
+        ui.painter().rect_filled(area, 0.0, ui.visuals().panel_fill);
         ui.horizontal_wrapped(|ui| {
             if ui.button("Close compare").clicked() {
                 open = false;
@@ -153,17 +157,19 @@ impl CompareView {
             selection.flow = None;
         }
         if self.show_table {
-            self.table_window(ui.ctx());
+            self.table_window(ui.ctx(), area);
         }
         open
     }
 
-    fn table_window(&mut self, ctx: &egui::Context) {
+    /// The metric deltas, in a window that starts at the bottom right of the lower half.
+    fn table_window(&mut self, ctx: &egui::Context, area: egui::Rect) {
         let mut show = self.show_table;
         egui::Window::new("Metrics compared")
             .open(&mut show)
             .resizable(false)
-            .default_pos(ctx.content_rect().right_top() + egui::vec2(-560.0, 80.0))
+            .pivot(egui::Align2::RIGHT_BOTTOM)
+            .default_pos(area.right_bottom() - egui::vec2(12.0, 12.0))
             .show(ctx, |ui| {
                 egui::Grid::new("compare-metrics")
                     .striped(true)

@@ -186,6 +186,11 @@ impl Canvas {
         }
     }
 
+    /// Drops a pending fit (a canvas that follows another's view).
+    pub fn cancel_fit(&mut self) {
+        self.fit_pending = false;
+    }
+
     /// Asks for a fit-to-view on the next frame.
     pub fn request_fit(&mut self) {
         self.fit_pending = true;
