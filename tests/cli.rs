@@ -653,3 +653,49 @@ fn a_redesign_that_cannot_be_derived_writes_nothing_and_names_the_step() {
         .code(2)
         .stderr(predicate::str::contains("the output is the input file"));
 }
+
+#[test]
+fn compare_and_redesign_name_a_bad_file_and_exit_2() {
+    let (_dir, bad) = file_with(b"{\"format\": \"valueflow-map\", \"version\": 9}");
+    valueflow()
+        .args(["compare", REVIEWED])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.vfmap.json"))
+        .stderr(predicate::str::contains("newer valueflow"));
+    valueflow()
+        .args(["compare", "no-such.vfmap.json", REVIEWED])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such.vfmap.json"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("to-be.vfmap.json");
+    valueflow()
+        .arg("redesign")
+        .arg(&bad)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.vfmap.json"));
+    assert!(!out.exists());
+    // The output must be a map file name.
+    valueflow()
+        .args(["redesign", REVIEWED, "-o"])
+        .arg(dir.path().join("to-be.bpmn"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "choose a name ending in .vfmap.json",
+        ));
+    // A map without dispositions derives a copy, and says so.
+    let out = dir.path().join("copy.vfmap.json");
+    valueflow()
+        .args(["redesign", EXAMPLE, "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("the to-be is a copy"));
+    assert!(out.is_file());
+}
