@@ -359,3 +359,42 @@ fn challenge_progress_counts_the_flagged_steps_with_a_disposition() {
         [(&StepId::from("A"), false), (&StepId::from("B"), true)]
     );
 }
+
+#[test]
+fn a_step_before_a_parallel_split_reached_by_a_non_decision_fans_out() {
+    // S → A → {X, Y} (parallel) → E: eliminating A gives S → X and S → Y.
+    let mut m = map(
+        &[
+            ("S", Start, 0.0, 0.0),
+            ("A", Act, 3.0, 10.0),
+            ("X", Act, 5.0, 0.0),
+            ("Y", Act, 7.0, 0.0),
+            ("E", End, 0.0, 0.0),
+        ],
+        &[
+            ("S", "A", None),
+            ("A", "X", None),
+            ("A", "Y", None),
+            ("X", "E", None),
+            ("Y", "E", None),
+        ],
+    );
+    decide(&mut m, "A", Disposition::Eliminate);
+    let d = derive(&m, None).unwrap();
+    let mut f = flows(&d.map);
+    f.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    assert_eq!(
+        f,
+        [
+            ("S".into(), "X".into(), None),
+            ("S".into(), "Y".into(), None),
+            ("X".into(), "E".into(), None),
+            ("Y".into(), "E".into(), None),
+        ]
+    );
+    // The slower branch sets the lead time: 7.
+    assert_eq!(
+        crate::analysis::analyze(&d.map).metrics.lead_time_mins,
+        Some(7.0)
+    );
+}
