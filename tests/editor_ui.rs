@@ -1705,3 +1705,62 @@ fn the_compare_view_sets_the_to_be_below_with_the_metric_deltas() {
     assert!(h.state().compare.is_none());
     assert!(!h.state().doc.is_dirty());
 }
+
+#[test]
+fn the_scorecard_rates_each_parameter_with_notes_and_undo() {
+    use valueflow::model::{Rating, ScoreParam};
+    let mut h = harness(app_on(empty_map()));
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::K);
+    h.run_steps(3);
+    assert!(h.query_by_label("Customer-alignment scorecard").is_some());
+    // The probing questions guide the rating.
+    assert!(
+        h.query_by_label_contains("designed for customer value or for internal efficiency")
+            .is_some()
+    );
+    let rating = |h: &Harness<'_, EditorApp>| {
+        h.state()
+            .doc
+            .map()
+            .scorecard
+            .get(ScoreParam::ProcessDesign)
+            .clone()
+    };
+    // Process design is the fifth parameter (scrolled into view, then clicked).
+    h.get_all_by_label("Putting us at risk with customers")
+        .nth(4)
+        .unwrap()
+        .scroll_to_me();
+    h.run_steps(3);
+    let at = h
+        .get_all_by_label("Putting us at risk with customers")
+        .nth(4)
+        .unwrap()
+        .rect()
+        .center();
+    click(&mut h, at, Modifiers::NONE);
+    assert_eq!(rating(&h).rating, Some(Rating::AtRisk));
+    assert_eq!(h.state().doc.undo_label(), Some("scorecard"));
+    // Notes, committed when the field is left.
+    let notes = h
+        .get_all_by_label("Notes")
+        .filter(|n| n.accesskit_node().role() == egui::accesskit::Role::MultilineTextInput)
+        .nth(4)
+        .unwrap();
+    notes.focus();
+    h.step();
+    focused(&h).type_text("Built around each BU's system");
+    h.step();
+    key(&mut h, egui::Key::Tab);
+    h.run_steps(2);
+    assert_eq!(rating(&h).notes, "Built around each BU's system");
+    assert_eq!(rating(&h).rating, Some(Rating::AtRisk));
+    // Saved as version 2.
+    assert_eq!(h.state().doc.map().saved_version(), 2);
+    // Tab moved the keyboard to the next field; Esc leaves it for the undo keys.
+    key(&mut h, egui::Key::Escape);
+    cmd_key(&mut h, egui::Key::Z);
+    cmd_key(&mut h, egui::Key::Z);
+    assert_eq!(rating(&h), Default::default());
+    assert_eq!(h.state().doc.map().saved_version(), 1);
+}

@@ -201,6 +201,7 @@ impl EditorApp {
                 self.execute(Command::add_lane(self.doc.map()));
             }
             UiCommand::CreateToBe => self.create_to_be(ctx),
+            UiCommand::Scorecard => self.show_scorecard = !self.show_scorecard,
             UiCommand::CustomerView => {
                 self.customer_view = match self.customer_view.take() {
                     Some(_) => None,

@@ -31,6 +31,7 @@ pub enum UiCommand {
     AutoArrange,
     AddLane,
     CreateToBe,
+    Scorecard,
     Worksheet,
     CustomerView,
     FitView,
@@ -249,6 +250,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         shortcuts: &[key(Key::W)],
         menu: MenuName::Map,
         while_typing: false,
+    },
+    CommandSpec {
+        command: UiCommand::Scorecard,
+        label: "Scorecard…",
+        shortcuts: &[cmd_shift(Key::K)],
+        menu: MenuName::Map,
+        while_typing: true,
     },
     CommandSpec {
         command: UiCommand::CreateToBe,

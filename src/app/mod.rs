@@ -19,6 +19,7 @@ pub mod legend;
 mod menus;
 mod recovery;
 mod rename;
+mod scorecard;
 pub mod shapes;
 pub mod theme;
 mod worksheet;
@@ -198,6 +199,8 @@ pub struct EditorApp {
     native_dialogs: bool,
     /// Whether the legend window is open (View → Legend).
     show_legend: bool,
+    /// Whether the scorecard window is open (Map → Scorecard).
+    pub show_scorecard: bool,
     /// Whether a text field had the keyboard at the end of the last frame (an Esc that ends
     /// its edit is then the field's, not the selection's).
     text_focus_last_frame: bool,
@@ -248,6 +251,7 @@ impl EditorApp {
             applied_dark_mode: None,
             native_dialogs: true,
             show_legend: false,
+            show_scorecard: false,
             worksheet: None,
             compare: None,
             suggested_path: None,
@@ -481,6 +485,11 @@ impl EditorApp {
         self.dialog_ui(&ctx, &mut requests);
         if self.show_legend {
             legend::legend_window(&ctx, &mut self.show_legend);
+        }
+        if self.show_scorecard {
+            for r in scorecard::scorecard_window(&ctx, &mut self.show_scorecard, self.doc.map()) {
+                requests.push(Request::Inspector(r));
+            }
         }
 
         for r in requests {

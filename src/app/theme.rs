@@ -125,6 +125,18 @@ pub fn severity_color(s: Severity) -> Color32 {
     }
 }
 
+/// The colour of a scorecard rating: green to red, grey when unrated.
+pub fn rating_color(rating: Option<crate::model::Rating>) -> Color32 {
+    use crate::model::Rating;
+    match rating {
+        Some(Rating::DoingGreat) => Color32::from_rgb(0x2e, 0x9d, 0x4f),
+        Some(Rating::CouldImprove) => Color32::from_rgb(0xb8, 0x9c, 0x00),
+        Some(Rating::NeedsAttention) => Color32::from_rgb(0xe8, 0x7d, 0x00),
+        Some(Rating::AtRisk) => Color32::from_rgb(0xd6, 0x28, 0x28),
+        None => Color32::from_rgb(0x9a, 0xa0, 0xa8),
+    }
+}
+
 /// Width of the sticky lane-name column at the left of the canvas, in screen points.
 pub const LANE_HEADER_WIDTH: f32 = 150.0;
 /// Zoom below which step text is not drawn (level of detail).

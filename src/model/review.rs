@@ -156,6 +156,42 @@ impl ScoreParam {
         }
     }
 
+    /// The probing questions a consultant asks about this parameter (guidance for rating it).
+    pub fn questions(self) -> &'static [&'static str] {
+        match self {
+            ScoreParam::CustomerRelationships => &[
+                "Does the customer deal with one company, or with each of our units separately?",
+                "Do we know the whole relationship: everything the customer buys, owes and has asked?",
+                "Would the customer say we are easy to do business with?",
+            ],
+            ScoreParam::Strategy => &[
+                "Does the strategy say what the customer should experience, not only what we sell?",
+                "Are the units measured on what the customer gets, or only on their own results?",
+                "Is there one owner for the customer's experience across units?",
+            ],
+            ScoreParam::Marketing => &[
+                "Do we promise what the processes can deliver?",
+                "Do we learn from customers what they value and what annoys them?",
+                "Is the offer the same whichever unit the customer talks to?",
+            ],
+            ScoreParam::SalesAndService => &[
+                "Does the customer have one point of contact who can resolve a problem?",
+                "How many hand-offs does a question or a dispute go through before it is answered?",
+                "Can service see the customer's orders, invoices and payments in one place?",
+            ],
+            ScoreParam::ProcessDesign => &[
+                "Are processes designed for customer value or for internal efficiency?",
+                "Are process and customer information flows integrated?",
+                "Is technology designed around the process, or the process around technology?",
+            ],
+            ScoreParam::CapacityToChange => &[
+                "Can the units agree on one way of working for the customer?",
+                "Who decides, and how quickly, when a redesign crosses units and systems?",
+                "Have we changed a cross-unit process before, and did it stick?",
+            ],
+        }
+    }
+
     /// Its place in `ALL` (the variants are declared in that order).
     fn index(self) -> usize {
         self as usize
