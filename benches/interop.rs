@@ -71,5 +71,30 @@ fn wide_40k(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bpmn_10k, wide_40k);
+/// Pictures: the SVG text of the 10,000-step map (analysis included), and the PNG of the
+/// order-to-cash sample at scale 2 (a slide).
+fn pictures(c: &mut Criterion) {
+    use valueflow::app::picture::{PictureOptions, png, svg};
+    let mut group = c.benchmark_group("picture");
+    group.sample_size(10);
+    let map = synthetic(10_000);
+    group.bench_function("svg_10k", |b| {
+        b.iter(|| {
+            let analysis = valueflow::analysis::analyze(&map);
+            svg(&map, &analysis, &PictureOptions::default()).len()
+        })
+    });
+    let sample = valueflow::samples::default_map().expect("the built-in sample");
+    let text = svg(
+        &sample,
+        &valueflow::analysis::analyze(&sample),
+        &PictureOptions::default(),
+    );
+    group.bench_function("png_sample_x2", |b| {
+        b.iter(|| png(&text, 2.0).expect("renders").len())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bpmn_10k, wide_40k, pictures);
 criterion_main!(benches);

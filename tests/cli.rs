@@ -699,3 +699,37 @@ fn compare_and_redesign_name_a_bad_file_and_exit_2() {
         .stdout(predicate::str::contains("the to-be is a copy"));
     assert!(out.is_file());
 }
+
+#[test]
+fn export_writes_svg_and_png_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("map.svg");
+    valueflow()
+        .args(["export", EXAMPLE, "-o"])
+        .arg(&svg)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("exported a picture of 7 steps"));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg"));
+    assert!(text.contains("Archive paper copy"));
+    let png = dir.path().join("map.png");
+    valueflow()
+        .args(["export", EXAMPLE, "-o"])
+        .arg(&png)
+        .args(["--scale", "2", "--theme", "dark", "--customer-view"])
+        .assert()
+        .success();
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    // The PNG's width (bytes 16..20 of its header) is twice the SVG's.
+    let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    assert!(width > 400, "{width}");
+    valueflow()
+        .args(["export", EXAMPLE, "-o"])
+        .arg(dir.path().join("bad.png"))
+        .args(["--scale", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--scale must be a number above 0"));
+}

@@ -1764,3 +1764,39 @@ fn the_scorecard_rates_each_parameter_with_notes_and_undo() {
     assert_eq!(rating(&h), Default::default());
     assert_eq!(h.state().doc.map().saved_version(), 1);
 }
+
+#[test]
+fn export_picture_writes_the_selection_or_the_whole_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h =
+        harness(app_on(valueflow::samples::default_map().unwrap()).without_native_dialogs());
+    // Through the menu: the path prompt proposes an .svg beside the map.
+    open_menu_item(&mut h, "File", "Export picture");
+    h.run_steps(2);
+    assert!(focused(&h).value().unwrap_or_default().ends_with(".svg"));
+    key(&mut h, egui::Key::Escape);
+    h.state_mut().dialog = None;
+    let whole = dir.path().join("whole.svg");
+    h.state_mut().export_picture_to(&whole);
+    let steps_in = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .matches("class=\"step\"")
+            .count()
+    };
+    assert_eq!(steps_in(&whole), 28);
+    h.state_mut().selection.steps = vec![StepId::new("place-order"), StepId::new("enter-order")];
+    let part = dir.path().join("part.svg");
+    h.state_mut().export_picture_to(&part);
+    assert_eq!(steps_in(&part), 2);
+    let png = dir.path().join("part.png");
+    h.state_mut().export_picture_to(&png);
+    assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
+    // Any other name is refused with a message.
+    h.state_mut()
+        .export_picture_to(&dir.path().join("part.jpg"));
+    assert!(matches!(
+        h.state().dialog,
+        Some(valueflow::app::Dialog::Error { .. })
+    ));
+}

@@ -112,6 +112,7 @@ impl EditorApp {
             UiCommand::SaveAs => self.ask_path(DialogPurpose::SaveAs, ctx),
             UiCommand::Import => self.guard(After::ImportDialog, ctx),
             UiCommand::Export => self.ask_path(DialogPurpose::Export, ctx),
+            UiCommand::ExportPicture => self.ask_path(DialogPurpose::ExportPicture, ctx),
             UiCommand::CompareWith => match self.compare {
                 Some(_) => self.compare = None,
                 None => self.ask_path(DialogPurpose::Compare, ctx),

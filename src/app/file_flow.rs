@@ -11,6 +11,15 @@ use crate::samples;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// A file name for a picture of the map.
+fn picture_file_name(map: &Map) -> String {
+    let name = files::suggested_file_name(map);
+    format!(
+        "{}.svg",
+        name.trim_end_matches(crate::format::FILE_EXTENSION)
+    )
+}
+
 /// A file name for exporting a map as BPMN.
 fn export_file_name(map: &Map) -> String {
     let name = files::suggested_file_name(map);
@@ -194,6 +203,37 @@ impl EditorApp {
         }
     }
 
+    /// Writes a picture (SVG or PNG, by the name) of what the canvas shows: the selected
+    /// steps if any are selected, else the whole map; the customer view when it is on; in
+    /// the editor's theme.
+    pub fn export_picture_to(&mut self, path: &Path) {
+        let Some(kind) = crate::cli::picture_kind(path) else {
+            self.dialog = Some(Dialog::Error {
+                title: "Cannot export the picture".into(),
+                message: format!(
+                    "{}: a picture is an .svg or a .png file; choose a name ending in one",
+                    path.display()
+                ),
+            });
+            return;
+        };
+        let options = super::picture::PictureOptions {
+            dark: self.prefs.dark_mode,
+            only: (!self.selection.steps.is_empty())
+                .then(|| self.selection.steps.iter().cloned().collect()),
+            customer_view: self.customer_view.is_some(),
+        };
+        match crate::cli::export_picture(self.doc.map(), path, kind, 2.0, &options) {
+            Ok(()) => self.set_status(format!("Exported {}", path.display())),
+            Err(e) => {
+                self.dialog = Some(Dialog::Error {
+                    title: "Cannot export the picture".into(),
+                    message: e,
+                });
+            }
+        }
+    }
+
     /// Opens the compare view with another map file; errors are shown.
     pub fn compare_with(&mut self, path: &Path) {
         match super::compare_view::CompareView::open(path) {
@@ -258,6 +298,7 @@ impl EditorApp {
             .map(|n| n.to_string_lossy().into_owned());
         let name = match (purpose, suggested) {
             (DialogPurpose::Export, _) => export_file_name(self.doc.map()),
+            (DialogPurpose::ExportPicture, _) => picture_file_name(self.doc.map()),
             (DialogPurpose::SaveAs, Some(name)) => name,
             _ => files::suggested_file_name(self.doc.map()),
         };
@@ -283,6 +324,17 @@ impl EditorApp {
             (DialogPurpose::Export, _) => std::env::current_dir()
                 .map(|d| {
                     d.join(export_file_name(self.doc.map()))
+                        .display()
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            (DialogPurpose::ExportPicture, _) => self
+                .doc
+                .path()
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+                .or_else(|| std::env::current_dir().ok())
+                .map(|d| {
+                    d.join(picture_file_name(self.doc.map()))
                         .display()
                         .to_string()
                 })
@@ -326,6 +378,7 @@ impl EditorApp {
             DialogPurpose::Import => self.import_path(&path),
             DialogPurpose::Export => self.export_to(&path),
             DialogPurpose::Compare => self.compare_with(&path),
+            DialogPurpose::ExportPicture => self.export_picture_to(&path),
             DialogPurpose::SaveAs => {
                 if self.save_to(&path)
                     && let Some(after) = self.pending_after.take()

@@ -210,6 +210,8 @@ pub enum DialogPurpose {
     Export,
     /// Pick a map to compare the open one with.
     Compare,
+    /// Write a picture of the map (SVG or PNG).
+    ExportPicture,
 }
 
 impl DialogPurpose {
@@ -229,6 +231,7 @@ impl DialogPurpose {
             DialogPurpose::Import => ("Import BPMN or CSV", "Import"),
             DialogPurpose::Export => ("Export as BPMN or CSV", "Export"),
             DialogPurpose::Compare => ("Compare with another map", "Compare"),
+            DialogPurpose::ExportPicture => ("Export a picture (SVG or PNG)", "Export"),
         }
     }
 }
@@ -280,6 +283,11 @@ impl NativeDialog {
                     DialogPurpose::SaveAs => map_filter(dialog).set_file_name(name).save_file(),
                     DialogPurpose::Import => other_filter(dialog).pick_file(),
                     DialogPurpose::Export => other_filter(dialog).set_file_name(name).save_file(),
+                    DialogPurpose::ExportPicture => dialog
+                        .add_filter("SVG picture", &["svg"])
+                        .add_filter("PNG picture", &["png"])
+                        .set_file_name(name)
+                        .save_file(),
                 };
                 let _ = tx.send(chosen);
                 ctx.request_repaint();

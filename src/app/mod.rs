@@ -17,6 +17,7 @@ pub mod icon;
 pub mod inspector;
 pub mod legend;
 mod menus;
+pub mod picture;
 mod recovery;
 mod rename;
 mod scorecard;

@@ -102,14 +102,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
         format: CompareFormat,
     },
-    /// Write a map as BPMN 2.0 (.bpmn) or as a CSV step table (.csv).
+    /// Write a map as BPMN 2.0 (.bpmn), as a CSV step table (.csv), or as a picture (.svg,
+    /// .png) that looks like the editor's canvas.
     #[command(after_help = EXIT_CODES)]
     Export {
         /// The map file (*.vfmap.json).
         file: PathBuf,
-        /// The file to write; its format is told by its name (.bpmn, .xml or .csv).
+        /// The file to write; its format is told by its name (.bpmn, .xml, .csv, .svg, .png).
         #[arg(short, long)]
         output: PathBuf,
+        /// Pictures: pixels per canvas unit of a PNG (2 for slides on a high-density screen).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f32,
+        /// Pictures: the theme (default light).
+        #[arg(long, value_enum)]
+        theme: Option<Theme>,
+        /// Pictures: the customer view (service blueprint) instead of the lanes.
+        #[arg(long)]
+        customer_view: bool,
     },
 }
 
@@ -345,7 +355,13 @@ pub fn run(command: Command) -> ExitCode {
                 },
             }
         }
-        Command::Export { file, output } => {
+        Command::Export {
+            file,
+            output,
+            scale,
+            theme,
+            customer_view,
+        } => {
             if let Err(e) = check_output(&file, &output, false) {
                 return fail(&e);
             }
@@ -353,6 +369,22 @@ pub fn run(command: Command) -> ExitCode {
                 Ok(m) => m,
                 Err(e) => return fail(&e),
             };
+            if let Some(kind) = picture_kind(&output) {
+                let options = crate::app::picture::PictureOptions {
+                    dark: theme == Some(Theme::Dark),
+                    only: None,
+                    customer_view,
+                };
+                return match export_picture(&map, &output, kind, scale, &options) {
+                    Ok(()) => print(&format!(
+                        "{}: exported a picture of {} steps to {}\n",
+                        escape_control(&file.display().to_string()),
+                        map.step_count(),
+                        escape_control(&output.display().to_string())
+                    )),
+                    Err(e) => fail(&e),
+                };
+            }
             match interop::export_file(&map, &output) {
                 Ok(()) => print(&format!(
                     "{}: exported {} steps, {} flows to {}\n",
@@ -365,6 +397,40 @@ pub fn run(command: Command) -> ExitCode {
             }
         }
     }
+}
+
+/// Which picture a file name asks for: `svg` or `png` (by its extension, any case).
+pub fn picture_kind(path: &Path) -> Option<&'static str> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "svg" => Some("svg"),
+        "png" => Some("png"),
+        _ => None,
+    }
+}
+
+/// Writes a picture of the map (SVG text, or PNG at `scale`), atomically.
+pub fn export_picture(
+    map: &crate::model::Map,
+    output: &Path,
+    kind: &str,
+    scale: f32,
+    options: &crate::app::picture::PictureOptions,
+) -> Result<(), String> {
+    if !(scale.is_finite() && scale > 0.0 && scale <= 8.0) {
+        return Err(format!(
+            "--scale must be a number above 0 and at most 8 (got {scale})"
+        ));
+    }
+    let analysis = analyze(map);
+    let svg = crate::app::picture::svg(map, &analysis, options);
+    let bytes = if kind == "png" {
+        crate::app::picture::png(&svg, scale)?
+    } else {
+        svg.into_bytes()
+    };
+    crate::format::write_atomic(output, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", output.display()))
 }
 
 /// The `redesign --format json` summary (map-format-v2.md).
