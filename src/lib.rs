@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod charts;
 pub mod cli;
 pub mod compare;
 pub mod document;

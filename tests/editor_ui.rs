@@ -1800,3 +1800,56 @@ fn export_picture_writes_the_selection_or_the_whole_map() {
         Some(valueflow::app::Dialog::Error { .. })
     ));
 }
+
+#[test]
+fn the_chart_panel_shows_the_ladder_and_a_clicked_pareto_bar_selects_its_step() {
+    use valueflow::app::chart_panel::ChartKind;
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    key(&mut h, egui::Key::G);
+    h.run_steps(3);
+    let panel = h.state().charts.clone().expect("the chart panel is open");
+    assert_eq!(panel.kind, ChartKind::Ladder);
+    // One rung per step of the critical path, with the totals beside it.
+    assert_eq!(
+        panel.bar_centres.len(),
+        h.state().analysis.critical_path.len()
+    );
+    assert!(h.query_by_label_contains("Lead time 26d 5h 58m").is_some());
+    h.get_by_label("Delay by step").click();
+    h.run_steps(3);
+    let panel = h.state().charts.clone().unwrap();
+    assert_eq!(panel.kind, ChartKind::ParetoSteps);
+    // The largest delay first: the month-end reconciliation (5d).
+    let (x, first) = panel.bar_centres[0].clone();
+    assert_eq!(first, "reconcile-account");
+    click(
+        &mut h,
+        egui::pos2(x, panel.plot_rect.center().y),
+        Modifiers::NONE,
+    );
+    assert_eq!(
+        h.state().selection.steps,
+        vec![StepId::new("reconcile-account")]
+    );
+    // By lane: a click selects the lane's steps.
+    h.get_by_label("Delay by lane").click();
+    h.run_steps(3);
+    let panel = h.state().charts.clone().unwrap();
+    let (x, lane) = panel.bar_centres[0].clone();
+    click(
+        &mut h,
+        egui::pos2(x, panel.plot_rect.center().y),
+        Modifiers::NONE,
+    );
+    let selected = h.state().selection.steps.clone();
+    assert!(!selected.is_empty());
+    let map = h.state().doc.map();
+    assert!(
+        selected.iter().all(
+            |id| map.step(id).unwrap().lane.as_ref().map(|l| l.as_str()) == Some(lane.as_str())
+        )
+    );
+    // Charts follow the map: G closes the panel.
+    key(&mut h, egui::Key::G);
+    assert!(h.state().charts.is_none());
+}

@@ -214,6 +214,12 @@ impl EditorApp {
                 self.worksheet = None;
                 self.canvas.request_fit();
             }
+            UiCommand::Charts => {
+                self.charts = match self.charts.take() {
+                    Some(_) => None,
+                    None => Some(super::chart_panel::ChartPanel::default()),
+                };
+            }
             UiCommand::Worksheet => {
                 self.worksheet = match self.worksheet.take() {
                     Some(_) => None,

@@ -5,6 +5,7 @@
 
 pub mod canvas;
 mod challenge;
+pub mod chart_panel;
 mod command_handling;
 pub mod commands;
 mod compare_view;
@@ -200,6 +201,8 @@ pub struct EditorApp {
     native_dialogs: bool,
     /// Whether the legend window is open (View → Legend).
     show_legend: bool,
+    /// The chart panel, when shown (View → Charts).
+    pub charts: Option<chart_panel::ChartPanel>,
     /// Whether the scorecard window is open (Map → Scorecard).
     pub show_scorecard: bool,
     /// Whether a text field had the keyboard at the end of the last frame (an Esc that ends
@@ -253,6 +256,7 @@ impl EditorApp {
             native_dialogs: true,
             show_legend: false,
             show_scorecard: false,
+            charts: None,
             worksheet: None,
             compare: None,
             suggested_path: None,
@@ -337,6 +341,30 @@ impl EditorApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar_ui(ui, &mut requests));
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui, &mut requests));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        if let Some(panel) = &mut self.charts {
+            egui::Panel::bottom("charts")
+                .resizable(true)
+                .default_size(230.0)
+                .size_range(140.0..=600.0)
+                .show(ui, |ui| {
+                    match panel.ui(ui, self.doc.map(), &self.analysis) {
+                        Some(chart_panel::ChartRequest::SelectStep(id)) => {
+                            requests.push(Request::Focus(id));
+                        }
+                        Some(chart_panel::ChartRequest::SelectLane(lane)) => {
+                            let map = self.doc.map();
+                            let steps = map
+                                .steps()
+                                .filter(|s| s.lane.as_ref() == Some(&lane))
+                                .map(|s| s.id.clone())
+                                .collect();
+                            self.selection.steps = steps;
+                            self.selection.flow = None;
+                        }
+                        None => {}
+                    }
+                });
+        }
         // The side panels share what the canvas does not need: each may grow to half of
         // the rest, and one that has no room at its minimum width is not shown at all.
         let (show_findings, show_inspector, panel_max) = panel_room(
