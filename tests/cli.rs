@@ -733,3 +733,49 @@ fn export_writes_svg_and_png_pictures() {
         .code(2)
         .stderr(predicate::str::contains("--scale must be a number above 0"));
 }
+
+#[test]
+fn report_writes_a_self_contained_html_page_or_markdown_with_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    valueflow()
+        .args([
+            "report",
+            "samples/order-to-cash-as-is.vfmap.json",
+            "--to-be",
+            "samples/order-to-cash-to-be.vfmap.json",
+            "-o",
+        ])
+        .arg(&html)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(text.starts_with("<!DOCTYPE html>"));
+    for id in [
+        "summary",
+        "map",
+        "charts",
+        "findings",
+        "scorecard",
+        "comparison",
+    ] {
+        assert!(text.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(!text.contains("<script"));
+    let md = dir.path().join("report.md");
+    valueflow()
+        .args(["report", EXAMPLE, "-o"])
+        .arg(&md)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("![The process](report-map.svg)"));
+    assert!(dir.path().join("report-map.svg").is_file());
+    assert!(dir.path().join("report-customer-view.svg").is_file());
+    valueflow()
+        .args(["report", EXAMPLE, "-o"])
+        .arg(dir.path().join("report.pdf"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("an .html or an .md file"));
+}

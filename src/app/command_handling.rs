@@ -113,6 +113,7 @@ impl EditorApp {
             UiCommand::Import => self.guard(After::ImportDialog, ctx),
             UiCommand::Export => self.ask_path(DialogPurpose::Export, ctx),
             UiCommand::ExportPicture => self.ask_path(DialogPurpose::ExportPicture, ctx),
+            UiCommand::ExportReport => self.ask_path(DialogPurpose::ExportReport, ctx),
             UiCommand::CompareWith => match self.compare {
                 Some(_) => self.compare = None,
                 None => self.ask_path(DialogPurpose::Compare, ctx),

@@ -11,6 +11,15 @@ use crate::samples;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// A file name for the report of the map.
+fn report_file_name(map: &Map) -> String {
+    let name = files::suggested_file_name(map);
+    format!(
+        "{}-report.html",
+        name.trim_end_matches(crate::format::FILE_EXTENSION)
+    )
+}
+
 /// A file name for a picture of the map.
 fn picture_file_name(map: &Map) -> String {
     let name = files::suggested_file_name(map);
@@ -234,6 +243,21 @@ impl EditorApp {
         }
     }
 
+    /// Writes the client report (HTML, or Markdown with its pictures beside it), with the
+    /// comparison when a compare view is open.
+    pub fn export_report_to(&mut self, path: &Path) {
+        let to_be = self.compare.as_ref().map(|c| &c.map);
+        match crate::cli::write_report(self.doc.map(), to_be, path) {
+            Ok(()) => self.set_status(format!("Wrote the report {}", path.display())),
+            Err(e) => {
+                self.dialog = Some(Dialog::Error {
+                    title: "Cannot write the report".into(),
+                    message: e,
+                });
+            }
+        }
+    }
+
     /// Opens the compare view with another map file; errors are shown.
     pub fn compare_with(&mut self, path: &Path) {
         match super::compare_view::CompareView::open(path) {
@@ -299,6 +323,7 @@ impl EditorApp {
         let name = match (purpose, suggested) {
             (DialogPurpose::Export, _) => export_file_name(self.doc.map()),
             (DialogPurpose::ExportPicture, _) => picture_file_name(self.doc.map()),
+            (DialogPurpose::ExportReport, _) => report_file_name(self.doc.map()),
             (DialogPurpose::SaveAs, Some(name)) => name,
             _ => files::suggested_file_name(self.doc.map()),
         };
@@ -328,17 +353,19 @@ impl EditorApp {
                         .to_string()
                 })
                 .unwrap_or_default(),
-            (DialogPurpose::ExportPicture, _) => self
-                .doc
-                .path()
-                .and_then(|p| p.parent().map(Path::to_path_buf))
-                .or_else(|| std::env::current_dir().ok())
-                .map(|d| {
-                    d.join(picture_file_name(self.doc.map()))
-                        .display()
-                        .to_string()
-                })
-                .unwrap_or_default(),
+            (DialogPurpose::ExportPicture | DialogPurpose::ExportReport, _) => {
+                let name = if purpose == DialogPurpose::ExportPicture {
+                    picture_file_name(self.doc.map())
+                } else {
+                    report_file_name(self.doc.map())
+                };
+                self.doc
+                    .path()
+                    .and_then(|p| p.parent().map(Path::to_path_buf))
+                    .or_else(|| std::env::current_dir().ok())
+                    .map(|d| d.join(name).display().to_string())
+                    .unwrap_or_default()
+            }
             (DialogPurpose::SaveAs, Some(p)) => p.display().to_string(),
             (DialogPurpose::SaveAs, None) if self.suggested_path.is_some() => self
                 .suggested_path
@@ -379,6 +406,7 @@ impl EditorApp {
             DialogPurpose::Export => self.export_to(&path),
             DialogPurpose::Compare => self.compare_with(&path),
             DialogPurpose::ExportPicture => self.export_picture_to(&path),
+            DialogPurpose::ExportReport => self.export_report_to(&path),
             DialogPurpose::SaveAs => {
                 if self.save_to(&path)
                     && let Some(after) = self.pending_after.take()

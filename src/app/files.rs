@@ -212,6 +212,8 @@ pub enum DialogPurpose {
     Compare,
     /// Write a picture of the map (SVG or PNG).
     ExportPicture,
+    /// Write the client report (HTML or Markdown).
+    ExportReport,
 }
 
 impl DialogPurpose {
@@ -232,6 +234,7 @@ impl DialogPurpose {
             DialogPurpose::Export => ("Export as BPMN or CSV", "Export"),
             DialogPurpose::Compare => ("Compare with another map", "Compare"),
             DialogPurpose::ExportPicture => ("Export a picture (SVG or PNG)", "Export"),
+            DialogPurpose::ExportReport => ("Export the report (HTML or Markdown)", "Export"),
         }
     }
 }
@@ -283,6 +286,11 @@ impl NativeDialog {
                     DialogPurpose::SaveAs => map_filter(dialog).set_file_name(name).save_file(),
                     DialogPurpose::Import => other_filter(dialog).pick_file(),
                     DialogPurpose::Export => other_filter(dialog).set_file_name(name).save_file(),
+                    DialogPurpose::ExportReport => dialog
+                        .add_filter("HTML report", &["html"])
+                        .add_filter("Markdown report", &["md"])
+                        .set_file_name(name)
+                        .save_file(),
                     DialogPurpose::ExportPicture => dialog
                         .add_filter("SVG picture", &["svg"])
                         .add_filter("PNG picture", &["png"])

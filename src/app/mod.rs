@@ -21,6 +21,7 @@ mod menus;
 pub mod picture;
 mod recovery;
 mod rename;
+pub mod report_html;
 mod scorecard;
 pub mod shapes;
 pub mod theme;

@@ -90,6 +90,20 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write a client report: one self-contained HTML page (numbers, pictures, charts,
+    /// findings with the challenge of each step, the scorecard; with --to-be the comparison)
+    /// or a Markdown file (its pictures as SVG files beside it).
+    #[command(after_help = EXIT_CODES)]
+    Report {
+        /// The map file (*.vfmap.json).
+        file: PathBuf,
+        /// A to-be map to compare with.
+        #[arg(long)]
+        to_be: Option<PathBuf>,
+        /// The report to write: report.html or report.md.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Compare an as-is map with a to-be: every metric with its change, and the steps removed,
     /// added and changed.
     #[command(after_help = EXIT_CODES)]
@@ -335,6 +349,31 @@ pub fn run(command: Command) -> ExitCode {
                 SummaryFormat::Text => print(&redesign_text(&derived, &output)),
             }
         }
+        Command::Report {
+            file,
+            to_be,
+            output,
+        } => {
+            if let Err(e) = check_output(&file, &output, false) {
+                return fail(&e);
+            }
+            let map = match load_file(&file) {
+                Ok(m) => m,
+                Err(e) => return fail(&e),
+            };
+            let to_be = match to_be.as_deref().map(load_file).transpose() {
+                Ok(t) => t,
+                Err(e) => return fail(&e),
+            };
+            match write_report(&map, to_be.as_ref(), &output) {
+                Ok(()) => print(&format!(
+                    "{}: wrote the report {}\n",
+                    escape_control(&file.display().to_string()),
+                    escape_control(&output.display().to_string())
+                )),
+                Err(e) => fail(&e),
+            }
+        }
         Command::Compare {
             as_is,
             to_be,
@@ -396,6 +435,74 @@ pub fn run(command: Command) -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+    }
+}
+
+/// Writes the client report: HTML, or Markdown with its pictures as SVG files beside it.
+pub fn write_report(
+    map: &crate::model::Map,
+    to_be: Option<&crate::model::Map>,
+    output: &Path,
+) -> Result<(), String> {
+    let ext = output
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let write = |path: &Path, bytes: &[u8]| {
+        crate::format::write_atomic(path, bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    match ext.as_str() {
+        "html" | "htm" => write(
+            output,
+            crate::app::report_html::report(map, to_be, &crate::app::report_html::today())
+                .as_bytes(),
+        ),
+        "md" => {
+            let stem = output
+                .file_stem()
+                .map_or_else(|| "report".to_owned(), |s| s.to_string_lossy().into_owned());
+            let a = analyze(map);
+            let mut text = report::markdown(map, &a);
+            let mut pictures = vec![(
+                format!("{stem}-map.svg"),
+                "The process",
+                crate::app::picture::svg(map, &a, &Default::default()),
+            )];
+            pictures.push((
+                format!("{stem}-customer-view.svg"),
+                "The process as the customer lives it",
+                crate::app::picture::svg(
+                    map,
+                    &a,
+                    &crate::app::picture::PictureOptions {
+                        customer_view: true,
+                        ..Default::default()
+                    },
+                ),
+            ));
+            if let Some(t) = to_be {
+                let b = analyze(t);
+                text.push('\n');
+                text.push_str(&compare::compare(map, &a, t, &b).markdown());
+                pictures.push((
+                    format!("{stem}-to-be.svg"),
+                    "The to-be",
+                    crate::app::picture::svg(t, &b, &Default::default()),
+                ));
+            }
+            text.push_str("\n### Pictures\n\n");
+            for (name, caption, svg) in &pictures {
+                write(&output.with_file_name(name), svg.as_bytes())?;
+                text.push_str(&format!("![{caption}]({name})\n\n"));
+            }
+            write(output, text.as_bytes())
+        }
+        _ => Err(format!(
+            "{}: a report is an .html or an .md file; choose a name ending in one",
+            output.display()
+        )),
     }
 }
 
