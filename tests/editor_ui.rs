@@ -1116,6 +1116,30 @@ fn every_string_the_ui_draws_has_glyphs_in_the_bundled_fonts() {
             .iter()
             .map(|c| c.label.to_owned()),
     );
+    // The redesign views' own words and marks: the worksheet's headers and sort arrows, the
+    // dispositions, the scorecard, the customer view's lines, the decided mark.
+    use valueflow::model::{DispositionKind, Rating, ScoreParam};
+    for c in valueflow::view::worksheet::COLUMNS {
+        texts.extend([format!("{} ⏶", c.title()), format!("{} ⏷", c.title())]);
+        texts.push(c.help().to_owned());
+    }
+    texts.extend(DispositionKind::ALL.iter().map(|d| d.label().to_owned()));
+    texts.extend(Rating::ALL.iter().map(|r| r.label().to_owned()));
+    for p in ScoreParam::ALL {
+        texts.push(p.label().to_owned());
+        texts.extend(p.questions().iter().map(|q| format!("• {q}")));
+    }
+    texts.extend(
+        [
+            "line of interaction",
+            "line of visibility",
+            "Backstage (internal work)",
+            "✔ eliminate",
+            "👤",
+            "Metrics compared",
+        ]
+        .map(str::to_owned),
+    );
     let font = egui::FontId::proportional(14.0);
     // `has_glyph` answers "no" for every character of the font that also holds the
     // replacement box, so a "no" is checked against the box itself: a character is missing

@@ -113,8 +113,8 @@ impl Worksheet {
                         for &c in &COLUMNS {
                             header.col(|ui| {
                                 let arrow = match self.sort {
-                                    Some((s, true)) if s == c => " ▲",
-                                    Some((s, false)) if s == c => " ▼",
+                                    Some((s, true)) if s == c => " ⏶",
+                                    Some((s, false)) if s == c => " ⏷",
                                     _ => "",
                                 };
                                 let r = ui
