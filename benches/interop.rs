@@ -74,7 +74,7 @@ fn wide_40k(c: &mut Criterion) {
 /// Pictures: the SVG text of the 10,000-step map (analysis included), and the PNG of the
 /// order-to-cash sample at scale 2 (a slide).
 fn pictures(c: &mut Criterion) {
-    use valueflow::app::picture::{PictureOptions, png, svg};
+    use valueflow::deliver::picture::{PictureOptions, png, svg};
     let mut group = c.benchmark_group("picture");
     group.sample_size(10);
     let map = synthetic(10_000);

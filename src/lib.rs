@@ -5,13 +5,14 @@
 //! (metrics and findings) → views: [`report`] and [`cli`] for the terminal, [`app`] for the GUI.
 //! [`document`] holds the open map with its commands and undo history, for any client.
 //! [`redesign`] derives a to-be from the dispositions of an as-is; [`compare`] sets the two
-//! side by side.
+//! side by side. [`deliver`] makes what a client gets: pictures and the report.
 
 pub mod analysis;
 pub mod app;
 pub mod charts;
 pub mod cli;
 pub mod compare;
+pub mod deliver;
 pub mod document;
 pub mod format;
 pub mod interop;

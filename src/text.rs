@@ -33,6 +33,34 @@ pub fn escape_control(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text for SVG or HTML that valueflow writes (pictures, the report): `&`, `<`, `>` and both
+/// quotes escaped, so a name like `<script>` shows as text in element content and attribute
+/// values alike; control characters other than tab and line breaks (which neither XML nor a
+/// reader wants) and the bidirectional overrides dropped. BPMN export has its own, exact
+/// form (`interop::xml::escape`), because a BPMN file must read back to the same text.
+pub fn escape_markup(s: &str) -> Cow<'_, str> {
+    let special = |c: char| {
+        matches!(c, '&' | '<' | '>' | '"' | '\'' | '\u{fffe}' | '\u{ffff}')
+            || (is_unsafe_char(c) && !matches!(c, '\t' | '\n' | '\r'))
+    };
+    if !s.chars().any(special) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if special(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// A spreadsheet cell that cannot run as a formula: text starting with `=`, `+`, `-`, `@`,
 /// tab or carriage return gets a leading `'` (OWASP's advice for CSV injection). Readers of
 /// valueflow's own CSV strip it again with [`restore_formula`].

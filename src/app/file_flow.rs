@@ -216,7 +216,7 @@ impl EditorApp {
     /// steps if any are selected, else the whole map; the customer view when it is on; in
     /// the editor's theme.
     pub fn export_picture_to(&mut self, path: &Path) {
-        let Some(kind) = crate::cli::picture_kind(path) else {
+        let Some(kind) = crate::deliver::picture_kind(path) else {
             self.dialog = Some(Dialog::Error {
                 title: "Cannot export the picture".into(),
                 message: format!(
@@ -226,13 +226,13 @@ impl EditorApp {
             });
             return;
         };
-        let options = super::picture::PictureOptions {
+        let options = crate::deliver::PictureOptions {
             dark: self.prefs.dark_mode,
             only: (!self.selection.steps.is_empty())
                 .then(|| self.selection.steps.iter().cloned().collect()),
             customer_view: self.customer_view.is_some(),
         };
-        match crate::cli::export_picture(self.doc.map(), path, kind, 2.0, &options) {
+        match crate::deliver::export_picture(self.doc.map(), path, kind, 2.0, &options) {
             Ok(()) => self.set_status(format!("Exported {}", path.display())),
             Err(e) => {
                 self.dialog = Some(Dialog::Error {
@@ -247,7 +247,7 @@ impl EditorApp {
     /// comparison when a compare view is open.
     pub fn export_report_to(&mut self, path: &Path) {
         let to_be = self.compare.as_ref().map(|c| &c.map);
-        match crate::cli::write_report(self.doc.map(), to_be, path) {
+        match crate::deliver::write_report(self.doc.map(), to_be, path) {
             Ok(()) => self.set_status(format!("Wrote the report {}", path.display())),
             Err(e) => {
                 self.dialog = Some(Dialog::Error {

@@ -17,20 +17,6 @@ fn step_label(f: &Finding) -> &str {
     }
 }
 
-/// A decided step's disposition in a finding's row: "eliminate", "merge into Pack order".
-fn disposition_text(map: &Map, s: &crate::model::Step) -> String {
-    match s.disposition() {
-        crate::model::Disposition::Merge { into } => {
-            let target = map
-                .step(into)
-                .filter(|t| !t.name.is_empty())
-                .map_or_else(|| into.to_string(), |t| t.name.clone());
-            format!("merge into {target}")
-        }
-        d => d.kind().label().to_lowercase(),
-    }
-}
-
 /// The text of a finding's row in the list.
 pub fn finding_row_text(f: &Finding) -> String {
     let mut text = format!("{}: {}", f.title(), step_label(f));
@@ -176,7 +162,7 @@ pub fn findings_ui(
                             if decided(f)
                                 && let Some(s) = map.step(&f.step)
                             {
-                                text = format!("{text} · ✔ {}", disposition_text(map, s));
+                                text = format!("{text} · ✔ {}", map.disposition_text(s));
                             }
                             let r = ui
                                 .selectable_label(is_selected, text)

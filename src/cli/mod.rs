@@ -365,7 +365,7 @@ pub fn run(command: Command) -> ExitCode {
                 Ok(t) => t,
                 Err(e) => return fail(&e),
             };
-            match write_report(&map, to_be.as_ref(), &output) {
+            match crate::deliver::write_report(&map, to_be.as_ref(), &output) {
                 Ok(()) => print(&format!(
                     "{}: wrote the report {}\n",
                     escape_control(&file.display().to_string()),
@@ -408,13 +408,13 @@ pub fn run(command: Command) -> ExitCode {
                 Ok(m) => m,
                 Err(e) => return fail(&e),
             };
-            if let Some(kind) = picture_kind(&output) {
-                let options = crate::app::picture::PictureOptions {
+            if let Some(kind) = crate::deliver::picture_kind(&output) {
+                let options = crate::deliver::PictureOptions {
                     dark: theme == Some(Theme::Dark),
                     only: None,
                     customer_view,
                 };
-                return match export_picture(&map, &output, kind, scale, &options) {
+                return match crate::deliver::export_picture(&map, &output, kind, scale, &options) {
                     Ok(()) => print(&format!(
                         "{}: exported a picture of {} steps to {}\n",
                         escape_control(&file.display().to_string()),
@@ -436,108 +436,6 @@ pub fn run(command: Command) -> ExitCode {
             }
         }
     }
-}
-
-/// Writes the client report: HTML, or Markdown with its pictures as SVG files beside it.
-pub fn write_report(
-    map: &crate::model::Map,
-    to_be: Option<&crate::model::Map>,
-    output: &Path,
-) -> Result<(), String> {
-    let ext = output
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let write = |path: &Path, bytes: &[u8]| {
-        crate::format::write_atomic(path, bytes)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    match ext.as_str() {
-        "html" | "htm" => write(
-            output,
-            crate::app::report_html::report(map, to_be, &crate::app::report_html::today())
-                .as_bytes(),
-        ),
-        "md" => {
-            let stem = output
-                .file_stem()
-                .map_or_else(|| "report".to_owned(), |s| s.to_string_lossy().into_owned());
-            let a = analyze(map);
-            let mut text = report::markdown(map, &a);
-            let mut pictures = vec![(
-                format!("{stem}-map.svg"),
-                "The process",
-                crate::app::picture::svg(map, &a, &Default::default()),
-            )];
-            pictures.push((
-                format!("{stem}-customer-view.svg"),
-                "The process as the customer lives it",
-                crate::app::picture::svg(
-                    map,
-                    &a,
-                    &crate::app::picture::PictureOptions {
-                        customer_view: true,
-                        ..Default::default()
-                    },
-                ),
-            ));
-            if let Some(t) = to_be {
-                let b = analyze(t);
-                text.push('\n');
-                text.push_str(&compare::compare(map, &a, t, &b).markdown());
-                pictures.push((
-                    format!("{stem}-to-be.svg"),
-                    "The to-be",
-                    crate::app::picture::svg(t, &b, &Default::default()),
-                ));
-            }
-            text.push_str("\n### Pictures\n\n");
-            for (name, caption, svg) in &pictures {
-                write(&output.with_file_name(name), svg.as_bytes())?;
-                text.push_str(&format!("![{caption}]({name})\n\n"));
-            }
-            write(output, text.as_bytes())
-        }
-        _ => Err(format!(
-            "{}: a report is an .html or an .md file; choose a name ending in one",
-            output.display()
-        )),
-    }
-}
-
-/// Which picture a file name asks for: `svg` or `png` (by its extension, any case).
-pub fn picture_kind(path: &Path) -> Option<&'static str> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    match ext.as_str() {
-        "svg" => Some("svg"),
-        "png" => Some("png"),
-        _ => None,
-    }
-}
-
-/// Writes a picture of the map (SVG text, or PNG at `scale`), atomically.
-pub fn export_picture(
-    map: &crate::model::Map,
-    output: &Path,
-    kind: &str,
-    scale: f32,
-    options: &crate::app::picture::PictureOptions,
-) -> Result<(), String> {
-    if !(scale.is_finite() && scale > 0.0 && scale <= 8.0) {
-        return Err(format!(
-            "--scale must be a number above 0 and at most 8 (got {scale})"
-        ));
-    }
-    let analysis = analyze(map);
-    let svg = crate::app::picture::svg(map, &analysis, options);
-    let bytes = if kind == "png" {
-        crate::app::picture::png(&svg, scale)?
-    } else {
-        svg.into_bytes()
-    };
-    crate::format::write_atomic(output, &bytes)
-        .map_err(|e| format!("cannot write {}: {e}", output.display()))
 }
 
 /// The `redesign --format json` summary (map-format-v2.md).

@@ -192,6 +192,22 @@ impl Map {
         self.index_of(id).map(|i| &self.graph[i])
     }
 
+    /// What a person calls step `id`: its name, or its id when it has no name (or is not in
+    /// the map).
+    pub fn step_name_or_id(&self, id: &StepId) -> String {
+        self.step(id)
+            .filter(|s| !s.name.is_empty())
+            .map_or_else(|| id.to_string(), |s| s.name.clone())
+    }
+
+    /// A step's disposition in words (`merge into Check order`, `automate`, ...).
+    pub fn disposition_text(&self, s: &Step) -> String {
+        match s.disposition() {
+            Disposition::Merge { into } => format!("merge into {}", self.step_name_or_id(into)),
+            d => d.kind().label().to_lowercase(),
+        }
+    }
+
     pub fn step_at(&self, i: NodeIndex) -> Option<&Step> {
         self.graph.node_weight(i)
     }

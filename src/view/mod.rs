@@ -4,6 +4,7 @@
 
 pub mod blueprint;
 mod geometry;
+pub mod palette;
 pub mod worksheet;
 
 pub use geometry::{bezier, route, side_offset};

@@ -146,11 +146,7 @@ fn cell_text(map: &Map, findings: &IdMap<&StepId, Vec<String>>, s: &Step, c: Col
             .unwrap_or_default(),
         Column::Disposition => match s.disposition() {
             crate::model::Disposition::Merge { into } => {
-                let target = map
-                    .step(into)
-                    .filter(|t| !t.name.is_empty())
-                    .map_or_else(|| into.to_string(), |t| t.name.clone());
-                format!("merge into {target}")
+                format!("merge into {}", map.step_name_or_id(into))
             }
             d => d.kind().as_str().into(),
         },

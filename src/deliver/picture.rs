@@ -3,10 +3,11 @@
 //! egui-free description as the canvas (`view::build`: step boxes, flow curves, lane bands)
 //! and the canvas' palette (`theme`), so a picture looks like the editor.
 
-use super::theme::{self, Palette};
 use crate::analysis::Analysis;
 use crate::layout::{STEP_HEIGHT, STEP_WIDTH};
 use crate::model::{FlowKind, IdSet, Map, StepId, StepKind};
+use crate::text::escape_markup as esc;
+use crate::view::palette::{self as theme, Palette};
 use crate::view::{self, ViewMode, blueprint};
 use egui::Color32;
 use std::fmt::Write;
@@ -40,24 +41,6 @@ fn paint(attr: &str, c: Color32) -> String {
             f32::from(a) / 255.0
         )
     }
-}
-
-/// Text for XML: `&`, `<`, `>`, quotes escaped and characters XML cannot carry dropped.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A name broken into lines of about `width` characters (at most `rows`, the last cut with

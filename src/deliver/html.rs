@@ -4,30 +4,14 @@
 //! and (with a to-be) the comparison. Everything from the map is escaped.
 
 use super::picture::{PictureOptions, svg as map_svg};
-use super::theme;
 use crate::analysis::{Analysis, Finding, analyze};
 use crate::charts::{self, Bar, Ladder};
 use crate::compare::compare;
 use crate::model::{Map, ScoreParam};
+use crate::text::escape_markup as esc;
 use crate::units::format_duration;
+use crate::view::palette as theme;
 use std::fmt::Write;
-
-/// Text for HTML.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn hex(c: egui::Color32) -> String {
     format!("#{:02x}{:02x}{:02x}", c.r(), c.g(), c.b())
@@ -122,46 +106,7 @@ pub fn report(map: &Map, to_be: Option<&Map>, date: &str) -> String {
 }
 
 fn numbers(out: &mut String, a: &Analysis) {
-    let m = &a.metrics;
-    let time = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), format_duration);
-    let cells = [
-        (
-            "Lead time",
-            time(m.lead_time_mins),
-            "from order to cash, per case",
-        ),
-        (
-            "Value-added time",
-            time(m.value_added_mins),
-            "work the customer values",
-        ),
-        (
-            "Process cycle efficiency",
-            m.pce
-                .map_or_else(|| "n/a".to_owned(), |p| format!("{:.1}%", p * 100.0)),
-            "value-added ÷ lead time",
-        ),
-        (
-            "Waiting with no customer value",
-            time(m.no_value_wait_mins),
-            "the delay to remove first",
-        ),
-        (
-            "Hand-offs between lanes",
-            m.handoffs.to_string(),
-            "work changing hands",
-        ),
-        (
-            "Parts of the company the customer deals with",
-            m.customer_contact_lanes.to_string(),
-            "lanes in contact with the customer",
-        ),
-        (
-            "Customer touchpoints",
-            m.customer_touchpoints.to_string(),
-            "customer-facing steps",
-        ),
-    ];
+    let cells = super::headline(a);
     out.push_str("<div class=\"numbers\">");
     for (name, value, note) in cells {
         let _ = write!(
@@ -223,14 +168,7 @@ fn finding_row(out: &mut String, map: &Map, f: &Finding) {
         }
     }
     let disposition = step.map_or(String::new(), |s| {
-        let d = match s.disposition() {
-            crate::model::Disposition::Merge { into } => format!(
-                "merge into {}",
-                map.step(into)
-                    .map_or_else(|| into.to_string(), |t| t.name.clone())
-            ),
-            d => d.kind().label().to_owned(),
-        };
+        let d = capitalized(&map.disposition_text(s));
         match review
             .map(|r| r.rationale.as_str())
             .filter(|r| !r.is_empty())
@@ -316,6 +254,12 @@ fn comparison(out: &mut String, as_is: &Map, before: &Analysis, to_be: &Map) {
     out.push_str("<h3>The to-be</h3><figure>");
     out.push_str(&map_svg(to_be, &after, &PictureOptions::default()));
     out.push_str("</figure></section>\n");
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
 /// The ladder as a small SVG bar chart: waits up, work down, the totals under it.
@@ -428,24 +372,6 @@ fn pareto_svg(bars: &[Bar]) -> String {
     out
 }
 
-/// Today's date as `YYYY-MM-DD` (UTC), for the title page.
-pub fn today() -> String {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,12 +423,5 @@ mod tests {
         assert!(!html.contains("<script>alert"));
         assert!(!html.contains("<img"));
         assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
-    }
-
-    #[test]
-    fn today_is_a_date() {
-        let d = today();
-        assert_eq!(d.len(), 10);
-        assert!(d.starts_with("20"));
     }
 }
