@@ -31,7 +31,10 @@ figure{margin:10px 0 18px} figure svg{width:100%;height:auto;border:1px solid #d
 figcaption{font-size:12px;color:#555b66;margin-top:4px}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0 14px}
 th,td{border:1px solid #dde1e8;padding:5px 7px;text-align:left;vertical-align:top}
-th{background:#f4f5f7} tr{page-break-inside:avoid}
+th{background:#f4f5f7} tr,tbody.finding{page-break-inside:avoid;break-inside:avoid}
+tbody.finding td{border-top:2px solid #c9ced6} tr.challenge td{border-top:none;background:#fafbfc}
+.answers{display:grid;grid-template-columns:1fr 1fr;gap:4px 18px;font-size:12px}
+h2,h3{break-after:avoid;page-break-after:avoid} figure{break-inside:avoid}
 .sev-high{color:#d62828;font-weight:600} .sev-medium{color:#e87d00;font-weight:600}
 .sev-low{color:#b89c00;font-weight:600} .sev-info{color:#3a7bd5;font-weight:600}
 .score{display:grid;grid-template-columns:repeat(3,1fr);gap:10px}
@@ -39,7 +42,7 @@ th{background:#f4f5f7} tr{page-break-inside:avoid}
 .score small{display:block;opacity:.9;margin-top:4px}
 .q{font-style:italic;color:#555b66;font-size:12px}
 @media print{main{max-width:none;padding:0} section{page-break-before:always} section.first{page-break-before:auto}
-figure,table,.numbers,.score{page-break-inside:avoid} a{color:inherit}}
+figure,.numbers,.score{page-break-inside:avoid} a{color:inherit}}
 @page{size:A4;margin:14mm}
 ";
 
@@ -130,7 +133,7 @@ fn findings(out: &mut String, map: &Map, a: &Analysis) {
         let _ = write!(
             out,
             "<h3 class=\"sev-{s}\">{} ({})</h3><table><thead><tr><th>Finding</th><th>Step</th>\
-             <th>Lane</th><th>Delay</th><th>Challenge</th><th>Disposition</th></tr></thead><tbody>",
+             <th>Lane</th><th>Delay</th><th>Disposition</th></tr></thead>",
             severity.as_str().to_uppercase(),
             group.len(),
             s = severity.as_str()
@@ -138,7 +141,7 @@ fn findings(out: &mut String, map: &Map, a: &Analysis) {
         for f in group {
             finding_row(out, map, f);
         }
-        out.push_str("</tbody></table>");
+        out.push_str("</table>");
     }
     if a.findings.is_empty() {
         out.push_str("<p>No findings.</p>");
@@ -160,7 +163,7 @@ fn finding_row(out: &mut String, map: &Map, f: &Finding) {
             if !answer.is_empty() {
                 let _ = write!(
                     challenge,
-                    "<div><span class=\"q\">{}</span><br>{}</div>",
+                    "<div><span class=\"q\">{}</span> {}</div>",
                     esc(q),
                     esc(answer)
                 );
@@ -182,9 +185,11 @@ fn finding_row(out: &mut String, map: &Map, f: &Finding) {
     } else {
         String::new()
     };
+    // One <tbody> per finding: its facts, then its challenge across the whole width (two
+    // columns of questions and answers), kept together on a printed page.
     let _ = write!(
         out,
-        "<tr data-step=\"{}\"><td>{}<br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td><td>{challenge}</td><td>{disposition}</td></tr>",
+        "<tbody class=\"finding\" data-step=\"{}\"><tr><td>{}<br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td><td>{disposition}</td></tr>",
         esc(f.step.as_str()),
         esc(f.title()),
         esc(&f.message),
@@ -192,6 +197,13 @@ fn finding_row(out: &mut String, map: &Map, f: &Finding) {
         esc(lane),
         esc(&delay)
     );
+    if !challenge.is_empty() {
+        let _ = write!(
+            out,
+            "<tr class=\"challenge\"><td colspan=\"5\"><div class=\"answers\">{challenge}</div></td></tr>"
+        );
+    }
+    out.push_str("</tbody>");
 }
 
 fn scorecard(out: &mut String, map: &Map) {
@@ -397,7 +409,10 @@ mod tests {
         assert!(html.contains("<b>0.4%</b>"));
         // Every finding has its row; the challenge and disposition are shown.
         let a = analyze(&as_is);
-        assert_eq!(html.matches("<tr data-step=").count(), a.findings.len());
+        assert_eq!(
+            html.matches("<tbody class=\"finding\" data-step=").count(),
+            a.findings.len()
+        );
         assert!(html.contains("One order, one system: the split disappears"));
         assert!(html.contains("Putting us at risk with customers"));
         assert!(html.contains("2026-12-01"));
