@@ -72,7 +72,7 @@ fn wide_40k(c: &mut Criterion) {
 }
 
 /// Pictures: the SVG text of the 10,000-step map (analysis included), and the PNG of the
-/// order-to-cash sample at scale 2 (a slide).
+/// order-to-cash sample at scale 2 (a slide); the client report of a 1,000-step map.
 fn pictures(c: &mut Criterion) {
     use valueflow::deliver::picture::{PictureOptions, png, svg};
     let mut group = c.benchmark_group("picture");
@@ -92,6 +92,27 @@ fn pictures(c: &mut Criterion) {
     );
     group.bench_function("png_sample_x2", |b| {
         b.iter(|| png(&text, 2.0).expect("renders").len())
+    });
+    // The client report of a 1,000-step map compared with itself: three pictures, the
+    // charts, every finding, two analyses and the comparison.
+    let thousand = synthetic(1_000);
+    group.bench_function("report_html_1k", |b| {
+        b.iter(|| {
+            valueflow::deliver::html::report(black_box(&thousand), Some(&thousand), "2026-12-01")
+                .len()
+        })
+    });
+    group.bench_function("report_md_1k", |b| {
+        b.iter(|| {
+            valueflow::deliver::markdown::report(
+                black_box(&thousand),
+                Some(&thousand),
+                "2026-12-01",
+                "r",
+            )
+            .0
+            .len()
+        })
     });
     group.finish();
 }
