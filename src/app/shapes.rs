@@ -60,18 +60,17 @@ pub fn step_contains(kind: StepKind, centre: Pos2, p: Pos2) -> bool {
     }
 }
 
-/// The customer marker: a head and shoulders, centred on `at`, `size` tall.
+/// The customer marker ([`crate::view::person_marker`]), centred on `at`, `size` tall.
 fn person_icon(at: Pos2, size: f32, color: Color32) -> Vec<Shape> {
-    let head = Shape::circle_filled(at - vec2(0.0, size * 0.22), size * 0.22, color);
-    let r = size * 0.42;
-    let base = at + vec2(0.0, size * 0.5);
-    let shoulders: Vec<Pos2> = (0..=10)
-        .map(|k| {
-            let a = std::f32::consts::PI * (1.0 + k as f32 / 10.0);
-            base + vec2(a.cos() * r, a.sin() * r)
-        })
-        .collect();
-    vec![head, Shape::convex_polygon(shoulders, color, Stroke::NONE)]
+    let (head, radius, shoulders) = crate::view::person_marker([at.x, at.y], size);
+    vec![
+        Shape::circle_filled(head.into(), radius, color),
+        Shape::convex_polygon(
+            shoulders.into_iter().map(Pos2::from).collect(),
+            color,
+            Stroke::NONE,
+        ),
+    ]
 }
 
 /// Display of a step.
@@ -228,13 +227,13 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
                 text_color,
             ));
             if v.is_customer_facing() {
-                let at = match v.kind {
-                    StepKind::Decision => centre - vec2(0.0, h.y * 0.6),
-                    StepKind::Start | StepKind::End => rect.left_center() + vec2(h.y * 0.6, 0.0),
-                    StepKind::Wait => rect.left_bottom() + vec2(h.x * 0.55, -h.y * 0.35),
-                    StepKind::Activity => rect.left_center() + vec2(13.0 * zoom, 0.0),
-                };
-                out.extend(person_icon(at, 13.0 * zoom, p.customer_facing_stroke));
+                let [dx, dy] = crate::view::person_marker_offset(v.kind, [h.x / zoom, h.y / zoom]);
+                let at = centre + vec2(dx, dy) * zoom;
+                out.extend(person_icon(
+                    at,
+                    crate::view::PERSON_MARKER_SIZE * zoom,
+                    p.customer_facing_stroke,
+                ));
             }
             if !v.work.is_empty() {
                 let g = ctx.painter.layout_no_wrap(

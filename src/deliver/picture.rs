@@ -302,11 +302,34 @@ fn step_svg(out: &mut String, s: &view::StepBox, p: &Palette, dimmed: bool) {
             cy - hh
         ),
     };
+    if s.is_customer_facing() {
+        let [dx, dy] = view::person_marker_offset(s.kind, [hw, hh]);
+        let (head, r, shoulders) =
+            view::person_marker([cx + dx, cy + dy], view::PERSON_MARKER_SIZE);
+        let points: Vec<String> = shoulders
+            .iter()
+            .map(|[x, y]| format!("{x:.1},{y:.1}"))
+            .collect();
+        let _ = write!(
+            out,
+            "<g class=\"customer-marker\" fill=\"{}\"><circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{r:.1}\"/><polygon points=\"{}\"/></g>",
+            hex(p.customer_facing_stroke),
+            head[0],
+            head[1],
+            points.join(" ")
+        );
+    }
     // The name, in lines that fit the shape.
     let (chars, rows, dy) = match s.kind {
         StepKind::Decision => (12, 2, 0.0),
         StepKind::Wait => (12, 2, hh * 0.35),
         _ => (19, 3, 0.0),
+    };
+    // Room for the customer marker at the left, as on the canvas.
+    let (chars, tx) = if s.is_customer_facing() && s.kind != StepKind::Decision {
+        (chars - 2, cx + 8.0)
+    } else {
+        (chars, cx)
     };
     let name = lines(&s.name, chars, rows);
     let first = cy + dy - (name.len() as f32 - 1.0) * 7.5 + 4.0;
@@ -318,7 +341,7 @@ fn step_svg(out: &mut String, s: &view::StepBox, p: &Palette, dimmed: bool) {
     for (k, l) in name.iter().enumerate() {
         let _ = write!(
             out,
-            "<tspan x=\"{cx:.1}\" y=\"{:.1}\">{}</tspan>",
+            "<tspan x=\"{tx:.1}\" y=\"{:.1}\">{}</tspan>",
             first + k as f32 * 15.0,
             esc(l)
         );
@@ -431,6 +454,18 @@ mod tests {
         assert_eq!(class("step"), m.step_count());
         assert_eq!(class("flow"), m.flow_count());
         assert!(class("lane-name") >= m.lanes().len());
+        // Every customer-facing step carries the canvas' person marker, inside its group.
+        let facing = m.steps().filter(|s| s.is_customer_facing()).count();
+        assert!(facing > 0);
+        assert_eq!(class("customer-marker"), facing);
+        assert!(
+            doc.descendants()
+                .filter(|n| n.attribute("class") == Some("customer-marker"))
+                .all(|g| {
+                    let id = g.parent().and_then(|s| s.attribute("data-id")).unwrap();
+                    m.step(&id.into()).unwrap().is_customer_facing()
+                })
+        );
         // Names are text (searchable), the hostile one escaped, not markup.
         let all_text: String = doc
             .descendants()

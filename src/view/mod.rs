@@ -7,7 +7,9 @@ mod geometry;
 pub mod palette;
 pub mod worksheet;
 
-pub use geometry::{bezier, route, side_offset};
+pub use geometry::{
+    PERSON_MARKER_SIZE, bezier, person_marker, person_marker_offset, route, side_offset,
+};
 
 use crate::analysis::{Analysis, Rule, Severity};
 use crate::layout::{self, LaneBand};
