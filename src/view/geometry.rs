@@ -63,6 +63,37 @@ pub fn bezier(p: &[[f32; 2]; 4], t: f32) -> [f32; 2] {
     [at(0), at(1)]
 }
 
+/// Height of the customer marker (a head and shoulders) at zoom 1, in canvas units.
+pub const PERSON_MARKER_SIZE: f32 = 13.0;
+
+/// The customer marker, `size` tall and centred on `at`: the head (centre, radius) and the
+/// shoulders' outline (a half disc, left to right). The canvas and the pictures both draw it
+/// from here, so they show the same figure.
+pub fn person_marker(at: [f32; 2], size: f32) -> ([f32; 2], f32, Vec<[f32; 2]>) {
+    let head = [at[0], at[1] - size * 0.22];
+    let r = size * 0.42;
+    let base = [at[0], at[1] + size * 0.5];
+    let shoulders = (0..=10)
+        .map(|k| {
+            let a = std::f32::consts::PI * (1.0 + k as f32 / 10.0);
+            [base[0] + a.cos() * r, base[1] + a.sin() * r]
+        })
+        .collect();
+    (head, size * 0.22, shoulders)
+}
+
+/// Where a customer-facing step of `kind` with half-size `half` carries its marker, from the
+/// step's centre (zoom 1: the canvas multiplies it by its zoom).
+pub fn person_marker_offset(kind: StepKind, half: [f32; 2]) -> [f32; 2] {
+    let [hx, hy] = half;
+    match kind {
+        StepKind::Decision => [0.0, -hy * 0.6],
+        StepKind::Start | StepKind::End => [-hx + hy * 0.6, 0.0],
+        StepKind::Wait => [-hx + hx * 0.55, hy - hy * 0.35],
+        StepKind::Activity => [-hx + PERSON_MARKER_SIZE, 0.0],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,36 +130,5 @@ mod tests {
         assert_eq!(bezier(&r, 0.0), r[0]);
         assert_eq!(bezier(&r, 1.0), r[3]);
         assert!((bezier(&r, 0.5)[0] - 200.0).abs() < 1e-3);
-    }
-}
-
-/// Height of the customer marker (a head and shoulders) at zoom 1, in canvas units.
-pub const PERSON_MARKER_SIZE: f32 = 13.0;
-
-/// The customer marker, `size` tall and centred on `at`: the head (centre, radius) and the
-/// shoulders' outline (a half disc, left to right). The canvas and the pictures both draw it
-/// from here, so they show the same figure.
-pub fn person_marker(at: [f32; 2], size: f32) -> ([f32; 2], f32, Vec<[f32; 2]>) {
-    let head = [at[0], at[1] - size * 0.22];
-    let r = size * 0.42;
-    let base = [at[0], at[1] + size * 0.5];
-    let shoulders = (0..=10)
-        .map(|k| {
-            let a = std::f32::consts::PI * (1.0 + k as f32 / 10.0);
-            [base[0] + a.cos() * r, base[1] + a.sin() * r]
-        })
-        .collect();
-    (head, size * 0.22, shoulders)
-}
-
-/// Where a customer-facing step of `kind` with half-size `half` carries its marker, from the
-/// step's centre (zoom 1: the canvas multiplies it by its zoom).
-pub fn person_marker_offset(kind: StepKind, half: [f32; 2]) -> [f32; 2] {
-    let [hx, hy] = half;
-    match kind {
-        StepKind::Decision => [0.0, -hy * 0.6],
-        StepKind::Start | StepKind::End => [-hx + hy * 0.6, 0.0],
-        StepKind::Wait => [-hx + hx * 0.55, hy - hy * 0.35],
-        StepKind::Activity => [-hx + PERSON_MARKER_SIZE, 0.0],
     }
 }
