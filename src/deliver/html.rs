@@ -27,7 +27,7 @@ h3{font-size:16px;margin:18px 0 6px}
 .number{border:1px solid #dde1e8;border-radius:8px;padding:10px 12px}
 .number b{display:block;font-size:22px;margin-top:2px}
 .number span{font-size:12px;color:#555b66}
-figure{margin:10px 0 18px} figure svg{width:100%;height:auto;border:1px solid #dde1e8;border-radius:6px}
+figure{margin:10px 0 18px} figure svg{display:block;box-sizing:border-box;width:100%;height:auto;border:1px solid #dde1e8;border-radius:6px}
 figcaption{font-size:12px;color:#555b66;margin-top:4px}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0 14px}
 th,td{border:1px solid #dde1e8;padding:5px 7px;text-align:left;vertical-align:top}
@@ -274,27 +274,45 @@ fn capitalized(s: &str) -> String {
         .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
-/// The ladder as a small SVG bar chart: waits up, work down, the totals under it.
+/// A chart label: at most `n` characters, cut with "…".
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(n - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// The ladder as an SVG bar chart: waits up (their length on top), work down, each rung
+/// named under it, the totals at the foot.
 fn ladder_svg(l: &Ladder) -> String {
     let n = l.rungs.len().max(1);
-    let (w, h, base) = (1000.0f64, 260.0f64, 170.0f64);
+    let (w, h, top, base, depth) = (1000.0f64, 350.0f64, 20.0f64, 160.0f64, 40.0f64);
     let max_wait = l.rungs.iter().map(|r| r.wait_mins).fold(1.0, f64::max);
     let max_work = l.rungs.iter().map(|r| r.work_mins).fold(1.0, f64::max);
-    let step = (w - 40.0) / n as f64;
+    let left = 70.0;
+    let step = (w - left - 10.0) / n as f64;
     let p = &theme::LIGHT;
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" role=\"img\">"
     );
     let _ = write!(
         out,
-        "<line x1=\"20\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#555b66\"/>",
-        w - 20.0
+        "<line x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#555b66\"/>\
+         <text x=\"4\" y=\"{}\" font-size=\"12\" fill=\"#555b66\">waiting</text>\
+         <text x=\"4\" y=\"{}\" font-size=\"12\" fill=\"#555b66\">work</text>",
+        w - 10.0,
+        base - 8.0,
+        base + 18.0
     );
     for (k, r) in l.rungs.iter().enumerate() {
-        let x = 20.0 + k as f64 * step + step * 0.15;
+        let x = left + k as f64 * step + step * 0.15;
         let bw = step * 0.7;
-        let up = r.wait_mins / max_wait * (base - 20.0);
-        let down = r.work_mins / max_work * 50.0;
+        let mid = x + bw / 2.0;
+        let up = r.wait_mins / max_wait * (base - top);
+        let down = r.work_mins / max_work * depth;
         let wait_color = if r.no_value_wait {
             hex(p.wait_text)
         } else {
@@ -309,19 +327,33 @@ fn ladder_svg(l: &Ladder) -> String {
             out,
             "<g class=\"rung\" data-step=\"{}\"><title>{}: waits {}, works {}</title>\
              <rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{up:.1}\" fill=\"{wait_color}\"/>\
-             <rect x=\"{x:.1}\" y=\"{base}\" width=\"{bw:.1}\" height=\"{down:.1}\" fill=\"{work_color}\"/></g>",
+             <rect x=\"{x:.1}\" y=\"{base}\" width=\"{bw:.1}\" height=\"{down:.1}\" fill=\"{work_color}\"/>",
             esc(r.step.as_str()),
             esc(&r.name),
             format_duration(r.wait_mins),
             format_duration(r.work_mins),
             base - up
         );
+        if r.wait_mins > 0.0 {
+            let _ = write!(
+                out,
+                "<text x=\"{mid:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#1c1f24\">{}</text>",
+                base - up - 4.0,
+                esc(&format_duration(r.wait_mins))
+            );
+        }
+        let ly = base + depth + 14.0;
+        let _ = write!(
+            out,
+            "<text x=\"{mid:.1}\" y=\"{ly:.1}\" font-size=\"10.5\" text-anchor=\"end\" transform=\"rotate(-40 {mid:.1} {ly:.1})\">{}</text></g>",
+            esc(&short(&r.name, 24))
+        );
     }
     let time = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), format_duration);
     let _ = write!(
         out,
-        "<text x=\"20\" y=\"{}\" font-size=\"13\">Lead time {} · value-added {} · PCE {} · waiting with no customer value {}</text></svg>",
-        h - 12.0,
+        "<text x=\"{left}\" y=\"{}\" font-size=\"13\" font-weight=\"600\">Lead time {} · value-added {} · PCE {} · waiting with no customer value {}</text></svg>",
+        h - 10.0,
         time(l.lead_time_mins),
         time(l.value_added_mins),
         l.pce
@@ -331,29 +363,56 @@ fn ladder_svg(l: &Ladder) -> String {
     out
 }
 
-/// A Pareto chart as SVG: bars largest first, the running share as a line.
+/// A Pareto chart as SVG: bars largest first with their delay on top, the running share as
+/// a line against a percentage scale at the right, the 80% mark dashed, names under the bars.
 fn pareto_svg(bars: &[Bar]) -> String {
     if bars.is_empty() {
         return "<p>No step waits.</p>".to_owned();
     }
     let shown = &bars[..bars.len().min(20)];
-    let (w, h, top, base) = (1000.0f64, 300.0f64, 20.0f64, 200.0f64);
+    let (w, h, top, base) = (1000.0f64, 310.0f64, 24.0f64, 180.0f64);
+    let (left, right) = (120.0, 50.0);
     let max = shown[0].delay_mins.max(1.0);
-    let step = (w - 40.0) / shown.len() as f64;
+    let step = (w - left - right) / shown.len() as f64;
     let p = &theme::LIGHT;
+    let share_y = |s: f64| base - s * (base - top);
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" role=\"img\">"
     );
+    let _ = write!(
+        out,
+        "<line x1=\"{left}\" y1=\"{base}\" x2=\"{:.1}\" y2=\"{base}\" stroke=\"#555b66\"/>",
+        w - right
+    );
+    for s in [0.0, 0.5, 0.8, 1.0] {
+        let y = share_y(s);
+        if s == 0.8 {
+            let _ = write!(
+                out,
+                "<line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#9aa0a8\" stroke-dasharray=\"4 4\"/>",
+                w - right
+            );
+        }
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#555b66\">{:.0}%</text>",
+            w - right + 6.0,
+            y + 3.5,
+            s * 100.0
+        );
+    }
     let mut line = String::new();
     for (k, b) in shown.iter().enumerate() {
-        let x = 20.0 + k as f64 * step;
+        let x = left + k as f64 * step;
+        let mid = x + step / 2.0;
         let bh = b.delay_mins / max * (base - top);
-        let label: String = b.label.chars().take(18).collect();
+        let ly = base + 14.0;
         let _ = write!(
             out,
             "<g class=\"bar\" data-key=\"{}\"><title>{}: {} ({:.0}% of all delay so far)</title>\
              <rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"{}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" transform=\"rotate(40 {:.1} {:.1})\">{}</text></g>",
+             <text x=\"{mid:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>\
+             <text x=\"{mid:.1}\" y=\"{ly:.1}\" font-size=\"10.5\" text-anchor=\"end\" transform=\"rotate(-40 {mid:.1} {ly:.1})\">{}</text></g>",
             esc(&b.key),
             esc(&b.label),
             format_duration(b.delay_mins),
@@ -362,18 +421,15 @@ fn pareto_svg(bars: &[Bar]) -> String {
             base - bh,
             step * 0.7,
             hex(p.wait_text),
-            x + step * 0.3,
-            base + 12.0,
-            x + step * 0.3,
-            base + 12.0,
-            esc(&label)
+            base - bh - 4.0,
+            esc(&format_duration(b.delay_mins)),
+            esc(&short(&b.label, 24))
         );
         let _ = write!(
             line,
-            "{}{:.1},{:.1}",
+            "{}{mid:.1},{:.1}",
             if k == 0 { "" } else { " " },
-            x + step / 2.0,
-            base - b.cumulative_share * (base - top)
+            share_y(b.cumulative_share)
         );
     }
     let _ = write!(
