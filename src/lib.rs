@@ -13,6 +13,7 @@ pub mod charts;
 pub mod cli;
 pub mod compare;
 pub mod document;
+pub mod eventlog;
 pub mod format;
 pub mod interop;
 pub mod layout;
