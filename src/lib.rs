@@ -14,6 +14,7 @@ pub mod cli;
 pub mod compare;
 pub mod deliver;
 pub mod document;
+pub mod eventlog;
 pub mod format;
 pub mod interop;
 pub mod layout;

@@ -1,5 +1,5 @@
 //! The command line: `valueflow [FILE]` opens the editor; `analyze`, `validate`, `redesign`,
-//! `compare`, `import` and `export` work without a window. Exit codes are part of the interface (see `EXIT_CODES`).
+//! `compare`, `import`, `calibrate` and `export` work without a window. Exit codes are part of the interface (see `EXIT_CODES`).
 
 use crate::analysis::{Severity, analyze};
 use crate::compare;
@@ -116,6 +116,38 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
         format: CompareFormat,
     },
+    /// Calibrate a map from an event log (XES, XES.gz or CSV): steps, flows, lanes, work and
+    /// wait times and decision probabilities measured from the cases (docs/eventlogs.md).
+    #[command(after_help = EXIT_CODES)]
+    Calibrate {
+        /// The event log: .xes, .xes.gz or .csv (told by the name, else by the content).
+        log: PathBuf,
+        /// The map file to write (*.vfmap.json); written atomically, nothing written on an
+        /// error. Not the input file.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// The statistic of each step's work and wait times.
+        #[arg(long, value_enum, default_value_t = StatArg::Mean)]
+        stat: StatArg,
+        /// Keep activities present in at least this share of the cases (0 to 1).
+        #[arg(long, default_value_t = 0.01)]
+        min_activity: f64,
+        /// Drop a step's outcomes below this share of its outcomes, except the most frequent (0 to 1).
+        #[arg(long, default_value_t = 0.01)]
+        min_flow: f64,
+        /// Concurrency threshold: two activities are parallel when seen so at least this share
+        /// of the larger one's instances (0 to 1).
+        #[arg(long, default_value_t = 0.05)]
+        min_conc: f64,
+        #[command(flatten)]
+        columns: ColumnArgs,
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+        /// Replace the output file even if it is read-only.
+        #[arg(long)]
+        force: bool,
+    },
     /// Write a map as BPMN 2.0 (.bpmn), as a CSV step table (.csv), or as a picture (.svg,
     /// .png) that looks like the editor's canvas.
     #[command(after_help = EXIT_CODES)]
@@ -165,6 +197,60 @@ pub enum CompareFormat {
     Json,
     /// A Markdown section.
     Md,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatArg {
+    Mean,
+    Median,
+}
+
+/// CSV column overrides of `calibrate` (by header name, any case).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ColumnArgs {
+    /// CSV: the case id column.
+    #[arg(long, value_name = "COL")]
+    pub case: Option<String>,
+    /// CSV: the activity name column.
+    #[arg(long, value_name = "COL")]
+    pub activity: Option<String>,
+    /// CSV: the start time column (interval logs).
+    #[arg(long, value_name = "COL")]
+    pub start: Option<String>,
+    /// CSV: the end (complete) time column (interval logs).
+    #[arg(long, value_name = "COL")]
+    pub end: Option<String>,
+    /// CSV: the event time column (lifecycle and complete-only logs).
+    #[arg(long, value_name = "COL")]
+    pub timestamp: Option<String>,
+    /// CSV: the lifecycle transition column (start / complete).
+    #[arg(long, value_name = "COL")]
+    pub lifecycle: Option<String>,
+    /// CSV: the resource column.
+    #[arg(long, value_name = "COL")]
+    pub resource: Option<String>,
+    /// CSV: the role column.
+    #[arg(long, value_name = "COL")]
+    pub role: Option<String>,
+    /// CSV: the activity instance id column (pairs a start with its complete).
+    #[arg(long, value_name = "COL")]
+    pub instance: Option<String>,
+}
+
+impl From<ColumnArgs> for crate::eventlog::ColumnMap {
+    fn from(c: ColumnArgs) -> Self {
+        Self {
+            case: c.case,
+            activity: c.activity,
+            start: c.start,
+            end: c.end,
+            timestamp: c.timestamp,
+            lifecycle: c.lifecycle,
+            resource: c.resource,
+            role: c.role,
+            instance: c.instance,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -394,6 +480,29 @@ pub fn run(command: Command) -> ExitCode {
                 },
             }
         }
+        Command::Calibrate {
+            log,
+            output,
+            stat,
+            min_activity,
+            min_flow,
+            min_conc,
+            columns,
+            format,
+            force,
+        } => {
+            let options = crate::eventlog::Options {
+                statistic: match stat {
+                    StatArg::Mean => crate::eventlog::Statistic::Mean,
+                    StatArg::Median => crate::eventlog::Statistic::Median,
+                },
+                min_activity,
+                min_flow,
+                min_conc,
+                columns: columns.into(),
+            };
+            calibrate(&log, &output, &options, format, force)
+        }
         Command::Export {
             file,
             output,
@@ -436,6 +545,147 @@ pub fn run(command: Command) -> ExitCode {
             }
         }
     }
+}
+
+/// `valueflow calibrate`: checks, calibrates, writes the map atomically, prints the summary.
+fn calibrate(
+    log: &Path,
+    output: &Path,
+    options: &crate::eventlog::Options,
+    format: SummaryFormat,
+    force: bool,
+) -> ExitCode {
+    if let Err(e) = options.check() {
+        return fail(&e);
+    }
+    if let Err(e) = check_output(log, output, true) {
+        return fail(&e);
+    }
+    let lower = output.to_string_lossy().to_ascii_lowercase();
+    if lower.ends_with(".xes") || lower.ends_with(".gz") {
+        return fail(&format!(
+            "{}: the output is a map (*.vfmap.json), but the name says an event log; choose a name ending in .vfmap.json",
+            output.display()
+        ));
+    }
+    let progress = crate::eventlog::Progress::new();
+    let c = match crate::eventlog::calibrate_path(log, options, &progress) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let options = WriteOptions {
+        replace_read_only: force,
+    };
+    if let Err(e) = save_file_with(&c.map, output, options) {
+        return fail(&e);
+    }
+    let lead_time_mins = analyze(&c.map).metrics.lead_time_mins;
+    for w in &c.warnings {
+        eprintln!("warning: {}", escape_control(w));
+    }
+    match format {
+        SummaryFormat::Json => match calibrate_json(&c, output, lead_time_mins) {
+            Ok(text) => print(&text),
+            Err(e) => fail(&e),
+        },
+        SummaryFormat::Text => print(&calibrate_text(&c, output, lead_time_mins)),
+    }
+}
+
+/// The `calibrate --format json` summary: {"map", "output", "steps", "flows", "lanes",
+/// "lead_time_mins", "summary", "warnings"}.
+fn calibrate_json(
+    c: &crate::eventlog::Calibration,
+    output: &Path,
+    lead_time_mins: Option<f64>,
+) -> serde_json::Result<String> {
+    let v = serde_json::json!({
+        "map": c.map.name,
+        "output": output.display().to_string(),
+        "steps": c.map.step_count(),
+        "flows": c.map.flow_count(),
+        "lanes": c.map.lanes().len(),
+        "lead_time_mins": lead_time_mins,
+        "summary": c.summary,
+        "warnings": c.warnings,
+    });
+    let mut text = serde_json::to_string_pretty(&v)?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn calibrate_text(
+    c: &crate::eventlog::Calibration,
+    output: &Path,
+    lead_time_mins: Option<f64>,
+) -> String {
+    let s = &c.summary;
+    let e = |t: &str| escape_control(t).into_owned();
+    let d = |m: f64| crate::units::format_duration(m);
+    let mut out = format!(
+        "{}: calibrated \"{}\" ({} steps, {} flows, {} lanes) into {}\n",
+        e(&s.file),
+        e(&c.map.name),
+        c.map.step_count(),
+        c.map.flow_count(),
+        c.map.lanes().len(),
+        e(&output.display().to_string())
+    );
+    out.push_str(&format!(
+        "  log: {} ({}), {} cases, {} events, {} activity instances ({} kept), {} activities kept\n",
+        s.layout.as_str(),
+        if s.complete_only { "completion times only" } else { "with starts" },
+        s.cases,
+        s.events,
+        s.activity_instances,
+        s.kept_instances,
+        s.activities
+    ));
+    if let (Some(a), Some(b)) = (&s.first_event, &s.last_event) {
+        out.push_str(&format!("  from {a} to {b}\n"));
+    }
+    out.push_str(&format!(
+        "  statistic: {}; thresholds: --min-activity {} --min-flow {} --min-conc {}\n",
+        s.statistic.as_str(),
+        s.min_activity,
+        s.min_flow,
+        s.min_conc
+    ));
+    out.push_str(&format!(
+        "  case duration: mean {}, median {}\n  the map's expected lead time: {}\n",
+        d(s.mean_case_mins),
+        d(s.median_case_mins),
+        lead_time_mins.map_or_else(
+            || "none (an endless loop or no path to the end)".to_owned(),
+            d
+        )
+    ));
+    if !s.concurrent.is_empty() {
+        let pairs: Vec<String> = s
+            .concurrent
+            .iter()
+            .map(|[a, b]| format!("{} || {}", e(a), e(b)))
+            .collect();
+        out.push_str(&format!("  concurrent: {}\n", pairs.join(", ")));
+    }
+    for a in &s.dropped_activities {
+        out.push_str(&format!(
+            "  dropped activity {} (in {} cases, {:.2}%)\n",
+            e(&a.name),
+            a.cases,
+            a.case_share * 100.0
+        ));
+    }
+    for f in &s.dropped_flows {
+        out.push_str(&format!(
+            "  dropped outcome {} → {{{}}} ({} times, {:.2}%)\n",
+            e(&f.from),
+            e(&f.to.join(", ")),
+            f.count,
+            f.share * 100.0
+        ));
+    }
+    out
 }
 
 /// The `redesign --format json` summary (map-format-v2.md).

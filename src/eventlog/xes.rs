@@ -1,0 +1,436 @@
+//! The XES reader (IEEE 1849): quick-xml's pull parser over one reused buffer, local names
+//! with or without the namespace, nested attributes skipped, `<global scope="event">`
+//! defaults for `concept:name` and `lifecycle:transition`. Lines are counted only when an
+//! error needs one (a second pass up to the failing byte).
+
+use super::time::parse_timestamp_ms;
+use super::{
+    CountingReader, Event, EventLogError, Layout, NONE, Progress, RawLog, Transition, open,
+    read_error,
+};
+use quick_xml::events::{BytesStart, Event as Xml};
+use std::borrow::Cow;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// How often (in events) the cancel flag is checked.
+const CHECK_EVERY: u64 = 1 << 14;
+
+/// The XES attribute elements (their children are nested attributes, skipped).
+fn is_attribute(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"string" | b"date" | b"int" | b"float" | b"boolean" | b"id" | b"list" | b"container"
+    )
+}
+
+/// One event's attributes as read.
+#[derive(Default)]
+struct Pending {
+    activity: Option<u32>,
+    transition: Option<Transition>,
+    time_ms: Option<i64>,
+    resource: u32,
+    role: u32,
+    group: u32,
+    instance: u32,
+}
+
+impl Pending {
+    fn new() -> Self {
+        Self {
+            resource: NONE,
+            role: NONE,
+            group: NONE,
+            instance: NONE,
+            ..Self::default()
+        }
+    }
+}
+
+/// Where the reader is: the depth of the open `<log>`, `<trace>`, `<event>`, `<global>`.
+#[derive(Default)]
+struct State {
+    depth: usize,
+    log: Option<usize>,
+    trace: Option<usize>,
+    event: Option<usize>,
+    global_event: Option<usize>,
+    global_other: Option<usize>,
+}
+
+/// A problem found at a byte offset of the (decompressed) stream; the line is counted later.
+struct Problem {
+    offset: u64,
+    kind: ProblemKind,
+}
+
+enum ProblemKind {
+    Message(String),
+    Timestamp(String),
+}
+
+pub(crate) fn read(path: &Path, gz: bool, progress: &Progress) -> Result<RawLog, EventLogError> {
+    let file = open(path, progress)?;
+    let counted = CountingReader::new(file, progress);
+    let result = if gz {
+        parse(
+            BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(counted)),
+            progress,
+        )
+    } else {
+        parse(BufReader::with_capacity(1 << 16, counted), progress)
+    };
+    match result {
+        Ok(Some(log)) => Ok(log),
+        Ok(None) => Err(EventLogError::NoEvents {
+            file: path.display().to_string(),
+        }),
+        Err(Failure::Cancelled) => Err(EventLogError::Cancelled),
+        Err(Failure::At(p)) => Err(locate(path, gz, p)),
+    }
+}
+
+enum Failure {
+    Cancelled,
+    At(Problem),
+}
+
+/// Turns a problem's byte offset into a line by reading the file again up to it.
+fn locate(path: &Path, gz: bool, p: Problem) -> EventLogError {
+    let line = count_lines(path, gz, p.offset).unwrap_or(0);
+    let file = path.display().to_string();
+    match p.kind {
+        ProblemKind::Message(message) => EventLogError::Xes {
+            file,
+            line,
+            message,
+        },
+        ProblemKind::Timestamp(value) => EventLogError::Timestamp {
+            file,
+            at: super::Location::Line(line),
+            column: "time:timestamp".into(),
+            value,
+        },
+    }
+}
+
+fn count_lines(path: &Path, gz: bool, offset: u64) -> Result<u64, EventLogError> {
+    let file = std::fs::File::open(path).map_err(|e| read_error(path, e))?;
+    let mut reader: Box<dyn Read> = if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut left = offset;
+    let mut lines = 1u64;
+    let mut buf = vec![0u8; 1 << 16];
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = match reader.read(&mut buf[..want]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        left -= n as u64;
+    }
+    Ok(lines)
+}
+
+/// Parses the stream; `Ok(None)` when it holds no usable event.
+fn parse<R: BufRead>(input: R, progress: &Progress) -> Result<Option<RawLog>, Failure> {
+    let mut reader = quick_xml::Reader::from_reader(input);
+    reader.config_mut().check_end_names = true;
+    let mut buf = Vec::with_capacity(1 << 12);
+    let mut log = RawLog::new(Layout::Xes);
+    let mut st = State::default();
+    let mut default_activity: Option<u32> = None;
+    let mut default_transition: Option<Transition> = None;
+    let mut trace_events: Vec<Event> = Vec::new();
+    let mut trace_name: Option<u32> = None;
+    let mut pending = Pending::new();
+    let mut without_time = 0u64;
+    let mut without_name = 0u64;
+    let mut traces = 0u64;
+    let mut pos = 0u64;
+    let at = |reader: &quick_xml::Reader<R>, message: String| {
+        Failure::At(Problem {
+            offset: reader.buffer_position(),
+            kind: ProblemKind::Message(message),
+        })
+    };
+    loop {
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(e) => e,
+            Err(e) => {
+                let message = match &e {
+                    quick_xml::Error::Io(io) => format!("cannot read the file: {io} (truncated?)"),
+                    other => format!("malformed XML: {other}"),
+                };
+                return Err(Failure::At(Problem {
+                    offset: reader.error_position(),
+                    kind: ProblemKind::Message(message),
+                }));
+            }
+        };
+        let (start, empty) = match &event {
+            Xml::Start(s) => (Some(s), false),
+            Xml::Empty(s) => (Some(s), true),
+            Xml::End(_) => {
+                let closing = st.depth;
+                st.depth = st.depth.saturating_sub(1);
+                if st.event == Some(closing) {
+                    st.event = None;
+                    finish_event(
+                        &mut pending,
+                        &mut trace_events,
+                        &mut log,
+                        (default_activity, default_transition),
+                        &mut pos,
+                        (&mut without_time, &mut without_name),
+                    );
+                    if pos % CHECK_EVERY == 0 && progress.is_cancelled() {
+                        return Err(Failure::Cancelled);
+                    }
+                } else if st.trace == Some(closing) {
+                    st.trace = None;
+                    traces += 1;
+                    let case = match trace_name.take() {
+                        Some(c) => c,
+                        None => log.cases.fresh(format!("(trace {traces} without a name)")),
+                    };
+                    for mut e in trace_events.drain(..) {
+                        e.case = case;
+                        log.events.push(e);
+                    }
+                } else if st.global_event == Some(closing) {
+                    st.global_event = None;
+                } else if st.global_other == Some(closing) {
+                    st.global_other = None;
+                } else if st.log == Some(closing) {
+                    st.log = None;
+                }
+                buf.clear();
+                continue;
+            }
+            Xml::Eof => break,
+            _ => {
+                buf.clear();
+                continue;
+            }
+        };
+        let Some(s) = start else { continue };
+        let parent = st.depth;
+        let local = s.local_name();
+        let name = local.as_ref();
+        if st.log.is_none() {
+            if parent == 0 && name == b"log" {
+                if !empty {
+                    st.log = Some(1);
+                }
+            } else if parent == 0 {
+                return Err(at(
+                    &reader,
+                    format!(
+                        "not an XES log: the root element is <{}>, not <log>",
+                        String::from_utf8_lossy(name)
+                    ),
+                ));
+            }
+        } else if st.event == Some(parent) && is_attribute(name) {
+            event_attribute(s, &mut pending, &mut log).map_err(|k| {
+                Failure::At(Problem {
+                    offset: reader.buffer_position(),
+                    kind: k,
+                })
+            })?;
+        } else if st.trace == Some(parent) && st.event.is_none() {
+            if name == b"event" {
+                pending = Pending::new();
+                if empty {
+                    finish_event(
+                        &mut pending,
+                        &mut trace_events,
+                        &mut log,
+                        (default_activity, default_transition),
+                        &mut pos,
+                        (&mut without_time, &mut without_name),
+                    );
+                } else {
+                    st.event = Some(parent + 1);
+                }
+            } else if is_attribute(name)
+                && let Some((key, value)) = key_value(s)
+                && key.as_ref() == b"concept:name"
+            {
+                trace_name = Some(log.cases.intern_bytes(&value));
+            }
+        } else if st.global_event == Some(parent) && is_attribute(name) {
+            if let Some((key, value)) = key_value(s) {
+                match key.as_ref() {
+                    b"concept:name" => default_activity = Some(log.activities.intern_bytes(&value)),
+                    b"lifecycle:transition" => default_transition = Some(Transition::parse(&value)),
+                    _ => {}
+                }
+            }
+        } else if st.log == Some(parent) && st.trace.is_none() {
+            match name {
+                b"trace" => {
+                    trace_events.clear();
+                    trace_name = None;
+                    if empty {
+                        traces += 1;
+                    } else {
+                        st.trace = Some(parent + 1);
+                    }
+                }
+                b"global" if !empty => {
+                    let scope = attr(s, b"scope");
+                    if scope.as_deref().is_some_and(|v| v == b"event") {
+                        st.global_event = Some(parent + 1);
+                    } else {
+                        st.global_other = Some(parent + 1);
+                    }
+                }
+                _ if is_attribute(name) => {
+                    if let Some((key, value)) = key_value(s)
+                        && key.as_ref() == b"concept:name"
+                    {
+                        log.name = Some(String::from_utf8_lossy(&value).into_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !empty {
+            st.depth += 1;
+        }
+        buf.clear();
+    }
+    if st.depth > 0 {
+        let inside = if st.event.is_some() {
+            "an <event>"
+        } else if st.trace.is_some() {
+            "a <trace>"
+        } else {
+            "the <log>"
+        };
+        return Err(at(
+            &reader,
+            format!("the file is truncated: it ends inside {inside}"),
+        ));
+    }
+    if without_time > 0 {
+        log.warnings.push(format!(
+            "{without_time} event{} without a time:timestamp skipped",
+            plural(without_time)
+        ));
+    }
+    if without_name > 0 {
+        log.warnings.push(format!(
+            "{without_name} event{} without a concept:name (and no global default) skipped",
+            plural(without_name)
+        ));
+    }
+    log.event_count = pos;
+    if log.events.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(log))
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Ends an event: skipped without a timestamp or a name, else kept for its trace.
+fn finish_event(
+    p: &mut Pending,
+    trace_events: &mut Vec<Event>,
+    log: &mut RawLog,
+    defaults: (Option<u32>, Option<Transition>),
+    pos: &mut u64,
+    skipped: (&mut u64, &mut u64),
+) {
+    *pos += 1;
+    let Some(time_ms) = p.time_ms else {
+        *skipped.0 += 1;
+        return;
+    };
+    let Some(activity) = p.activity.or(defaults.0) else {
+        *skipped.1 += 1;
+        return;
+    };
+    log.saw_time(time_ms);
+    trace_events.push(Event {
+        case: NONE,
+        activity,
+        instance: p.instance,
+        resource: p.resource,
+        role: if p.role != NONE { p.role } else { p.group },
+        transition: p.transition.or(defaults.1).unwrap_or(Transition::Complete),
+        time_ms,
+        pos: *pos - 1,
+    });
+}
+
+fn event_attribute(s: &BytesStart, p: &mut Pending, log: &mut RawLog) -> Result<(), ProblemKind> {
+    let Some((key, value)) = key_value(s) else {
+        return Ok(());
+    };
+    match key.as_ref() {
+        b"concept:name" => p.activity = Some(log.activities.intern_bytes(&value)),
+        b"time:timestamp" => match parse_timestamp_ms(&value) {
+            Some(t) => p.time_ms = Some(t),
+            None => {
+                return Err(ProblemKind::Timestamp(
+                    String::from_utf8_lossy(&value).into_owned(),
+                ));
+            }
+        },
+        b"lifecycle:transition" => p.transition = Some(Transition::parse(&value)),
+        b"org:resource" => p.resource = log.values.intern_bytes(&value),
+        b"org:role" => p.role = log.values.intern_bytes(&value),
+        b"org:group" => p.group = log.values.intern_bytes(&value),
+        b"concept:instance" => p.instance = log.instance_ids.intern_bytes(&value),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The `key` and (unescaped) `value` attributes of an attribute element.
+fn key_value<'a>(s: &'a BytesStart) -> Option<(Cow<'a, [u8]>, Cow<'a, [u8]>)> {
+    let mut key = None;
+    let mut value = None;
+    for a in s.attributes().with_checks(false).flatten() {
+        match a.key.local_name().as_ref() {
+            b"key" => key = Some(unescape(a.value)),
+            b"value" => value = Some(unescape(a.value)),
+            _ => {}
+        }
+        if key.is_some() && value.is_some() {
+            break;
+        }
+    }
+    Some((key?, value?))
+}
+
+fn attr<'a>(s: &'a BytesStart, name: &[u8]) -> Option<Cow<'a, [u8]>> {
+    s.attributes()
+        .with_checks(false)
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name)
+        .map(|a| unescape(a.value))
+}
+
+/// Unescapes `&amp;` and friends only when the value has an `&`.
+fn unescape(raw: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    if !raw.contains(&b'&') {
+        return raw;
+    }
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    match quick_xml::escape::unescape(&text) {
+        Ok(u) => Cow::Owned(u.into_owned().into_bytes()),
+        Err(_) => Cow::Owned(text.into_bytes()),
+    }
+}
