@@ -1137,9 +1137,23 @@ fn every_string_the_ui_draws_has_glyphs_in_the_bundled_fonts() {
             "✔ eliminate",
             "👤",
             "Metrics compared",
+            "Reading the log… 1.5 of 20.0 MB",
+            "Calibrating the map…",
+            "Read as: interval CSV.",
         ]
         .map(str::to_owned),
     );
+    // The event-log import and the observed statistics.
+    texts.extend(
+        [
+            valueflow::app::observed::SKEWED,
+            valueflow::eventlog::PARALLEL_NOTE,
+        ]
+        .map(str::to_owned),
+    );
+    for (label, meaning, _) in valueflow::app::eventlog_import::ROLES {
+        texts.extend([format!("{label} *"), meaning.to_owned()]);
+    }
     let font = egui::FontId::proportional(14.0);
     // `has_glyph` answers "no" for every character of the font that also holds the
     // replacement box, so a "no" is checked against the box itself: a character is missing
@@ -1876,4 +1890,226 @@ fn the_chart_panel_shows_the_ladder_and_a_clicked_pareto_bar_selects_its_step() 
     // Charts follow the map: G closes the panel.
     key(&mut h, egui::Key::G);
     assert!(h.state().charts.is_none());
+}
+
+/// A small interval log with headers detection does not know for the case: `ticket;task;
+/// begin;finish;team`, three tickets through Receive → Check → Reply.
+fn write_ticket_log(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut text = String::from("ticket;task;start_time;end_time;role\n");
+    for t in 1..=3 {
+        let day = format!("2024-03-0{t}");
+        for (task, s, e, role) in [
+            ("Receive", "09:00", "09:10", "Front desk"),
+            ("Check", "10:00", "10:30", "Back office"),
+            ("Reply", "11:00", "11:05", "Front desk"),
+        ] {
+            text.push_str(&format!("T{t};{task};{day}T{s}:00Z;{day}T{e}:00Z;{role}\n"));
+        }
+    }
+    let path = dir.join("tickets.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn import_an_event_log_through_its_column_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_ticket_log(dir.path());
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    h.state_mut().open_event_log(&log);
+    h.run();
+    assert!(h.query_by_label("Import event log").is_some());
+    // The case column is not detected ("ticket"): Import waits for it and says so.
+    assert!(h.query_by_label("Choose the case column.").is_some());
+    assert!(
+        h.get_by_role_and_label(egui::accesskit::Role::Button, "Import")
+            .accesskit_node()
+            .is_disabled()
+    );
+    // The detected columns are preselected; the preview shows the first rows.
+    let chosen = h
+        .state()
+        .event_import
+        .as_ref()
+        .unwrap()
+        .chosen_columns()
+        .cloned();
+    let chosen = chosen.unwrap();
+    assert_eq!(chosen.start.as_deref(), Some("start_time"));
+    assert_eq!(chosen.end.as_deref(), Some("end_time"));
+    assert_eq!(chosen.role.as_deref(), Some("role"));
+    assert_eq!(
+        h.query_all_by_label("T1").count(),
+        3,
+        "the preview's first rows"
+    );
+    // Choose the case column from its dropdown, and the activity column.
+    for (role, column) in [("Case *", "ticket"), ("Activity *", "task")] {
+        h.get_by_role_and_label(egui::accesskit::Role::ComboBox, role)
+            .click();
+        h.run_steps(2);
+        let option = h.get_all_by_label(column).last().unwrap();
+        option.click();
+        h.run_steps(2);
+    }
+    let chosen = h
+        .state()
+        .event_import
+        .as_ref()
+        .unwrap()
+        .chosen_columns()
+        .cloned();
+    assert_eq!(chosen.unwrap().case.as_deref(), Some("ticket"));
+    assert!(h.query_by_label("Choose the case column.").is_none());
+    assert!(h.query_by_label_contains("Read as: interval CSV").is_some());
+    // The thresholds: the median instead of the mean.
+    h.get_by_label("median").click();
+    h.run_steps(1);
+    assert_eq!(
+        h.state().event_import.as_ref().unwrap().options.statistic,
+        valueflow::eventlog::Statistic::Median
+    );
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Import")
+        .click();
+    h.run_steps(1);
+    // The calibration runs on its own thread; the window keeps drawing until it is done,
+    // then the map opens.
+    let started = std::time::Instant::now();
+    while h.state().event_import.is_some() {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the calibration did not finish"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.run_steps(1);
+    }
+    h.run_steps(3);
+    let map = h.state().doc.map();
+    assert_eq!(map.name, "tickets (calibrated)");
+    let ids: Vec<&str> = map.steps().map(|s| s.id.as_str()).collect();
+    for id in ["start", "receive", "check", "reply", "end"] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    // Every ticket waits 50 minutes for Check (09:10 → 10:00) and it takes 30.
+    let check = map.step(&StepId::new("check")).unwrap();
+    assert_eq!(check.work_mins, 30.0);
+    assert_eq!(check.wait_mins, 50.0);
+    assert!(h.state().doc.is_dirty() && h.state().doc.path().is_none());
+    assert!(h.query_by_label("Calibrated from tickets.csv").is_some());
+}
+
+#[test]
+fn cancelling_the_import_keeps_the_open_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_ticket_log(dir.path());
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    let before = h.state().doc.map().clone();
+    h.state_mut().open_event_log(&log);
+    h.run_steps(2);
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Cancel")
+        .click();
+    h.run_steps(2);
+    assert!(h.state().event_import.is_none());
+    assert_eq!(*h.state().doc.map(), before);
+    // Cancel while a large log is being read: the window shows the progress, Cancel
+    // stops it and the open map stays, also after the reading thread has ended.
+    let big = dir.path().join("big.csv");
+    let mut text = String::from("case_id,activity,start_time,end_time\n");
+    for c in 0..150_000 {
+        for (a, s, e) in [("A", "09:00", "09:10"), ("B", "10:00", "10:30")] {
+            text.push_str(&format!("{c},{a},2024-03-01T{s}:00Z,2024-03-01T{e}:00Z\n"));
+        }
+    }
+    std::fs::write(&big, text).unwrap();
+    h.state_mut().open_event_log(&big);
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Import")
+        .click();
+    h.run_steps(4);
+    assert!(h.state().event_import.as_ref().unwrap().is_running());
+    assert!(
+        h.query_by_label_contains("Reading the log").is_some()
+            || h.query_by_label_contains("Calibrating the map").is_some()
+    );
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Cancel")
+        .click();
+    h.run_steps(2);
+    assert!(h.state().event_import.is_none());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    h.run_steps(2);
+    assert_eq!(*h.state().doc.map(), before);
+    // Esc closes it too; a file that is no log is an error dialog.
+    h.state_mut().open_event_log(&log);
+    h.run();
+    key(&mut h, egui::Key::Escape);
+    assert!(h.state().event_import.is_none());
+    let bad = dir.path().join("empty.csv");
+    std::fs::write(&bad, "").unwrap();
+    h.state_mut().open_event_log(&bad);
+    h.run_steps(2);
+    assert!(h.query_by_label("Cannot read the event log").is_some());
+    assert_eq!(*h.state().doc.map(), before);
+}
+
+#[test]
+fn a_calibrated_step_shows_what_the_log_observed() {
+    // Four tickets; Check waits 50 minutes for three of them and 2000 for the last one.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("skewed.csv");
+    let mut text = String::from("case_id,activity,start_time,end_time,role\n");
+    for (t, check_wait) in [50, 50, 50, 2000].into_iter().enumerate() {
+        let base = 1_700_000_000i64 + t as i64 * 86_400 * 3;
+        let at = |mins: i64| {
+            jiff::Timestamp::from_second(base + mins * 60)
+                .unwrap()
+                .to_string()
+        };
+        text.push_str(&format!("{t},Receive,{},{},Desk\n", at(0), at(10)));
+        let s = 10 + check_wait;
+        text.push_str(&format!("{t},Check,{},{},Office\n", at(s), at(s + 30)));
+    }
+    std::fs::write(&log, text).unwrap();
+    let c = valueflow::eventlog::calibrate_path(
+        &log,
+        &valueflow::eventlog::Options::default(),
+        &valueflow::eventlog::Progress::new(),
+    )
+    .unwrap();
+    let mut h = harness(app_on(c.map));
+    // The findings panel: the log's case durations beside the map's lead time.
+    assert!(h.query_by_label("Observed case duration (mean)").is_some());
+    assert!(
+        h.query_by_label("Observed case duration (median)")
+            .is_some()
+    );
+    // Check: 4 instances, its wait skewed (mean 537.5 minutes, median 50).
+    h.state_mut().selection.steps = vec![StepId::new("check")];
+    h.run_steps(3);
+    assert!(h.query_by_label("Observed in the event log").is_some());
+    assert!(h.query_by_label("4 instances in 4 cases").is_some());
+    let shown = |mins: f64| valueflow::units::format_duration(mins);
+    assert!(
+        h.query_by_label(&shown(537.5)).is_some(),
+        "the mean wait, 537.5 minutes"
+    );
+    assert!(h.query_by_label(&shown(50.0)).is_some(), "the median wait");
+    assert!(
+        h.query_by_label_contains("more than 3× the median")
+            .is_some()
+    );
+    // Receive: no wait before it, no skew.
+    h.state_mut().selection.steps = vec![StepId::new("receive")];
+    h.run_steps(3);
+    assert!(h.query_by_label("Observed in the event log").is_some());
+    assert!(
+        h.query_by_label_contains("more than 3× the median")
+            .is_none()
+    );
+    // A step drawn by hand has no observed statistics.
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    h.state_mut().selection.steps = vec![StepId::new("enter-order")];
+    h.run_steps(3);
+    assert!(h.query_by_label("Observed in the event log").is_none());
+    assert!(h.query_by_label("Observed case duration (mean)").is_none());
 }

@@ -114,6 +114,7 @@ impl EditorApp {
             UiCommand::Export => self.ask_path(DialogPurpose::Export, ctx),
             UiCommand::ExportPicture => self.ask_path(DialogPurpose::ExportPicture, ctx),
             UiCommand::ExportReport => self.ask_path(DialogPurpose::ExportReport, ctx),
+            UiCommand::ImportEventLog => self.ask_path(DialogPurpose::ImportEventLog, ctx),
             UiCommand::CompareWith => match self.compare {
                 Some(_) => self.compare = None,
                 None => self.ask_path(DialogPurpose::Compare, ctx),
@@ -323,9 +324,10 @@ impl EditorApp {
         }
     }
 
-    /// Keyboard shortcuts (not while a dialog is open; text fields keep their keys).
+    /// Keyboard shortcuts (not while a dialog or the event-log import is open: Enter and
+    /// Esc are theirs; text fields keep their keys).
     pub(super) fn shortcuts(&mut self, ctx: &egui::Context, requests: &mut Vec<Request>) {
-        if self.dialog.is_none() && self.renaming.is_none() {
+        if self.dialog.is_none() && self.renaming.is_none() && self.event_import.is_none() {
             let typing = ctx.egui_wants_keyboard_input();
             for command in super::commands::pressed(ctx, typing) {
                 if typing {

@@ -163,6 +163,40 @@ impl EditorApp {
         }
     }
 
+    /// Opens the import dialog of the event log at `path` (a CSV log previewed with its
+    /// columns detected); an unreadable file is an error dialog.
+    pub fn open_event_log(&mut self, path: &Path) {
+        match super::eventlog_import::EventLogImport::open(path) {
+            Ok(d) => self.event_import = Some(d),
+            Err(message) => {
+                self.dialog = Some(Dialog::Error {
+                    title: "Cannot read the event log".into(),
+                    message,
+                });
+            }
+        }
+    }
+
+    /// Opens a calibrated map as a new, unsaved document (proposed to be saved as
+    /// LOG.vfmap.json beside the log) and shows what the calibration read and left out.
+    pub(super) fn open_calibrated(&mut self, c: crate::eventlog::Calibration, log: &Path) {
+        let stem = crate::eventlog::log_stem(log);
+        let path = log.with_file_name(format!("{stem}{}", crate::format::FILE_EXTENSION));
+        let lead = crate::analysis::analyze(&c.map).metrics.lead_time_mins;
+        let summary = crate::eventlog::summary_text(&c, lead);
+        let file = log.file_name().map_or_else(
+            || log.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        self.replace_document(Document::new_dirty(c.map, None));
+        self.suggested_path = Some(path);
+        self.set_status(format!("Calibrated from {file}; save it to keep it"));
+        self.dialog = Some(Dialog::Error {
+            title: format!("Calibrated from {file}"),
+            message: summary,
+        });
+    }
+
     /// Derives the to-be from the dispositions (map-format-v2.md) and opens it as a new,
     /// unsaved map, after the unsaved-changes question for the as-is. Nothing changes when
     /// the derivation fails: the error says which step and what to change.
@@ -379,7 +413,13 @@ impl EditorApp {
                         .to_string()
                 })
                 .unwrap_or_default(),
-            (DialogPurpose::Open | DialogPurpose::Import | DialogPurpose::Compare, _) => self
+            (
+                DialogPurpose::Open
+                | DialogPurpose::Import
+                | DialogPurpose::Compare
+                | DialogPurpose::ImportEventLog,
+                _,
+            ) => self
                 .prefs
                 .recent
                 .first()
@@ -407,6 +447,7 @@ impl EditorApp {
             DialogPurpose::Compare => self.compare_with(&path),
             DialogPurpose::ExportPicture => self.export_picture_to(&path),
             DialogPurpose::ExportReport => self.export_report_to(&path),
+            DialogPurpose::ImportEventLog => self.open_event_log(&path),
             DialogPurpose::SaveAs => {
                 if self.save_to(&path)
                     && let Some(after) = self.pending_after.take()
@@ -429,6 +470,7 @@ impl EditorApp {
             After::OpenDialog => self.ask_path(DialogPurpose::Open, ctx),
             After::ImportDialog => self.ask_path(DialogPurpose::Import, ctx),
             After::ImportPath(p) => self.import_path(&p),
+            After::OpenCalibrated(c, log) => self.open_calibrated(*c, &log),
             After::OpenPath(p) => self.open_path(&p),
             After::OpenSample(name) => match samples::load(&name) {
                 Some(Ok(map)) => self.replace_document(Document::new(map, None)),

@@ -214,6 +214,8 @@ pub enum DialogPurpose {
     ExportPicture,
     /// Write the client report (HTML or Markdown).
     ExportReport,
+    /// Read an event log (XES, XES.gz, CSV) to calibrate a new map from.
+    ImportEventLog,
 }
 
 impl DialogPurpose {
@@ -221,7 +223,10 @@ impl DialogPurpose {
     pub fn reads(self) -> bool {
         matches!(
             self,
-            DialogPurpose::Open | DialogPurpose::Import | DialogPurpose::Compare
+            DialogPurpose::Open
+                | DialogPurpose::Import
+                | DialogPurpose::Compare
+                | DialogPurpose::ImportEventLog
         )
     }
 
@@ -235,6 +240,7 @@ impl DialogPurpose {
             DialogPurpose::Compare => ("Compare with another map", "Compare"),
             DialogPurpose::ExportPicture => ("Export a picture (SVG or PNG)", "Export"),
             DialogPurpose::ExportReport => ("Export the report (HTML or Markdown)", "Export"),
+            DialogPurpose::ImportEventLog => ("Import an event log (XES or CSV)", "Import"),
         }
     }
 }
@@ -285,6 +291,9 @@ impl NativeDialog {
                     DialogPurpose::Open | DialogPurpose::Compare => map_filter(dialog).pick_file(),
                     DialogPurpose::SaveAs => map_filter(dialog).set_file_name(name).save_file(),
                     DialogPurpose::Import => other_filter(dialog).pick_file(),
+                    DialogPurpose::ImportEventLog => dialog
+                        .add_filter("Event log (XES, XES.gz, CSV)", &["xes", "gz", "csv"])
+                        .pick_file(),
                     DialogPurpose::Export => other_filter(dialog).set_file_name(name).save_file(),
                     DialogPurpose::ExportReport => dialog
                         .add_filter("HTML report", &["html"])

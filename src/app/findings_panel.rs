@@ -35,17 +35,45 @@ pub fn findings_ui(
     selected: Option<&StepId>,
     opened: u64,
 ) -> Option<StepId> {
+    let observed = crate::eventlog::case_durations(map);
     egui::Grid::new("metrics")
         .num_columns(2)
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
             for (k, v) in crate::report::metric_rows(&analysis.metrics) {
-                let help = crate::report::metric_help(k);
+                let mut help = crate::report::metric_help(k);
+                let v = if k == "Process cycle efficiency"
+                    && observed.is_some_and(|cd| cd.complete_only)
+                {
+                    help = "The event log has completion times only: work and waiting cannot \
+                            be told apart, so the process cycle efficiency means nothing.";
+                    "not meaningful".to_owned()
+                } else {
+                    v
+                };
                 ui.label(k).on_hover_text(help);
                 ui.label(RichText::new(v).strong()).on_hover_text(help);
                 ui.end_row();
+                if let (Some(cd), "Lead time") = (observed, k) {
+                    let help = "Measured in the event log: first start to last completion of \
+                                each case.";
+                    for (name, mins) in [
+                        ("Observed case duration (mean)", cd.mean_mins),
+                        ("Observed case duration (median)", cd.median_mins),
+                    ] {
+                        ui.label(name).on_hover_text(help);
+                        ui.label(RichText::new(format_duration(mins)).strong())
+                            .on_hover_text(help);
+                        ui.end_row();
+                    }
+                }
             }
         });
+    if let Some(cd) = observed
+        && cd.parallel
+    {
+        ui.label(RichText::new(crate::eventlog::PARALLEL_NOTE).small());
+    }
     let mut clicked = None;
     let no_times = analysis.no_times_yet();
     if no_times {

@@ -309,6 +309,9 @@ fn step_ui(ui: &mut egui::Ui, map: &Map, id: &StepId, out: &mut Vec<InspectorReq
             out.push(set(StepField::WaitMins(v)));
         }
     });
+    if let Some(o) = crate::eventlog::parse_observed(&s.notes) {
+        super::observed::observed_ui(ui, &o);
+    }
     field_label(ui, "Value to the customer");
     if let Some(v) = combo(ui, "value", s.value, Value::ALL, value_name) {
         out.push(set(StepField::Value(v)));

@@ -10,6 +10,7 @@ mod command_handling;
 pub mod commands;
 mod compare_view;
 mod dialogs;
+pub mod eventlog_import;
 mod file_flow;
 pub mod files;
 mod find;
@@ -18,6 +19,7 @@ pub mod icon;
 pub mod inspector;
 pub mod legend;
 mod menus;
+pub mod observed;
 mod recovery;
 mod rename;
 mod scorecard;
@@ -142,6 +144,8 @@ pub enum After {
     ImportPath(PathBuf),
     /// Open a derived to-be (unsaved), with the status line saying what was applied.
     OpenToBe(Box<Map>, String, Option<PathBuf>),
+    /// Open a map calibrated from the event log at the path (unsaved), with its summary.
+    OpenCalibrated(Box<crate::eventlog::Calibration>, PathBuf),
     Close,
 }
 
@@ -216,6 +220,8 @@ pub struct EditorApp {
     pub compare: Option<compare_view::CompareView>,
     /// The challenge worksheet, when it is shown instead of the canvas.
     pub worksheet: Option<worksheet::Worksheet>,
+    /// File → Import event log…: the open import dialog (and its running calibration).
+    pub event_import: Option<eventlog_import::EventLogImport>,
     /// Counts the maps opened in this window (view state such as scroll positions resets).
     opened: u64,
     /// The preferences shared with the user's other windows, and what this window last read
@@ -260,6 +266,7 @@ impl EditorApp {
             compare: None,
             suggested_path: None,
             customer_view: None,
+            event_import: None,
             text_focus_last_frame: false,
             opened: 0,
             shared_prefs: None,
@@ -464,7 +471,9 @@ impl EditorApp {
                         );
                     }
                 }
-                let keyboard_free = self.dialog.is_none() && !ctx.egui_wants_keyboard_input();
+                let keyboard_free = self.dialog.is_none()
+                    && self.event_import.is_none()
+                    && !ctx.egui_wants_keyboard_input();
                 let command_state = self.command_state();
                 for r in self.canvas.ui(
                     ui,
@@ -511,6 +520,17 @@ impl EditorApp {
                 }
             });
         self.dialog_ui(&ctx, &mut requests);
+        if let Some(import) = &mut self.event_import {
+            match import.ui(&ctx) {
+                eventlog_import::ImportOutcome::Open => {}
+                eventlog_import::ImportOutcome::Closed => self.event_import = None,
+                eventlog_import::ImportOutcome::Done(c) => {
+                    let log = import.path.clone();
+                    self.event_import = None;
+                    requests.push(Request::Open(After::OpenCalibrated(c, log)));
+                }
+            }
+        }
         if self.show_legend {
             legend::legend_window(&ctx, &mut self.show_legend);
         }

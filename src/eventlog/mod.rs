@@ -6,6 +6,7 @@ mod calibrate;
 mod csv;
 mod observed;
 mod pair;
+mod summary;
 mod time;
 mod xes;
 
@@ -15,6 +16,10 @@ mod tests;
 pub use calibrate::{DroppedActivity, DroppedFlow, Summary};
 pub use csv::{CsvPreview, csv_preview};
 pub use observed::{Observed, ObservedStats, format_observed, parse_observed};
+pub use summary::{
+    CaseDurations, PARALLEL_NOTE, case_durations, duration_note, format_case_durations, log_stem,
+    parse_case_durations, summary_text,
+};
 pub use time::{format_ms, parse_timestamp_ms};
 
 use crate::model::{Map, MapError};
@@ -152,7 +157,7 @@ impl Progress {
 
 /// The result: the map, what was read and filtered, and the warnings (unpaired events,
 /// skipped events) in words.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Calibration {
     pub map: Map,
     pub summary: Summary,
@@ -334,7 +339,20 @@ pub fn calibrate_path(
         }
     };
     let log = pair::into_instances(log, progress)?;
-    calibrate::calibrate(log, path, options, progress)
+    let mut c = calibrate::calibrate(log, path, options, progress)?;
+    // The case durations ride in the start step's notes, so the editor can set them beside
+    // the map's lead time whenever the map is open.
+    let notes = format_case_durations(&c.summary);
+    c.map
+        .set_step_field(
+            &crate::model::StepId::new("start"),
+            crate::model::StepField::Notes(notes),
+        )
+        .map_err(|source| EventLogError::Map {
+            file: c.summary.file.clone(),
+            source,
+        })?;
+    Ok(c)
 }
 
 /// The first column override given, as its flag (XES logs take none).

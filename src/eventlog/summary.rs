@@ -1,0 +1,230 @@
+//! A calibration's summary in words, for the CLI (`valueflow calibrate`) and the editor's
+//! import: what was read, what was left out and why, and the case durations next to the
+//! map's lead time.
+
+use super::{Calibration, Summary};
+use crate::model::{Map, StepKind};
+use crate::text::escape_control;
+use crate::units::format_duration;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The log's file name without its extensions (`.gz`, `.xes`, `.csv`): the name a
+/// calibrated map is proposed to be saved under.
+pub fn log_stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut stem = name.as_str();
+    for ext in [".gz", ".xes", ".csv"] {
+        if stem.len() > ext.len() && stem.to_ascii_lowercase().ends_with(ext) {
+            stem = &stem[..stem.len() - ext.len()];
+        }
+    }
+    if stem.is_empty() {
+        "event-log".to_owned()
+    } else {
+        stem.to_owned()
+    }
+}
+
+/// Why a log with parallel branches has a mean case duration above the map's lead time.
+pub const PARALLEL_NOTE: &str = "The log has parallel branches: a case waits for its slowest branch, while the map counts each branch by its mean, so the observed case duration is longer than the map's lead time.";
+
+/// Why the log's mean case duration and the map's lead time differ, when they do for a
+/// reason of the map's kind (parallel branches), in one sentence.
+pub fn duration_note(c: &Calibration) -> Option<&'static str> {
+    (!c.summary.concurrent.is_empty()).then_some(PARALLEL_NOTE)
+}
+
+/// The summary lines (each indented by two spaces, ending in a newline): the log, the
+/// dates, the statistic and thresholds, the case durations and the map's lead time
+/// (`lead_time_mins`, from the analysis), the concurrent pairs, what was dropped.
+pub fn summary_text(c: &Calibration, lead_time_mins: Option<f64>) -> String {
+    let s = &c.summary;
+    let e = |t: &str| escape_control(t).into_owned();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  log: {} ({}), {} cases, {} events, {} activity instances ({} kept), {} activities kept",
+        s.layout.as_str(),
+        if s.complete_only {
+            "completion times only"
+        } else {
+            "with starts"
+        },
+        s.cases,
+        s.events,
+        s.activity_instances,
+        s.kept_instances,
+        s.activities
+    );
+    if let (Some(a), Some(b)) = (&s.first_event, &s.last_event) {
+        let _ = writeln!(out, "  from {a} to {b}");
+    }
+    let _ = writeln!(
+        out,
+        "  statistic: {}; thresholds: --min-activity {} --min-flow {} --min-conc {}",
+        s.statistic.as_str(),
+        s.min_activity,
+        s.min_flow,
+        s.min_conc
+    );
+    let _ = writeln!(
+        out,
+        "  case duration: mean {}, median {}\n  the map's expected lead time: {}",
+        format_duration(s.mean_case_mins),
+        format_duration(s.median_case_mins),
+        lead_time_mins.map_or_else(
+            || "none (an endless loop or no path to the end)".to_owned(),
+            format_duration
+        )
+    );
+    if let Some(note) = duration_note(c) {
+        let _ = writeln!(out, "  {note}");
+    }
+    if !s.concurrent.is_empty() {
+        let pairs: Vec<String> = s
+            .concurrent
+            .iter()
+            .map(|[a, b]| format!("{} || {}", e(a), e(b)))
+            .collect();
+        let _ = writeln!(out, "  concurrent: {}", pairs.join(", "));
+    }
+    for a in &s.dropped_activities {
+        let _ = writeln!(
+            out,
+            "  dropped activity {} (in {} cases, {:.2}%)",
+            e(&a.name),
+            a.cases,
+            a.case_share * 100.0
+        );
+    }
+    for f in &s.dropped_flows {
+        let _ = writeln!(
+            out,
+            "  dropped outcome {} → {{{}}} ({} times, {:.2}%)",
+            e(&f.from),
+            e(&f.to.join(", ")),
+            f.count,
+            f.share * 100.0
+        );
+    }
+    for w in &c.warnings {
+        let _ = writeln!(out, "  warning: {}", e(w));
+    }
+    out
+}
+
+/// What the log showed of whole cases, carried in the calibrated map's start step's notes
+/// (so the editor shows it next to the map's lead time after the map is saved and
+/// reopened): `observed case duration: cases=N mean=M median=D parallel=yes|no
+/// times=start-and-complete|complete-only` (minutes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CaseDurations {
+    pub cases: u64,
+    pub mean_mins: f64,
+    pub median_mins: f64,
+    /// Some activities ran in parallel (the mean case duration is then above the lead time).
+    pub parallel: bool,
+    /// No start times anywhere: work is unknown, PCE is not meaningful.
+    pub complete_only: bool,
+}
+
+const CASE_HEADER: &str = "observed case duration:";
+
+/// The start step's notes for `s`.
+pub fn format_case_durations(s: &Summary) -> String {
+    let num = |x: f64| {
+        let r = (x * 10_000.0).round() / 10_000.0;
+        format!("{r}")
+    };
+    format!(
+        "{CASE_HEADER} cases={} mean={} median={} parallel={} times={}",
+        s.cases,
+        num(s.mean_case_mins),
+        num(s.median_case_mins),
+        if s.concurrent.is_empty() { "no" } else { "yes" },
+        if s.complete_only {
+            "complete-only"
+        } else {
+            "start-and-complete"
+        }
+    )
+}
+
+/// Reads [`format_case_durations`]' line back from a step's notes (anywhere in them).
+pub fn parse_case_durations(notes: &str) -> Option<CaseDurations> {
+    let line = notes
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(CASE_HEADER))?;
+    let mut cd = CaseDurations {
+        cases: 0,
+        mean_mins: f64::NAN,
+        median_mins: f64::NAN,
+        parallel: false,
+        complete_only: false,
+    };
+    for pair in line.split_whitespace() {
+        let (k, v) = pair.split_once('=')?;
+        match k {
+            "cases" => cd.cases = v.parse().ok()?,
+            "mean" => cd.mean_mins = v.parse().ok()?,
+            "median" => cd.median_mins = v.parse().ok()?,
+            "parallel" => cd.parallel = v == "yes",
+            "times" => cd.complete_only = v == "complete-only",
+            _ => {}
+        }
+    }
+    (cd.mean_mins.is_finite() && cd.median_mins.is_finite()).then_some(cd)
+}
+
+/// The case durations of a calibrated map (its start step's notes), if it is one.
+pub fn case_durations(map: &Map) -> Option<CaseDurations> {
+    map.steps()
+        .filter(|s| s.kind == StepKind::Start)
+        .find_map(|s| parse_case_durations(&s.notes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_stem_drops_the_log_extensions() {
+        assert_eq!(log_stem(Path::new("/x/orders.xes.gz")), "orders");
+        assert_eq!(log_stem(Path::new("orders.XES")), "orders");
+        assert_eq!(
+            log_stem(Path::new("loan-application.csv")),
+            "loan-application"
+        );
+        assert_eq!(log_stem(Path::new("plain")), "plain");
+        assert_eq!(log_stem(Path::new(".csv")), ".csv");
+    }
+
+    #[test]
+    fn case_durations_read_back_and_refuse_garbage() {
+        let line = "observed case duration: cases=500 mean=1234.5678 median=1000 parallel=yes times=complete-only";
+        let cd = parse_case_durations(&format!("other notes\n{line}")).unwrap();
+        assert_eq!(
+            cd,
+            CaseDurations {
+                cases: 500,
+                mean_mins: 1234.5678,
+                median_mins: 1000.0,
+                parallel: true,
+                complete_only: true
+            }
+        );
+        assert_eq!(
+            parse_case_durations("observed case duration: cases=x mean=1 median=1"),
+            None
+        );
+        assert_eq!(
+            parse_case_durations("observed case duration: cases=3"),
+            None
+        );
+        assert_eq!(parse_case_durations("nothing here"), None);
+    }
+}
