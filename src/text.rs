@@ -112,6 +112,15 @@ mod tests {
     }
 }
 
+/// Names in a sentence: `A`, `A and B`, `A, B and C`.
+pub fn join_and(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 /// A count with its noun in the right number: "1 lane", "0 lanes", "3 lanes".
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -123,6 +132,10 @@ mod count_tests {
     fn one_is_singular_and_every_other_count_plural() {
         assert_eq!(super::count(1, "lane", "lanes"), "1 lane");
         assert_eq!(super::count(0, "lane", "lanes"), "0 lanes");
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(super::join_and(&names(&["A"])), "A");
+        assert_eq!(super::join_and(&names(&["A", "B"])), "A and B");
+        assert_eq!(super::join_and(&names(&["A", "B", "C"])), "A, B and C");
         assert_eq!(super::count(2, "step", "steps"), "2 steps");
     }
 }

@@ -1899,9 +1899,9 @@ fn write_ticket_log(dir: &std::path::Path) -> std::path::PathBuf {
     for t in 1..=3 {
         let day = format!("2024-03-0{t}");
         for (task, s, e, role) in [
-            ("Receive", "09:00", "09:10", "Front desk"),
+            ("Receive", "09:00", "09:10", "Customer"),
             ("Check", "10:00", "10:30", "Back office"),
-            ("Reply", "11:00", "11:05", "Front desk"),
+            ("Reply", "11:00", "11:05", "Customer"),
         ] {
             text.push_str(&format!("T{t};{task};{day}T{s}:00Z;{day}T{e}:00Z;{role}\n"));
         }
@@ -1996,6 +1996,32 @@ fn import_an_event_log_through_its_column_mapping() {
     assert_eq!(check.wait_mins, 50.0);
     assert!(h.state().doc.is_dirty() && h.state().doc.path().is_none());
     assert!(h.query_by_label("Calibrated from tickets.csv").is_some());
+    // The lane named Customer is offered as the customer's: one click marks it and its
+    // steps, one undo takes both back.
+    assert!(
+        h.query_by_label("\"Customer\" looks like the customer.")
+            .is_some()
+    );
+    h.get_by_label_contains("Mark as the customer").click();
+    h.run_steps(2);
+    let map = h.state().doc.map();
+    assert!(map.lane(&"customer".into()).unwrap().customer);
+    for id in ["receive", "reply"] {
+        assert!(map.step(&StepId::new(id)).unwrap().is_customer_facing());
+    }
+    assert!(
+        !map.step(&StepId::new("check"))
+            .unwrap()
+            .is_customer_facing()
+    );
+    cmd_key(&mut h, egui::Key::Z);
+    let map = h.state().doc.map();
+    assert!(!map.lane(&"customer".into()).unwrap().customer);
+    assert!(
+        !map.step(&StepId::new("receive"))
+            .unwrap()
+            .is_customer_facing()
+    );
 }
 
 #[test]

@@ -59,6 +59,50 @@ impl EditorApp {
                     }
                 });
             }
+            Dialog::Calibrated {
+                title,
+                message,
+                customer_lanes,
+            } => {
+                let map = self.doc.map();
+                let names: Vec<String> = customer_lanes
+                    .iter()
+                    .filter_map(|l| map.lane(l))
+                    .map(|l| format!("\"{}\"", l.name))
+                    .collect();
+                let mark = Command::mark_customer_lanes(map, customer_lanes);
+                modal(title, &mut |ui| {
+                    ui.label(message);
+                    ui.add_space(6.0);
+                    ui.label(
+                        "Every step starts internal and unassessed: the log shows what \
+                         happens and when, not what it does for the customer.",
+                    );
+                    if let (Some(mark), false) = (&mark, names.is_empty()) {
+                        ui.add_space(6.0);
+                        ui.label(format!(
+                            "{} {} like the customer.",
+                            crate::text::join_and(&names),
+                            if names.len() == 1 { "looks" } else { "look" }
+                        ));
+                        if ui
+                            .button("👤 Mark as the customer (lane and its steps customer-facing)")
+                            .clicked()
+                        {
+                            keep = false;
+                            out.push(Request::Execute(mark.clone()));
+                        }
+                    }
+                    ui.add_space(8.0);
+                    if ui.button("OK").clicked()
+                        || ui.input(|i| {
+                            i.key_pressed(egui::Key::Enter) || i.key_pressed(egui::Key::Escape)
+                        })
+                    {
+                        keep = false;
+                    }
+                });
+            }
             Dialog::OpenFailed { path, message } => {
                 let title = format!(
                     "Could not open {}",

@@ -183,7 +183,11 @@ impl EditorApp {
         let stem = crate::eventlog::log_stem(log);
         let path = log.with_file_name(format!("{stem}{}", crate::format::FILE_EXTENSION));
         let lead = crate::analysis::analyze(&c.map).metrics.lead_time_mins;
-        let summary = crate::eventlog::summary_text(&c, lead);
+        let summary = crate::eventlog::summary_text(&c, lead)
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join("\n");
         let file = log.file_name().map_or_else(
             || log.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -191,9 +195,11 @@ impl EditorApp {
         self.replace_document(Document::new_dirty(c.map, None));
         self.suggested_path = Some(path);
         self.set_status(format!("Calibrated from {file}; save it to keep it"));
-        self.dialog = Some(Dialog::Error {
+        let customer_lanes = crate::eventlog::suggested_customer_lanes(self.doc.map());
+        self.dialog = Some(Dialog::Calibrated {
             title: format!("Calibrated from {file}"),
             message: summary,
+            customer_lanes,
         });
     }
 

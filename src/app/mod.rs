@@ -174,6 +174,13 @@ pub enum Dialog {
         message: String,
     },
     Help,
+    /// A map was calibrated from an event log: what was read and left out, and the lanes
+    /// that look like the customer, to mark with one click.
+    Calibrated {
+        title: String,
+        message: String,
+        customer_lanes: Vec<LaneId>,
+    },
 }
 
 /// The editor: the document, its analysis, and view state.

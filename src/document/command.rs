@@ -5,7 +5,7 @@
 use crate::layout;
 use crate::model::{
     Flow, FlowField, FlowKind, Fragment, Lane, LaneField, LaneId, Map, MapError, MapField, Step,
-    StepField, StepId,
+    StepField, StepId, Touchpoint,
 };
 
 /// One user edit.
@@ -55,6 +55,26 @@ impl Command {
             .map(|id| (id.clone(), StepField::Touchpoint(t)))
             .collect();
         Some(Command::SetStepFields(fields))
+    }
+
+    /// Marks `lanes` as the customer's (map-format-v2.md `customer`) and every step in them
+    /// customer-facing, as one undo step; `None` when there is nothing to change.
+    pub fn mark_customer_lanes(map: &Map, lanes: &[LaneId]) -> Option<Self> {
+        let mut commands: Vec<Command> = lanes
+            .iter()
+            .filter(|l| map.lane(l).is_some_and(|lane| !lane.customer))
+            .map(|l| Command::SetLaneField(l.clone(), LaneField::Customer(true)))
+            .collect();
+        let steps: Vec<(StepId, StepField)> = map
+            .steps()
+            .filter(|s| s.lane.as_ref().is_some_and(|l| lanes.contains(l)))
+            .filter(|s| s.touchpoint != Touchpoint::Customer)
+            .map(|s| (s.id.clone(), StepField::Touchpoint(Touchpoint::Customer)))
+            .collect();
+        if !steps.is_empty() {
+            commands.push(Command::SetStepFields(steps));
+        }
+        (!commands.is_empty()).then(|| Command::Batch("Mark the customer", commands))
     }
 
     /// Connects each selected step to the next one, in selection order, as one undo step;

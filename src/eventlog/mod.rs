@@ -18,7 +18,7 @@ pub use csv::{CsvPreview, csv_preview};
 pub use observed::{Observed, ObservedStats, format_observed, parse_observed};
 pub use summary::{
     CaseDurations, PARALLEL_NOTE, case_durations, duration_note, format_case_durations, log_stem,
-    parse_case_durations, summary_text,
+    parse_case_durations, suggested_customer_lanes, summary_text,
 };
 pub use time::{format_ms, parse_timestamp_ms};
 

@@ -187,8 +187,36 @@ pub fn case_durations(map: &Map) -> Option<CaseDurations> {
         .find_map(|s| parse_case_durations(&s.notes))
 }
 
+/// The lanes of a calibrated map that look like the customer (named customer, applicant
+/// or client, as a word): the editor offers to mark them as the customer's (a log cannot
+/// tell who the customer is; people decide).
+pub fn suggested_customer_lanes(map: &Map) -> Vec<crate::model::LaneId> {
+    map.lanes()
+        .iter()
+        .filter(|l| !l.customer)
+        .filter(|l| {
+            l.name
+                .to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| {
+                    matches!(
+                        w,
+                        "customer"
+                            | "customers"
+                            | "applicant"
+                            | "applicants"
+                            | "client"
+                            | "clients"
+                    )
+                })
+        })
+        .map(|l| l.id.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -201,6 +229,25 @@ mod tests {
         );
         assert_eq!(log_stem(Path::new("plain")), "plain");
         assert_eq!(log_stem(Path::new(".csv")), ".csv");
+    }
+
+    #[test]
+    fn lanes_named_like_the_customer_are_suggested() {
+        let mut m = Map::new("m");
+        for (id, name) in [
+            ("a", "Applicant"),
+            ("b", "Client services desk"),
+            ("c", "Clerk"),
+            ("d", "Customerservice"),
+            ("e", "Key customers"),
+        ] {
+            m.add_lane(crate::model::Lane::new(id, name)).unwrap();
+        }
+        let ids: Vec<String> = suggested_customer_lanes(&m)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert_eq!(ids, ["a", "b", "e"]);
     }
 
     #[test]
