@@ -150,41 +150,28 @@ fn findings(out: &mut String, map: &Map, a: &Analysis) {
 }
 
 fn finding_row(out: &mut String, map: &Map, f: &Finding) {
-    let step = map.step(&f.step);
-    let lane = step
-        .and_then(|s| s.lane.as_ref())
-        .and_then(|l| map.lane(l))
-        .map(|l| l.name.as_str())
-        .unwrap_or_default();
-    let review = step.and_then(|s| s.review.as_deref());
+    let facts = super::finding_facts(map, f);
     let mut challenge = String::new();
-    if let Some(r) = review {
-        for ((_, q), answer) in crate::model::REVIEW_QUESTIONS.iter().zip(&r.answers) {
-            if !answer.is_empty() {
-                let _ = write!(
-                    challenge,
-                    "<div><span class=\"q\">{}</span> {}</div>",
-                    esc(q),
-                    esc(answer)
-                );
-            }
-        }
+    for (q, answer) in &facts.answers {
+        let _ = write!(
+            challenge,
+            "<div><span class=\"q\">{}</span> {}</div>",
+            esc(q),
+            esc(answer)
+        );
     }
-    let disposition = step.map_or(String::new(), |s| {
-        let d = capitalized(&map.disposition_text(s));
-        match review
-            .map(|r| r.rationale.as_str())
-            .filter(|r| !r.is_empty())
-        {
-            Some(why) => format!("<b>{}</b><br>{}", esc(&d), esc(why)),
-            None => format!("<b>{}</b>", esc(&d)),
-        }
-    });
-    let delay = if f.delay_mins > 0.0 {
-        format_duration(f.delay_mins)
-    } else {
+    let disposition = if facts.disposition.is_empty() {
         String::new()
+    } else if facts.rationale.is_empty() {
+        format!("<b>{}</b>", esc(&capitalized(&facts.disposition)))
+    } else {
+        format!(
+            "<b>{}</b><br>{}",
+            esc(&capitalized(&facts.disposition)),
+            esc(facts.rationale)
+        )
     };
+    let (lane, delay) = (facts.lane, facts.delay);
     // One <tbody> per finding: its facts, then its challenge across the whole width (two
     // columns of questions and answers), kept together on a printed page.
     let _ = write!(

@@ -7,7 +7,7 @@ use super::picture::{self, PictureOptions};
 use crate::analysis::{Analysis, analyze};
 use crate::charts::{self, Bar};
 use crate::compare::compare;
-use crate::model::{Map, REVIEW_QUESTIONS, ScoreParam};
+use crate::model::{Map, ScoreParam};
 use crate::text::escape_control;
 use crate::units::format_duration;
 use std::fmt::Write;
@@ -218,34 +218,21 @@ fn findings(out: &mut String, map: &Map, a: &Analysis) {
             group.len()
         );
         for f in group {
-            let step = map.step(&f.step);
-            let lane = step
-                .and_then(|s| s.lane.as_ref())
-                .and_then(|l| map.lane(l))
-                .map(|l| l.name.as_str())
-                .unwrap_or_default();
-            let review = step.and_then(|s| s.review.as_deref());
-            let challenge = review.map_or(String::new(), |r| {
-                REVIEW_QUESTIONS
-                    .iter()
-                    .zip(&r.answers)
-                    .filter(|(_, answer)| !answer.is_empty())
-                    .map(|((_, q), answer)| format!("*{}* {}", md(q), md(answer)))
-                    .collect::<Vec<_>>()
-                    .join("<br>")
-            });
-            let disposition = step.map_or(String::new(), |s| {
-                let d = format!("**{}**", md(&map.disposition_text(s)));
-                match review.map(|r| r.rationale.trim()).filter(|r| !r.is_empty()) {
-                    Some(why) => format!("{d}<br>{}", md(why)),
-                    None => d,
+            let facts = super::finding_facts(map, f);
+            let challenge = facts
+                .answers
+                .iter()
+                .map(|(q, answer)| format!("*{}* {}", md(q), md(answer)))
+                .collect::<Vec<_>>()
+                .join("<br>");
+            let disposition = match (facts.disposition.is_empty(), facts.rationale.is_empty()) {
+                (true, _) => String::new(),
+                (false, true) => format!("**{}**", md(&facts.disposition)),
+                (false, false) => {
+                    format!("**{}**<br>{}", md(&facts.disposition), md(facts.rationale))
                 }
-            });
-            let delay = if f.delay_mins > 0.0 {
-                format_duration(f.delay_mins)
-            } else {
-                String::new()
             };
+            let (lane, delay) = (facts.lane, facts.delay);
             let _ = writeln!(
                 out,
                 "| **{}**<br>{} | {} | {} | {delay} | {challenge} | {disposition} |",

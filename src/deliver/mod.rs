@@ -58,6 +58,46 @@ pub fn headline(a: &Analysis) -> Vec<(&'static str, String, &'static str)> {
     ]
 }
 
+/// What both reports say of one finding beside its title and message.
+pub struct FindingFacts<'a> {
+    /// The name of the step's lane ("" when it has none).
+    pub lane: &'a str,
+    /// The answers given to the five questions, with each question, in their order.
+    pub answers: Vec<(&'static str, &'a str)>,
+    /// The disposition in words (`merge into Check order`, `keep`, ...).
+    pub disposition: String,
+    pub rationale: &'a str,
+    /// The delay, or "" for a finding that is not about waiting.
+    pub delay: String,
+}
+
+/// The facts of finding `f` of `map`.
+pub fn finding_facts<'a>(map: &'a Map, f: &crate::analysis::Finding) -> FindingFacts<'a> {
+    let step = map.step(&f.step);
+    let review = step.and_then(|s| s.review.as_deref());
+    FindingFacts {
+        lane: step
+            .and_then(|s| s.lane.as_ref())
+            .and_then(|l| map.lane(l))
+            .map_or("", |l| l.name.as_str()),
+        answers: review.map_or_else(Vec::new, |r| {
+            crate::model::REVIEW_QUESTIONS
+                .iter()
+                .zip(&r.answers)
+                .filter(|(_, a)| !a.is_empty())
+                .map(|((_, q), a)| (*q, a.as_str()))
+                .collect()
+        }),
+        disposition: step.map_or_else(String::new, |s| map.disposition_text(s)),
+        rationale: review.map_or("", |r| r.rationale.trim()),
+        delay: if f.delay_mins > 0.0 {
+            format_duration(f.delay_mins)
+        } else {
+            String::new()
+        },
+    }
+}
+
 /// Writes the client report: HTML, or Markdown with its pictures as SVG files beside it.
 pub fn write_report(map: &Map, to_be: Option<&Map>, output: &Path) -> Result<(), String> {
     let ext = output
