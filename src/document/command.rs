@@ -74,7 +74,7 @@ impl Command {
         if !steps.is_empty() {
             commands.push(Command::SetStepFields(steps));
         }
-        (!commands.is_empty()).then(|| Command::Batch("Mark the customer", commands))
+        (!commands.is_empty()).then_some(Command::Batch("Mark the customer", commands))
     }
 
     /// Connects each selected step to the next one, in selection order, as one undo step;
