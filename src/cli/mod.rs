@@ -130,17 +130,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = StatArg::Mean)]
         stat: StatArg,
         /// Keep activities present in at least this share of the cases (0 to 1).
-        #[arg(long, default_value_t = 0.01)]
+        #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
         min_activity: f64,
         /// Drop a step's outcomes below this share of its outcomes, except the most frequent (0 to 1).
-        #[arg(long, default_value_t = 0.01)]
+        #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
         min_flow: f64,
         /// Concurrency threshold: two activities are parallel when seen so at least this share
         /// of the larger one's instances (0 to 1).
-        #[arg(long, default_value_t = 0.05)]
+        #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
         min_conc: f64,
         #[command(flatten)]
-        columns: ColumnArgs,
+        columns: Box<ColumnArgs>,
         /// Output format of the summary.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
@@ -499,7 +499,7 @@ pub fn run(command: Command) -> ExitCode {
                 min_activity,
                 min_flow,
                 min_conc,
-                columns: columns.into(),
+                columns: (*columns).into(),
             };
             calibrate(&log, &output, &options, format, force)
         }

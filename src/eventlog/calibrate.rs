@@ -581,10 +581,9 @@ fn lane_values(log: &mut RawLog, inst: &[Instance], k: usize) -> Vec<Option<Stri
     let has_roles = inst.iter().any(|i| i.role != NONE);
     let mut group: HashMap<u32, u32> = HashMap::new();
     for i in inst.iter().filter(|i| i.resource != NONE) {
-        if !group.contains_key(&i.resource) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = group.entry(i.resource) {
             let g = strip_number(log.values.name(i.resource)).to_owned();
-            let g = log.values.intern(&g);
-            group.insert(i.resource, g);
+            slot.insert(log.values.intern(&g));
         }
     }
     let groups: HashSet<u32> = group.values().copied().collect();

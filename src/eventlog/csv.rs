@@ -297,7 +297,7 @@ pub(crate) fn read(
         let line = record.position().map_or(row + 2, |p| p.line());
         read_row(&mut log, &cols, &record, row, line, &file)?;
         row += 1;
-        if row % CHECK_EVERY == 0 {
+        if row.is_multiple_of(CHECK_EVERY) {
             progress.check()?;
         }
     }

@@ -165,6 +165,12 @@ fn parse<R: BufRead>(input: R, progress: &Progress) -> Result<Option<RawLog>, Fa
             Err(e) => {
                 let message = match &e {
                     quick_xml::Error::Io(io) => format!("cannot read the file: {io} (truncated?)"),
+                    // Every syntax error but a bad `<!` is input that ended inside markup.
+                    quick_xml::Error::Syntax(s)
+                        if !matches!(s, quick_xml::errors::SyntaxError::InvalidBangMarkup) =>
+                    {
+                        format!("the file is truncated: {s}")
+                    }
                     other => format!("malformed XML: {other}"),
                 };
                 return Err(Failure::At(Problem {
@@ -189,7 +195,7 @@ fn parse<R: BufRead>(input: R, progress: &Progress) -> Result<Option<RawLog>, Fa
                         &mut pos,
                         (&mut without_time, &mut without_name),
                     );
-                    if pos % CHECK_EVERY == 0 && progress.is_cancelled() {
+                    if pos.is_multiple_of(CHECK_EVERY) && progress.is_cancelled() {
                         return Err(Failure::Cancelled);
                     }
                 } else if st.trace == Some(closing) {
@@ -398,8 +404,11 @@ fn event_attribute(s: &BytesStart, p: &mut Pending, log: &mut RawLog) -> Result<
     Ok(())
 }
 
+/// An attribute element's key and value.
+type KeyValue<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
 /// The `key` and (unescaped) `value` attributes of an attribute element.
-fn key_value<'a>(s: &'a BytesStart) -> Option<(Cow<'a, [u8]>, Cow<'a, [u8]>)> {
+fn key_value<'a>(s: &'a BytesStart) -> Option<KeyValue<'a>> {
     let mut key = None;
     let mut value = None;
     for a in s.attributes().with_checks(false).flatten() {
