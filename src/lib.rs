@@ -5,7 +5,7 @@
 //! (metrics and findings) → views: [`report`] and [`cli`] for the terminal, [`app`] for the GUI.
 //! [`document`] holds the open map with its commands and undo history, for any client.
 //! [`redesign`] derives a to-be from the dispositions of an as-is; [`compare`] sets the two
-//! side by side.
+//! side by side. [`eventlog`] calibrates a map from an event log (XES, CSV).
 
 pub mod analysis;
 pub mod app;
