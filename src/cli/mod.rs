@@ -17,7 +17,7 @@ use std::process::ExitCode;
 pub const EXIT_CODES: &str = "Exit codes:
   0  success
   1  `analyze --fail-on`: a finding at or above the given severity was found
-  2  the file could not be read or is not a valid map (or BPMN/CSV file), the output could not
+  2  the file could not be read or is not a valid map (or BPMN/CSV file, or event log), the output could not
      be written (a read-only output file is refused unless --force), or the arguments are wrong
 A closed output pipe (e.g. `| head`) ends quietly with the code the command would have had.";
 

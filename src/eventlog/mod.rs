@@ -286,6 +286,12 @@ impl LogFormat {
         if name.ends_with(".xes") {
             return Ok(LogFormat::Xes);
         }
+        if name.ends_with(".csv.gz") {
+            return Err(EventLogError::BadOption(format!(
+                "{}: a compressed CSV log is not read; decompress it first (gzip -d)",
+                escape_control(&path.display().to_string())
+            )));
+        }
         if name.ends_with(".gz") {
             return Ok(LogFormat::XesGz);
         }

@@ -512,7 +512,7 @@ fn start_with_several_outcomes_gets_a_start_choice() {
     assert_eq!(ps[0], 0.333333333333);
     assert_eq!(ps[1], 0.333333333333);
     assert_eq!(ps[2], 1.0 - (ps[0] + ps[1]));
-    assert!((ps.iter().sum::<f64>() - 1.0).abs() < 1e-15);
+    assert_eq!(ps[0] + ps[1] + ps[2], 1.0);
     // Same count: ordered by outcome, i.e. by name.
     let to: Vec<_> = flows(&c)
         .into_iter()
@@ -829,6 +829,8 @@ fn empty_logs_are_no_events() {
         ("blank.csv", "\n\n"),
         ("header.csv", "case_id,activity,end_time\n"),
         ("empty.xes", &xes("")),
+        ("nothing.xes", ""),
+        ("spaces.xes", " \n\t\n"),
         (
             "no-time.xes",
             &xes(r#"<trace><event><string key="concept:name" value="A"/></event></trace>"#),
@@ -859,7 +861,14 @@ fn truncated_and_malformed_xes_say_so_with_a_line() {
     let msg = run_err("bad.xes", &bad, &Options::default()).to_string();
     assert!(msg.contains("bad.xes: line 10: malformed XML"), "{msg}");
     let msg = run_err("html.xes", "<html><body/></html>", &Options::default()).to_string();
-    assert!(msg.contains("not an XES log"), "{msg}");
+    assert!(
+        msg.contains("not an XES log: the root element is <html>"),
+        "{msg}"
+    );
+    let msg = run_err("text.xes", "just some text", &Options::default()).to_string();
+    assert!(msg.contains("not an XES log: no <log> element"), "{msg}");
+    let msg = run_err("log.csv.gz", "x", &Options::default()).to_string();
+    assert!(msg.contains("a compressed CSV log is not read"), "{msg}");
 }
 
 #[test]

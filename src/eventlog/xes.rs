@@ -153,6 +153,9 @@ fn parse<R: BufRead>(input: R, progress: &Progress) -> Result<Option<RawLog>, Fa
     let mut without_name = 0u64;
     let mut traces = 0u64;
     let mut pos = 0u64;
+    let mut saw_log = false;
+    // Anything but whitespace: a file of nothing but whitespace is "no events".
+    let mut saw_content = false;
     let at = |reader: &quick_xml::Reader<R>, message: String| {
         Failure::At(Problem {
             offset: reader.buffer_position(),
@@ -220,17 +223,25 @@ fn parse<R: BufRead>(input: R, progress: &Progress) -> Result<Option<RawLog>, Fa
                 continue;
             }
             Xml::Eof => break,
+            Xml::Text(t) => {
+                saw_content |= !t.iter().all(u8::is_ascii_whitespace);
+                buf.clear();
+                continue;
+            }
             _ => {
+                saw_content = true;
                 buf.clear();
                 continue;
             }
         };
         let Some(s) = start else { continue };
+        saw_content = true;
         let parent = st.depth;
         let local = s.local_name();
         let name = local.as_ref();
         if st.log.is_none() {
             if parent == 0 && name == b"log" {
+                saw_log = true;
                 if !empty {
                     st.log = Some(1);
                 }
@@ -325,6 +336,12 @@ fn parse<R: BufRead>(input: R, progress: &Progress) -> Result<Option<RawLog>, Fa
             &reader,
             format!("the file is truncated: it ends inside {inside}"),
         ));
+    }
+    if !saw_log && !saw_content {
+        return Ok(None);
+    }
+    if !saw_log {
+        return Err(at(&reader, "not an XES log: no <log> element".to_owned()));
     }
     if without_time > 0 {
         log.warnings.push(format!(
