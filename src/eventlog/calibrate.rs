@@ -81,7 +81,8 @@ struct Concurrency {
     k: usize,
     dense: Vec<bool>,
     sparse: HashSet<(u32, u32)>,
-    has_partner: Vec<bool>,
+    /// Each activity's concurrent activities, sorted.
+    partners: Vec<Vec<u32>>,
 }
 
 impl Concurrency {
@@ -94,7 +95,7 @@ impl Concurrency {
                 Vec::new()
             },
             sparse: HashSet::new(),
-            has_partner: vec![false; k],
+            partners: vec![Vec::new(); k],
         }
     }
 
@@ -105,8 +106,17 @@ impl Concurrency {
             self.dense[a as usize * self.k + b as usize] = true;
             self.dense[b as usize * self.k + a as usize] = true;
         }
-        self.has_partner[a as usize] = true;
-        self.has_partner[b as usize] = true;
+        self.partners[a as usize].push(b);
+        self.partners[b as usize].push(a);
+    }
+
+    /// Sorts the partner lists (after the last `set`).
+    fn finish(mut self) -> Self {
+        for p in &mut self.partners {
+            p.sort_unstable();
+            p.dedup();
+        }
+        self
     }
 
     fn get(&self, a: u32, b: u32) -> bool {
@@ -371,7 +381,7 @@ fn concurrency(
             conc.set(a, b);
         }
     }
-    Ok(conc)
+    Ok(conc.finish())
 }
 
 /// What rules 5–7 measure in one pass over the cases.
@@ -393,7 +403,7 @@ fn causal_pass(
     let mut times: Vec<Times> = (0..k).map(|_| Times::default()).collect();
     let mut outcomes: Vec<HashMap<Box<[u32]>, u64>> = (0..=k).map(|_| HashMap::new()).collect();
     let mut durations = Vec::with_capacity(cases.len());
-    let mut found: Vec<usize> = Vec::new();
+    let mut candidates: Vec<u32> = Vec::new();
     let mut edges: Vec<(u32, u32)> = Vec::new();
     let mut entry: Vec<u32> = Vec::new();
     let mut scratch: Vec<u32> = Vec::new();
@@ -408,21 +418,29 @@ fn causal_pass(
         for (j, inst_j) in c.iter().enumerate() {
             let aj = inst_j.activity;
             last_complete = last_complete.max(inst_j.complete_ms);
-            found.clear();
+            // The activities that could still be immediate: concurrent with every instance
+            // already found to precede j (none found yet: any). Empty → stop looking.
+            let mut any = true;
             let mut max_pred_complete: Option<i64> = None;
             for i in (j.saturating_sub(MAX_PRED_SCAN)..j).rev() {
                 let ai = c[i].activity;
                 if conc.get(ai, aj) {
                     continue;
                 }
-                if found.iter().all(|&q| conc.get(ai, c[q].activity)) {
+                if any || candidates.binary_search(&ai).is_ok() {
                     edges.push((i as u32, aj + 1));
                     let pc = c[i].complete_ms;
                     max_pred_complete = Some(max_pred_complete.map_or(pc, |m: i64| m.max(pc)));
                 }
-                found.push(i);
-                if !conc.has_partner[ai as usize] {
-                    break; // every earlier instance precedes i, so none is immediate
+                if any {
+                    candidates.clear();
+                    candidates.extend_from_slice(&conc.partners[ai as usize]);
+                    any = false;
+                } else {
+                    candidates.retain(|&x| conc.get(x, ai));
+                }
+                if candidates.is_empty() {
+                    break; // every earlier instance precedes one found, so none is immediate
                 }
             }
             let t = &mut times[aj as usize];
@@ -947,5 +965,91 @@ impl Plan<'_> {
         }
         plan.push(PlannedStep { step, flows });
         plan.extend(splits);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Rules 5–7 straight from their definitions, cubic in the case length.
+    fn brute(c: &[Instance], conc: &Concurrency, k: usize) -> Pass {
+        let prec = |i: usize, j: usize| i < j && !conc.get(c[i].activity, c[j].activity);
+        let imm = |i: usize, j: usize| prec(i, j) && !(i + 1..j).any(|q| prec(i, q) && prec(q, j));
+        let mut times: Vec<Times> = (0..k).map(|_| Times::default()).collect();
+        let mut outcomes: Vec<HashMap<Box<[u32]>, u64>> = (0..=k).map(|_| HashMap::new()).collect();
+        let mut entry = Vec::new();
+        for j in 0..c.len() {
+            let preds: Vec<usize> = (0..j).filter(|&i| imm(i, j)).collect();
+            let t = &mut times[c[j].activity as usize];
+            if let Some(s) = c[j].start_ms {
+                t.work.push((c[j].complete_ms - s).max(0));
+            }
+            match preds.iter().map(|&i| c[i].complete_ms).max() {
+                None => {
+                    t.wait.push(0);
+                    entry.push(c[j].activity + 1);
+                }
+                Some(m) => t.wait.push((c[j].start_or_complete() - m).max(0)),
+            }
+            let mut succ: Vec<u32> = (j + 1..c.len())
+                .filter(|&q| imm(j, q))
+                .map(|q| c[q].activity + 1)
+                .collect();
+            succ.sort_unstable();
+            succ.dedup();
+            if succ.is_empty() {
+                succ.push(END);
+            }
+            bump(&mut outcomes[c[j].activity as usize + 1], &succ);
+        }
+        entry.sort_unstable();
+        entry.dedup();
+        bump(&mut outcomes[START], &entry);
+        Pass {
+            times,
+            outcomes,
+            case_durations: Vec::new(),
+        }
+    }
+
+    proptest! {
+        /// The early-stopping predecessor scan finds exactly the immediate predecessors.
+        #[test]
+        fn predecessor_scan_matches_the_definition(
+            acts in proptest::collection::vec((0u32..5, 0i64..50, 0i64..50, any::<bool>()), 1..14),
+            pairs in proptest::collection::vec((0u32..5, 0u32..5), 0..8),
+        ) {
+            let k = 5;
+            let mut conc = Concurrency::new(k);
+            for (a, b) in pairs {
+                if a != b {
+                    conc.set(a, b);
+                }
+            }
+            let conc = conc.finish();
+            let c: Vec<Instance> = acts
+                .iter()
+                .enumerate()
+                .map(|(n, &(a, s, w, started))| Instance {
+                    case: 0,
+                    activity: a,
+                    start_ms: started.then_some(s),
+                    complete_ms: s + w,
+                    resource: NONE,
+                    role: NONE,
+                    pos: n as u64,
+                })
+                .collect();
+            let one_case: Vec<_> = std::iter::once(0..c.len()).collect();
+            let fast = causal_pass(&c, &one_case, &conc, k, &Progress::new()).unwrap();
+            let slow = brute(&c, &conc, k);
+            for a in 0..k {
+                prop_assert_eq!(&fast.times[a].work, &slow.times[a].work);
+                prop_assert_eq!(&fast.times[a].wait, &slow.times[a].wait);
+            }
+            prop_assert_eq!(fast.outcomes, slow.outcomes);
+        }
     }
 }
