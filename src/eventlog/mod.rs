@@ -274,7 +274,8 @@ pub enum LogFormat {
 }
 
 impl LogFormat {
-    /// By name (.csv, .xes, .xes.gz / .gz), else by content (gzip magic, a leading `<`).
+    /// A `.csv` name is CSV; otherwise the content decides gzip (its magic number, whatever
+    /// the name), then the name (.xes, .gz), then a leading `<` (XES) or not (CSV).
     pub fn detect(path: &Path) -> Result<Self, EventLogError> {
         let name = path
             .file_name()
@@ -283,17 +284,11 @@ impl LogFormat {
         if name.ends_with(".csv") {
             return Ok(LogFormat::Csv);
         }
-        if name.ends_with(".xes") {
-            return Ok(LogFormat::Xes);
-        }
         if name.ends_with(".csv.gz") {
             return Err(EventLogError::BadOption(format!(
                 "{}: a compressed CSV log is not read; decompress it first (gzip -d)",
                 escape_control(&path.display().to_string())
             )));
-        }
-        if name.ends_with(".gz") {
-            return Ok(LogFormat::XesGz);
         }
         let mut head = [0u8; 512];
         let mut file = std::fs::File::open(path).map_err(|e| read_error(path, e))?;
@@ -309,6 +304,9 @@ impl LogFormat {
         let head = &head[..n];
         if head.starts_with(&[0x1f, 0x8b]) {
             return Ok(LogFormat::XesGz);
+        }
+        if name.ends_with(".xes") || name.ends_with(".gz") {
+            return Ok(LogFormat::Xes);
         }
         let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
         if text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {

@@ -785,6 +785,21 @@ fn xes_gz_reads_the_same() {
     let plain = dir.path().join("log.data");
     std::fs::copy(&path, &plain).unwrap();
     assert_eq!(LogFormat::detect(&plain).unwrap(), LogFormat::XesGz);
+    // A gzipped log named .xes, and a plain one named .xes.gz, are read for what they are.
+    let misnamed = dir.path().join("zipped.xes");
+    std::fs::copy(&path, &misnamed).unwrap();
+    assert_eq!(
+        step(
+            &calibrate_path(&misnamed, &no_filters(), &Progress::new()).unwrap(),
+            "b"
+        )
+        .wait_mins,
+        7.0
+    );
+    let plain_gz = dir.path().join("plain.xes.gz");
+    std::fs::write(&plain_gz, &text).unwrap();
+    assert_eq!(LogFormat::detect(&plain_gz).unwrap(), LogFormat::Xes);
+    assert!(calibrate_path(&plain_gz, &no_filters(), &Progress::new()).is_ok());
 }
 
 // ---- errors ----
