@@ -166,59 +166,13 @@ pub(crate) fn calibrate(
     inst.sort_unstable_by_key(|i| (i.case, i.start_or_complete(), i.complete_ms, i.pos));
     progress.check()?;
 
-    // Rule 2: the activity filter.
-    let n_act = log.activities.len();
-    let mut case_count = vec![0u64; n_act];
-    let mut last_case = vec![NONE; n_act];
-    let mut n_cases = 0u64;
-    let mut prev_case = NONE;
-    for i in &inst {
-        if i.case != prev_case || n_cases == 0 {
-            n_cases += 1;
-            prev_case = i.case;
-        }
-        let a = i.activity as usize;
-        if last_case[a] != i.case {
-            last_case[a] = i.case;
-            case_count[a] += 1;
-        }
-    }
-    let share = |a: usize| case_count[a] as f64 / n_cases as f64;
-    let mut kept: Vec<u32> = (0..n_act as u32)
-        .filter(|&a| case_count[a as usize] > 0 && share(a as usize) >= options.min_activity)
-        .collect();
-    kept.sort_by(|&a, &b| log.activities.name(a).cmp(log.activities.name(b)));
-    let mut dropped_activities: Vec<DroppedActivity> = (0..n_act)
-        .filter(|&a| case_count[a] > 0 && share(a) < options.min_activity)
-        .map(|a| DroppedActivity {
-            name: log.activities.name(a as u32).to_owned(),
-            cases: case_count[a],
-            case_share: share(a),
-        })
-        .collect();
-    dropped_activities.sort_by(|a, b| a.name.cmp(&b.name));
-    if kept.is_empty() {
-        let best = (0..n_act).map(share).fold(0.0, f64::max);
-        return Err(EventLogError::BadOption(format!(
-            "--min-activity {}: no activity is present in that share of the cases (the most common is in {:.1}%); lower it",
-            options.min_activity,
-            best * 100.0
-        )));
-    }
-    let k = kept.len();
-    let mut rank = vec![NONE; n_act];
-    for (r, &a) in kept.iter().enumerate() {
-        rank[a as usize] = r as u32;
-    }
-    let names: Vec<String> = kept
-        .iter()
-        .map(|&a| log.activities.name(a).to_owned())
-        .collect();
-    let kept_cases: Vec<u64> = kept.iter().map(|&a| case_count[a as usize]).collect();
-    inst.retain_mut(|i| {
-        i.activity = rank[i.activity as usize];
-        i.activity != NONE
-    });
+    let Filtered {
+        n_cases,
+        names,
+        kept_cases,
+        dropped_activities,
+    } = filter_activities(&mut inst, &log, options.min_activity)?;
+    let k = names.len();
     let cases = case_ranges(&inst);
     let mut count = vec![0u64; k];
     for i in &inst {
@@ -243,14 +197,6 @@ pub(crate) fn calibrate(
     let (mean_case_mins, median_case_mins) =
         (minutes(mean(&durations)), minutes(median(&durations)));
     let range = log.range_ms;
-    let mut concurrent: Vec<[String; 2]> = Vec::new();
-    for a in 0..k as u32 {
-        for b in a + 1..k as u32 {
-            if conc.get(a, b) {
-                concurrent.push([names[a as usize].clone(), names[b as usize].clone()]);
-            }
-        }
-    }
     let summary = Summary {
         file: file_name.clone(),
         layout: log.layout,
@@ -269,7 +215,7 @@ pub(crate) fn calibrate(
         activities: k,
         dropped_activities,
         dropped_flows,
-        concurrent,
+        concurrent: concurrent_names(&conc, &names),
         mean_case_mins,
         median_case_mins,
     };
@@ -292,6 +238,91 @@ pub(crate) fn calibrate(
         summary,
         warnings: log.warnings,
     })
+}
+
+/// What the activity filter leaves: the kept activities by name (index = rank) with the
+/// number of cases each occurs in, and what it dropped.
+struct Filtered {
+    n_cases: u64,
+    names: Vec<String>,
+    kept_cases: Vec<u64>,
+    dropped_activities: Vec<DroppedActivity>,
+}
+
+/// Rule 2 on instances sorted by case: activities in fewer than `min_activity` of the cases
+/// are removed; the others are renumbered by name (an instance's `activity` becomes its rank).
+fn filter_activities(
+    inst: &mut Vec<Instance>,
+    log: &RawLog,
+    min_activity: f64,
+) -> Result<Filtered, EventLogError> {
+    let n_act = log.activities.len();
+    let mut case_count = vec![0u64; n_act];
+    let mut last_case = vec![NONE; n_act];
+    let mut n_cases = 0u64;
+    let mut prev_case = NONE;
+    for i in inst.iter() {
+        if i.case != prev_case || n_cases == 0 {
+            n_cases += 1;
+            prev_case = i.case;
+        }
+        let a = i.activity as usize;
+        if last_case[a] != i.case {
+            last_case[a] = i.case;
+            case_count[a] += 1;
+        }
+    }
+    let share = |a: usize| case_count[a] as f64 / n_cases as f64;
+    let mut kept: Vec<u32> = (0..n_act as u32)
+        .filter(|&a| case_count[a as usize] > 0 && share(a as usize) >= min_activity)
+        .collect();
+    kept.sort_by(|&a, &b| log.activities.name(a).cmp(log.activities.name(b)));
+    let mut dropped_activities: Vec<DroppedActivity> = (0..n_act)
+        .filter(|&a| case_count[a] > 0 && share(a) < min_activity)
+        .map(|a| DroppedActivity {
+            name: log.activities.name(a as u32).to_owned(),
+            cases: case_count[a],
+            case_share: share(a),
+        })
+        .collect();
+    dropped_activities.sort_by(|a, b| a.name.cmp(&b.name));
+    if kept.is_empty() {
+        let best = (0..n_act).map(share).fold(0.0, f64::max);
+        return Err(EventLogError::BadOption(format!(
+            "--min-activity {min_activity}: no activity is present in that share of the cases (the most common is in {:.1}%); lower it",
+            best * 100.0
+        )));
+    }
+    let mut rank = vec![NONE; n_act];
+    for (r, &a) in kept.iter().enumerate() {
+        rank[a as usize] = r as u32;
+    }
+    inst.retain_mut(|i| {
+        i.activity = rank[i.activity as usize];
+        i.activity != NONE
+    });
+    Ok(Filtered {
+        n_cases,
+        names: kept
+            .iter()
+            .map(|&a| log.activities.name(a).to_owned())
+            .collect(),
+        kept_cases: kept.iter().map(|&a| case_count[a as usize]).collect(),
+        dropped_activities,
+    })
+}
+
+/// The concurrent pairs by name (each pair and the list in name order).
+fn concurrent_names(conc: &Concurrency, names: &[String]) -> Vec<[String; 2]> {
+    let mut out = Vec::new();
+    for a in 0..names.len() {
+        for b in a + 1..names.len() {
+            if conc.get(a as u32, b as u32) {
+                out.push([names[a].clone(), names[b].clone()]);
+            }
+        }
+    }
+    out
 }
 
 /// The file name without .gz, .xes and .csv.
@@ -785,6 +816,15 @@ struct Plan<'a> {
     statistic: super::Statistic,
 }
 
+/// The map's lanes and where the steps go.
+struct LanePlan {
+    lanes: Vec<Lane>,
+    /// Each activity's lane, by rank (`None` only in a map without lanes).
+    activity: Vec<Option<LaneId>>,
+    start: Option<LaneId>,
+    end: Option<LaneId>,
+}
+
 /// One step of the plan, with the flows leaving it.
 struct PlannedStep {
     step: Step,
@@ -809,44 +849,7 @@ impl Plan<'_> {
             .iter()
             .map(|n| unique(slug(n, "activity"), &mut used))
             .collect();
-        // Lanes: the distinct values, by name.
-        let mut lane_names: Vec<&str> = self.lanes.iter().flatten().map(String::as_str).collect();
-        lane_names.sort_unstable();
-        lane_names.dedup();
-        let mut lane_used = HashSet::new();
-        let lane_ids: Vec<String> = lane_names
-            .iter()
-            .map(|n| unique(slug(n, "lane"), &mut lane_used))
-            .collect();
-        let lane_of_value = |v: &Option<String>| -> Option<LaneId> {
-            if lane_ids.is_empty() {
-                return None;
-            }
-            let i = v
-                .as_deref()
-                .and_then(|v| lane_names.binary_search(&v).ok())
-                .unwrap_or(0);
-            Some(LaneId::new(lane_ids[i].as_str()))
-        };
-        let activity_lane: Vec<Option<LaneId>> = self.lanes.iter().map(lane_of_value).collect();
-        let start_outcomes = self.kept(START);
-        let start_lane = start_outcomes
-            .first()
-            .and_then(|o| o.members.iter().find(|&&m| m != END))
-            .and_then(|&m| activity_lane[m as usize - 1].clone())
-            .or_else(|| lane_of_value(&None));
-        let end_lane = (1..=k)
-            .filter_map(|s| {
-                let c = self
-                    .kept(s)
-                    .iter()
-                    .find(|o| *o.members == [END])
-                    .map(|o| o.count)?;
-                Some((Reverse(c), s))
-            })
-            .min()
-            .and_then(|(_, s)| activity_lane[s - 1].clone())
-            .or_else(|| start_lane.clone());
+        let lanes = self.lane_plan();
         let member_id = |m: u32| {
             if m == END {
                 "end".to_owned()
@@ -856,8 +859,9 @@ impl Plan<'_> {
         };
 
         let mut plan: Vec<PlannedStep> = Vec::new();
+        let start_outcomes = self.kept(START);
         let mut start = Step::new("start", "Start", StepKind::Start);
-        start.lane = start_lane.clone();
+        start.lane = lanes.start.clone();
         if start_outcomes.len() >= 2 {
             let choice_id = unique("start-choice".to_owned(), &mut used);
             plan.push(PlannedStep {
@@ -865,7 +869,7 @@ impl Plan<'_> {
                 flows: vec![(choice_id.clone(), None)],
             });
             let mut choice = Step::new(choice_id, "Start choice", StepKind::Decision);
-            choice.lane = start_lane.clone();
+            choice.lane = lanes.start.clone();
             self.decision(choice, &start_outcomes, &member_id, &mut used, &mut plan);
         } else {
             let flows = start_outcomes
@@ -882,7 +886,7 @@ impl Plan<'_> {
             };
             let mut step = Step::new(ids[a].clone(), self.names[a].clone(), StepKind::Activity)
                 .with_times(work, wait);
-            step.lane = activity_lane[a].clone();
+            step.lane = lanes.activity[a].clone();
             step.notes = format_observed(o);
             let outs = self.kept(a + 1);
             if outs.len() >= 2 {
@@ -897,30 +901,65 @@ impl Plan<'_> {
             }
         }
         let mut end = Step::new("end", "End", StepKind::End);
-        end.lane = end_lane;
+        end.lane = lanes.end;
         plan.push(PlannedStep {
             step: end,
             flows: Vec::new(),
         });
 
-        let mut b = MapBuilder::new(name, description);
-        for (id, n) in lane_ids.iter().zip(&lane_names) {
-            b.add_lane(Lane::new(id.as_str(), *n))?;
+        assemble(plan, lanes.lanes, name, description)
+    }
+
+    /// Rule 9's lanes (the distinct values by name, ids their slugs) and each step's lane.
+    fn lane_plan(&self) -> LanePlan {
+        let k = self.names.len();
+        let mut names: Vec<&str> = self.lanes.iter().flatten().map(String::as_str).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut used = HashSet::new();
+        let ids: Vec<String> = names
+            .iter()
+            .map(|n| unique(slug(n, "lane"), &mut used))
+            .collect();
+        let lane_of_value = |v: &Option<String>| -> Option<LaneId> {
+            if ids.is_empty() {
+                return None;
+            }
+            let i = v
+                .as_deref()
+                .and_then(|v| names.binary_search(&v).ok())
+                .unwrap_or(0);
+            Some(LaneId::new(ids[i].as_str()))
+        };
+        let activity: Vec<Option<LaneId>> = self.lanes.iter().map(lane_of_value).collect();
+        let start = self
+            .kept(START)
+            .first()
+            .and_then(|o| o.members.iter().find(|&&m| m != END))
+            .and_then(|&m| activity[m as usize - 1].clone())
+            .or_else(|| lane_of_value(&None));
+        let end = (1..=k)
+            .filter_map(|s| {
+                let c = self
+                    .kept(s)
+                    .iter()
+                    .find(|o| *o.members == [END])
+                    .map(|o| o.count)?;
+                Some((Reverse(c), s))
+            })
+            .min()
+            .and_then(|(_, s)| activity[s - 1].clone())
+            .or_else(|| start.clone());
+        LanePlan {
+            lanes: ids
+                .iter()
+                .zip(&names)
+                .map(|(id, n)| Lane::new(id.as_str(), *n))
+                .collect(),
+            activity,
+            start,
+            end,
         }
-        let mut flows = Vec::new();
-        for p in plan {
-            let from = p.step.id.as_str().to_owned();
-            b.add_step(p.step)?;
-            flows.extend(p.flows.into_iter().map(|(to, pr)| (from.clone(), to, pr)));
-        }
-        for (from, to, p) in flows {
-            let flow = match p {
-                Some(p) => Flow::work().with_probability(p),
-                None => Flow::work(),
-            };
-            b.connect(&from, &to, flow)?;
-        }
-        b.finish()
     }
 
     /// A decision with its outcomes: one flow per single-activity outcome, an extra split
@@ -966,6 +1005,33 @@ impl Plan<'_> {
         plan.push(PlannedStep { step, flows });
         plan.extend(splits);
     }
+}
+
+/// Adds the lanes, the planned steps and then their flows through `MapBuilder`.
+fn assemble(
+    plan: Vec<PlannedStep>,
+    lanes: Vec<Lane>,
+    name: String,
+    description: String,
+) -> Result<crate::model::Map, crate::model::MapError> {
+    let mut b = MapBuilder::new(name, description);
+    for lane in lanes {
+        b.add_lane(lane)?;
+    }
+    let mut flows = Vec::new();
+    for p in plan {
+        let from = p.step.id.as_str().to_owned();
+        b.add_step(p.step)?;
+        flows.extend(p.flows.into_iter().map(|(to, pr)| (from.clone(), to, pr)));
+    }
+    for (from, to, p) in flows {
+        let flow = match p {
+            Some(p) => Flow::work().with_probability(p),
+            None => Flow::work(),
+        };
+        b.connect(&from, &to, flow)?;
+    }
+    b.finish()
 }
 
 #[cfg(test)]
