@@ -841,7 +841,6 @@ impl Plan<'_> {
         name: String,
         description: String,
     ) -> Result<crate::model::Map, crate::model::MapError> {
-        let k = self.names.len();
         let mut used: HashSet<String> =
             ["start".to_owned(), "end".to_owned()].into_iter().collect();
         let ids: Vec<String> = self
@@ -878,13 +877,12 @@ impl Plan<'_> {
                 .unwrap_or_default();
             plan.push(PlannedStep { step: start, flows });
         }
-        for a in 0..k {
-            let o = &self.stats[a];
+        for (a, (id, o)) in ids.iter().zip(self.stats).enumerate() {
             let (work, wait) = match self.statistic {
                 super::Statistic::Mean => (o.work.mean, o.wait.mean),
                 super::Statistic::Median => (o.work.median, o.wait.median),
             };
-            let mut step = Step::new(ids[a].clone(), self.names[a].clone(), StepKind::Activity)
+            let mut step = Step::new(id.clone(), self.names[a].clone(), StepKind::Activity)
                 .with_times(work, wait);
             step.lane = lanes.activity[a].clone();
             step.notes = format_observed(o);
