@@ -171,261 +171,316 @@ fn parse<R: BufRead>(input: R, progress: &Progress) -> Result<Option<RawLog>, Fa
     let mut reader = quick_xml::Reader::from_reader(input);
     reader.config_mut().check_end_names = true;
     let mut buf = Vec::with_capacity(1 << 12);
-    let mut log = RawLog::new(Layout::Xes);
-    let mut st = State::default();
-    let mut default_activity: Option<u32> = None;
-    let mut default_transition: Option<Transition> = None;
-    let mut trace_events: Vec<Event> = Vec::new();
-    let mut trace_name: Option<u32> = None;
-    let mut pending = Pending::new();
-    let mut instances = TraceInstances::default();
-    let mut without_time = 0u64;
-    let mut without_name = 0u64;
-    let mut traces = 0u64;
-    let mut pos = 0u64;
-    let mut saw_log = false;
-    // Anything but whitespace: a file of nothing but whitespace is "no events".
-    let mut saw_content = false;
-    let at = |reader: &quick_xml::Reader<R>, message: String| {
-        Failure::At(Problem {
-            offset: reader.buffer_position(),
-            kind: ProblemKind::Message(message),
-        })
-    };
+    let mut p = Parser::new();
+    let mut closed = 0u64;
     loop {
         let event = match reader.read_event_into(&mut buf) {
             Ok(e) => e,
             Err(e) => {
-                let message = match &e {
-                    quick_xml::Error::Io(io) => format!("cannot read the file: {io} (truncated?)"),
-                    // Every syntax error but a bad `<!` is input that ended inside markup.
-                    quick_xml::Error::Syntax(s)
-                        if !matches!(s, quick_xml::errors::SyntaxError::InvalidBangMarkup) =>
-                    {
-                        format!("the file is truncated: {s}")
-                    }
-                    other => format!("malformed XML: {other}"),
-                };
                 return Err(Failure::At(Problem {
                     offset: reader.error_position(),
-                    kind: ProblemKind::Message(message),
+                    kind: ProblemKind::Message(xml_error(&e)),
                 }));
             }
         };
-        let (start, empty) = match &event {
-            Xml::Start(s) => (Some(s), false),
-            Xml::Empty(s) => (Some(s), true),
+        let done = match &event {
+            Xml::Start(s) => p.open(s, false),
+            Xml::Empty(s) => p.open(s, true),
             Xml::End(_) => {
-                let closing = st.depth;
-                st.depth = st.depth.saturating_sub(1);
-                if st.event == Some(closing) {
-                    st.event = None;
-                    finish_event(
-                        &mut pending,
-                        &mut trace_events,
-                        &mut log,
-                        (default_activity, default_transition),
-                        &mut pos,
-                        (&mut without_time, &mut without_name),
-                    );
-                    if pos.is_multiple_of(CHECK_EVERY) && progress.is_cancelled() {
-                        return Err(Failure::Cancelled);
-                    }
-                } else if st.trace == Some(closing) {
-                    st.trace = None;
-                    traces += 1;
-                    let case = match trace_name.take() {
-                        Some(c) => c,
-                        None => log.cases.fresh(format!("(trace {traces} without a name)")),
-                    };
-                    for mut e in trace_events.drain(..) {
-                        e.case = case;
-                        log.events.push(e);
-                    }
-                } else if st.global_event == Some(closing) {
-                    st.global_event = None;
-                } else if st.global_other == Some(closing) {
-                    st.global_other = None;
-                } else if st.log == Some(closing) {
-                    st.log = None;
+                p.close();
+                closed += 1;
+                if closed.is_multiple_of(CHECK_EVERY) && progress.is_cancelled() {
+                    return Err(Failure::Cancelled);
                 }
-                buf.clear();
-                continue;
+                Ok(())
+            }
+            Xml::Text(t) => {
+                p.saw_content |= !t.iter().all(u8::is_ascii_whitespace);
+                Ok(())
             }
             Xml::Eof => break,
-            Xml::Text(t) => {
-                saw_content |= !t.iter().all(u8::is_ascii_whitespace);
-                buf.clear();
-                continue;
-            }
             _ => {
-                saw_content = true;
-                buf.clear();
-                continue;
+                p.saw_content = true;
+                Ok(())
             }
         };
-        let Some(s) = start else { continue };
-        saw_content = true;
-        let parent = st.depth;
+        done.map_err(|kind| {
+            Failure::At(Problem {
+                offset: reader.buffer_position(),
+                kind,
+            })
+        })?;
+        buf.clear();
+    }
+    p.finish().map_err(|kind| {
+        Failure::At(Problem {
+            offset: reader.buffer_position(),
+            kind,
+        })
+    })
+}
+
+/// What a quick-xml error means for the user.
+fn xml_error(e: &quick_xml::Error) -> String {
+    match e {
+        quick_xml::Error::Io(io) => format!("cannot read the file: {io} (truncated?)"),
+        // Every syntax error but a bad `<!` is input that ended inside markup.
+        quick_xml::Error::Syntax(s)
+            if !matches!(s, quick_xml::errors::SyntaxError::InvalidBangMarkup) =>
+        {
+            format!("the file is truncated: {s}")
+        }
+        other => format!("malformed XML: {other}"),
+    }
+}
+
+/// The reader's state between two pull events.
+struct Parser {
+    log: RawLog,
+    st: State,
+    default_activity: Option<u32>,
+    default_transition: Option<Transition>,
+    /// The current trace's events (their case is known at its end).
+    trace_events: Vec<Event>,
+    trace_name: Option<u32>,
+    pending: Pending,
+    instances: TraceInstances,
+    without_time: u64,
+    without_name: u64,
+    traces: u64,
+    /// Events seen (kept or skipped): the next event's position.
+    pos: u64,
+    saw_log: bool,
+    /// Anything but whitespace: a file of nothing but whitespace is "no events".
+    saw_content: bool,
+}
+
+impl Parser {
+    fn new() -> Self {
+        Self {
+            log: RawLog::new(Layout::Xes),
+            st: State::default(),
+            default_activity: None,
+            default_transition: None,
+            trace_events: Vec::new(),
+            trace_name: None,
+            pending: Pending::new(),
+            instances: TraceInstances::default(),
+            without_time: 0,
+            without_name: 0,
+            traces: 0,
+            pos: 0,
+            saw_log: false,
+            saw_content: false,
+        }
+    }
+
+    /// An element opens (`empty`: and closes at once).
+    fn open(&mut self, s: &BytesStart, empty: bool) -> Result<(), ProblemKind> {
+        self.saw_content = true;
+        let parent = self.st.depth;
         let local = s.local_name();
         let name = local.as_ref();
-        if st.log.is_none() {
+        if self.st.log.is_none() {
             if parent == 0 && name == b"log" {
-                saw_log = true;
+                self.saw_log = true;
                 if !empty {
-                    st.log = Some(1);
+                    self.st.log = Some(1);
                 }
             } else if parent == 0 {
-                return Err(at(
-                    &reader,
-                    format!(
-                        "not an XES log: the root element is <{}>, not <log>",
-                        String::from_utf8_lossy(name)
-                    ),
-                ));
+                return Err(ProblemKind::Message(format!(
+                    "not an XES log: the root element is <{}>, not <log>",
+                    String::from_utf8_lossy(name)
+                )));
             }
-        } else if st.event == Some(parent) && is_attribute(name) {
-            event_attribute(s, &mut pending, &mut log, &mut instances).map_err(|k| {
-                Failure::At(Problem {
-                    offset: reader.buffer_position(),
-                    kind: k,
-                })
-            })?;
-        } else if st.trace == Some(parent) && st.event.is_none() {
-            if name == b"event" {
-                pending = Pending::new();
-                if empty {
-                    finish_event(
-                        &mut pending,
-                        &mut trace_events,
-                        &mut log,
-                        (default_activity, default_transition),
-                        &mut pos,
-                        (&mut without_time, &mut without_name),
-                    );
-                } else {
-                    st.event = Some(parent + 1);
-                }
-            } else if is_attribute(name)
-                && let Some((key, value)) = key_value(s)
-                && key.as_ref() == b"concept:name"
-            {
-                trace_name = Some(log.cases.intern_bytes(&value));
-            }
-        } else if st.global_event == Some(parent) && is_attribute(name) {
+        } else if self.st.event == Some(parent) && is_attribute(name) {
+            event_attribute(s, &mut self.pending, &mut self.log, &mut self.instances)?;
+        } else if self.st.trace == Some(parent) && self.st.event.is_none() {
+            self.open_in_trace(s, name, empty, parent);
+        } else if self.st.global_event == Some(parent) && is_attribute(name) {
             if let Some((key, value)) = key_value(s) {
                 match key.as_ref() {
-                    b"concept:name" => default_activity = Some(log.activities.intern_bytes(&value)),
-                    b"lifecycle:transition" => default_transition = Some(Transition::parse(&value)),
+                    b"concept:name" => {
+                        self.default_activity = Some(self.log.activities.intern_bytes(&value));
+                    }
+                    b"lifecycle:transition" => {
+                        self.default_transition = Some(Transition::parse(&value));
+                    }
                     _ => {}
                 }
             }
-        } else if st.log == Some(parent) && st.trace.is_none() {
-            match name {
-                b"trace" => {
-                    trace_events.clear();
-                    instances.next_trace();
-                    trace_name = None;
-                    if empty {
-                        traces += 1;
-                    } else {
-                        st.trace = Some(parent + 1);
-                    }
-                }
-                b"global" if !empty => {
-                    let scope = attr(s, b"scope");
-                    if scope.as_deref().is_some_and(|v| v == b"event") {
-                        st.global_event = Some(parent + 1);
-                    } else {
-                        st.global_other = Some(parent + 1);
-                    }
-                }
-                _ if is_attribute(name) => {
-                    if let Some((key, value)) = key_value(s)
-                        && key.as_ref() == b"concept:name"
-                    {
-                        log.name = Some(String::from_utf8_lossy(&value).into_owned());
-                    }
-                }
-                _ => {}
-            }
+        } else if self.st.log == Some(parent) && self.st.trace.is_none() {
+            self.open_in_log(s, name, empty, parent);
         }
         if !empty {
-            st.depth += 1;
+            self.st.depth += 1;
         }
-        buf.clear();
+        Ok(())
     }
-    if st.depth > 0 {
-        let inside = if st.event.is_some() {
-            "an <event>"
-        } else if st.trace.is_some() {
-            "a <trace>"
-        } else {
-            "the <log>"
+
+    /// A child of `<trace>`: an event, or the trace's own attribute.
+    fn open_in_trace(&mut self, s: &BytesStart, name: &[u8], empty: bool, parent: usize) {
+        if name == b"event" {
+            self.pending = Pending::new();
+            if empty {
+                self.finish_event();
+            } else {
+                self.st.event = Some(parent + 1);
+            }
+        } else if is_attribute(name)
+            && let Some((key, value)) = key_value(s)
+            && key.as_ref() == b"concept:name"
+        {
+            self.trace_name = Some(self.log.cases.intern_bytes(&value));
+        }
+    }
+
+    /// A child of `<log>`: a trace, a global, or the log's own attribute.
+    fn open_in_log(&mut self, s: &BytesStart, name: &[u8], empty: bool, parent: usize) {
+        match name {
+            b"trace" => {
+                self.trace_events.clear();
+                self.instances.next_trace();
+                self.trace_name = None;
+                if empty {
+                    self.traces += 1;
+                } else {
+                    self.st.trace = Some(parent + 1);
+                }
+            }
+            b"global" if !empty => {
+                let scope = attr(s, b"scope");
+                if scope.as_deref().is_some_and(|v| v == b"event") {
+                    self.st.global_event = Some(parent + 1);
+                } else {
+                    self.st.global_other = Some(parent + 1);
+                }
+            }
+            _ if is_attribute(name) => {
+                if let Some((key, value)) = key_value(s)
+                    && key.as_ref() == b"concept:name"
+                {
+                    self.log.name = Some(String::from_utf8_lossy(&value).into_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The innermost open element closes.
+    fn close(&mut self) {
+        let st = &mut self.st;
+        let closing = st.depth;
+        st.depth = st.depth.saturating_sub(1);
+        if st.event == Some(closing) {
+            st.event = None;
+            self.finish_event();
+        } else if st.trace == Some(closing) {
+            st.trace = None;
+            self.finish_trace();
+        } else if st.global_event == Some(closing) {
+            st.global_event = None;
+        } else if st.global_other == Some(closing) {
+            st.global_other = None;
+        } else if st.log == Some(closing) {
+            st.log = None;
+        }
+    }
+
+    /// Ends an event: skipped without a timestamp or a name, else kept for its trace.
+    fn finish_event(&mut self) {
+        self.pos += 1;
+        let p = &self.pending;
+        let Some(time_ms) = p.time_ms else {
+            self.without_time += 1;
+            return;
         };
-        return Err(at(
-            &reader,
-            format!("the file is truncated: it ends inside {inside}"),
-        ));
+        let Some(activity) = p.activity.or(self.default_activity) else {
+            self.without_name += 1;
+            return;
+        };
+        self.log.saw_time(time_ms);
+        self.trace_events.push(Event {
+            case: NONE,
+            activity,
+            instance: p.instance,
+            resource: p.resource,
+            role: if p.role != NONE { p.role } else { p.group },
+            transition: p
+                .transition
+                .or(self.default_transition)
+                .unwrap_or(Transition::Complete),
+            time_ms,
+            pos: self.pos - 1,
+        });
     }
-    if !saw_log && !saw_content {
-        return Ok(None);
+
+    /// Ends a trace: its events join the log under its case (a trace without a name is a
+    /// case of its own).
+    fn finish_trace(&mut self) {
+        self.traces += 1;
+        let case = match self.trace_name.take() {
+            Some(c) => c,
+            None => self
+                .log
+                .cases
+                .fresh(format!("(trace {} without a name)", self.traces)),
+        };
+        for mut e in self.trace_events.drain(..) {
+            e.case = case;
+            self.log.events.push(e);
+        }
     }
-    if !saw_log {
-        return Err(at(&reader, "not an XES log: no <log> element".to_owned()));
+
+    /// The end of the input: a truncated file or one without a `<log>` is an error; the
+    /// skipped events become warnings.
+    fn finish(mut self) -> Result<Option<RawLog>, ProblemKind> {
+        let st = &self.st;
+        if st.depth > 0 {
+            let inside = if st.event.is_some() {
+                "an <event>"
+            } else if st.trace.is_some() {
+                "a <trace>"
+            } else {
+                "the <log>"
+            };
+            return Err(ProblemKind::Message(format!(
+                "the file is truncated: it ends inside {inside}"
+            )));
+        }
+        if !self.saw_log {
+            if !self.saw_content {
+                return Ok(None);
+            }
+            return Err(ProblemKind::Message(
+                "not an XES log: no <log> element".to_owned(),
+            ));
+        }
+        let log = &mut self.log;
+        if self.without_time > 0 {
+            log.warnings.push(format!(
+                "{} event{} without a time:timestamp skipped",
+                self.without_time,
+                plural(self.without_time)
+            ));
+        }
+        if self.without_name > 0 {
+            log.warnings.push(format!(
+                "{} event{} without a concept:name (and no global default) skipped",
+                self.without_name,
+                plural(self.without_name)
+            ));
+        }
+        log.event_count = self.pos;
+        if log.events.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.log))
     }
-    if without_time > 0 {
-        log.warnings.push(format!(
-            "{without_time} event{} without a time:timestamp skipped",
-            plural(without_time)
-        ));
-    }
-    if without_name > 0 {
-        log.warnings.push(format!(
-            "{without_name} event{} without a concept:name (and no global default) skipped",
-            plural(without_name)
-        ));
-    }
-    log.event_count = pos;
-    if log.events.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(log))
 }
 
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-/// Ends an event: skipped without a timestamp or a name, else kept for its trace.
-fn finish_event(
-    p: &mut Pending,
-    trace_events: &mut Vec<Event>,
-    log: &mut RawLog,
-    defaults: (Option<u32>, Option<Transition>),
-    pos: &mut u64,
-    skipped: (&mut u64, &mut u64),
-) {
-    *pos += 1;
-    let Some(time_ms) = p.time_ms else {
-        *skipped.0 += 1;
-        return;
-    };
-    let Some(activity) = p.activity.or(defaults.0) else {
-        *skipped.1 += 1;
-        return;
-    };
-    log.saw_time(time_ms);
-    trace_events.push(Event {
-        case: NONE,
-        activity,
-        instance: p.instance,
-        resource: p.resource,
-        role: if p.role != NONE { p.role } else { p.group },
-        transition: p.transition.or(defaults.1).unwrap_or(Transition::Complete),
-        time_ms,
-        pos: *pos - 1,
-    });
 }
 
 fn event_attribute(
