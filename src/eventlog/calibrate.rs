@@ -494,26 +494,38 @@ fn causal_pass(
         entry.sort_unstable();
         entry.dedup();
         bump(&mut outcomes[START], &entry);
-        edges.sort_unstable();
-        edges.dedup();
-        let mut e = 0;
-        for (i, inst_i) in c.iter().enumerate() {
-            scratch.clear();
-            while e < edges.len() && edges[e].0 as usize == i {
-                scratch.push(edges[e].1);
-                e += 1;
-            }
-            if scratch.is_empty() {
-                scratch.push(END);
-            }
-            bump(&mut outcomes[inst_i.activity as usize + 1], &scratch);
-        }
+        count_outcomes(c, &mut edges, &mut outcomes, &mut scratch);
     }
     Ok(Pass {
         times,
         outcomes,
         case_durations: durations,
     })
+}
+
+/// Counts each instance's outcome from the case's (predecessor, successor activity) edges:
+/// the sorted distinct successors, or END.
+fn count_outcomes(
+    c: &[Instance],
+    edges: &mut [(u32, u32)],
+    outcomes: &mut [HashMap<Box<[u32]>, u64>],
+    scratch: &mut Vec<u32>,
+) {
+    edges.sort_unstable();
+    let mut e = 0;
+    for (i, inst_i) in c.iter().enumerate() {
+        scratch.clear();
+        while e < edges.len() && edges[e].0 as usize == i {
+            if scratch.last() != Some(&edges[e].1) {
+                scratch.push(edges[e].1);
+            }
+            e += 1;
+        }
+        if scratch.is_empty() {
+            scratch.push(END);
+        }
+        bump(&mut outcomes[inst_i.activity as usize + 1], scratch);
+    }
 }
 
 fn bump(map: &mut HashMap<Box<[u32]>, u64>, key: &[u32]) {
