@@ -577,32 +577,26 @@ fn filter_outcomes(
             }
         }
     }
+    // The dropped outcomes by member activity (source order, then the source's own order:
+    // the first of the best count is the one to restore), so each activity lacking a way in
+    // looks only at the outcomes that contain it.
+    let mut by_member: Vec<Vec<(usize, usize)>> = vec![Vec::new(); k + 1];
+    for (s, list) in outcomes.iter().enumerate() {
+        for (n, o) in list.iter().enumerate().filter(|(_, o)| !o.kept) {
+            for &m in o.members.iter().filter(|&&m| m != END && m as usize != s) {
+                by_member[m as usize].push((s, n));
+            }
+        }
+    }
     for b in 1..=k {
         if incoming[b] {
             continue;
         }
-        let mut best: Option<(u64, usize, usize)> = None; // (count, source, index)
-        for (s, list) in outcomes.iter().enumerate() {
-            if s == b {
-                continue;
-            }
-            for (n, o) in list.iter().enumerate() {
-                if o.kept || !o.members.contains(&(b as u32)) {
-                    continue;
-                }
-                let better = match best {
-                    None => true,
-                    Some((c, bs, bn)) => {
-                        (Reverse(o.count), s, &o.members)
-                            < (Reverse(c), bs, &outcomes[bs][bn].members)
-                    }
-                };
-                if better {
-                    best = Some((o.count, s, n));
-                }
-            }
-        }
-        if let Some((_, s, n)) = best {
+        let best = by_member[b].iter().copied().min_by(|&(s1, n1), &(s2, n2)| {
+            let (o1, o2) = (&outcomes[s1][n1], &outcomes[s2][n2]);
+            (Reverse(o1.count), s1, &o1.members).cmp(&(Reverse(o2.count), s2, &o2.members))
+        });
+        if let Some((s, n)) = best {
             outcomes[s][n].kept = true;
             for &m in outcomes[s][n].members.iter() {
                 if m != END && m as usize != s {
