@@ -14,9 +14,10 @@ use std::path::Path;
 const END: u32 = 0;
 /// The source that stands for START (activities are their rank + 1).
 const START: usize = 0;
-/// How far back (in instances of one case) predecessors are looked for: bounds the time of a
-/// pathological case with hundreds of thousands of mutually concurrent instances.
-const MAX_PRED_SCAN: usize = 10_000;
+/// How far (in instances of one case) predecessors are looked for back, and overlaps ahead:
+/// bounds the time of a pathological case with hundreds of thousands of mutually concurrent
+/// or overlapping instances.
+const MAX_PRED_SCAN: usize = 1_000;
 const MS_PER_MIN: f64 = 60_000.0;
 
 /// What was read, what was filtered and why, and the case durations.
@@ -380,7 +381,7 @@ fn concurrency(
         }
         for (x, i) in c.iter().enumerate() {
             let Some(si) = i.start_ms else { continue };
-            for j in &c[x + 1..] {
+            for j in c[x + 1..].iter().take(MAX_PRED_SCAN) {
                 if j.start_or_complete() >= i.complete_ms {
                     break; // sorted by start': no later instance starts before i ends
                 }
