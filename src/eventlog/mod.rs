@@ -14,7 +14,10 @@ mod tests;
 
 pub use calibrate::{DroppedActivity, DroppedFlow, Summary};
 pub use csv::{CsvPreview, csv_preview};
-pub use observed::{Observed, ObservedStats, format_observed, parse_observed};
+pub use observed::{
+    Observed, ObservedStats, format_observed, is_complete_only, parse_observed,
+    suggests_customer_lane,
+};
 pub use time::{format_ms, parse_timestamp_ms};
 
 use crate::model::{Map, MapError};

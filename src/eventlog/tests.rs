@@ -661,6 +661,26 @@ fn complete_only_log_says_so() {
         "the gap since A's completion, work included"
     );
     assert_eq!(c.map.name, "log (calibrated)");
+    assert!(is_complete_only(&c.map));
+    let with_starts = run(&interval(&[seq(&["A", "B"], 1, 1)]), &no_filters());
+    assert!(!is_complete_only(&with_starts.map));
+    assert!(!is_complete_only(&crate::model::Map::new("drawn by hand")));
+}
+
+#[test]
+fn customer_lanes_are_suggested_by_name() {
+    for yes in [
+        "Customer",
+        "applicant",
+        "Loan Applicant",
+        "CLIENT",
+        "clients",
+    ] {
+        assert!(suggests_customer_lane(yes), "{yes}");
+    }
+    assert!(!suggests_customer_lane("Clerk"));
+    assert!(!suggests_customer_lane("Clientele"));
+    assert!(!suggests_customer_lane(""));
 }
 
 #[test]
