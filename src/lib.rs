@@ -6,6 +6,7 @@
 //! [`document`] holds the open map with its commands and undo history, for any client.
 //! [`redesign`] derives a to-be from the dispositions of an as-is; [`compare`] sets the two
 //! side by side. [`deliver`] makes what a client gets: pictures and the report.
+//! [`eventlog`] calibrates a map from an event log (XES, CSV).
 
 pub mod analysis;
 pub mod app;

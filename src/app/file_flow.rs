@@ -183,11 +183,16 @@ impl EditorApp {
         let stem = crate::eventlog::log_stem(log);
         let path = log.with_file_name(format!("{stem}{}", crate::format::FILE_EXTENSION));
         let lead = crate::analysis::analyze(&c.map).metrics.lead_time_mins;
-        let summary = crate::eventlog::summary_text(&c, lead)
+        let mut lines: Vec<String> = crate::eventlog::summary_text(&c, lead)
             .lines()
-            .map(str::trim)
-            .collect::<Vec<_>>()
-            .join("\n");
+            .map(|l| l.trim().to_owned())
+            .collect();
+        lines.extend(
+            c.warnings
+                .iter()
+                .map(|w| format!("⚠ {}", crate::text::escape_control(w))),
+        );
+        let summary = lines.join("\n");
         let file = log.file_name().map_or_else(
             || log.display().to_string(),
             |n| n.to_string_lossy().into_owned(),

@@ -43,7 +43,8 @@ pub fn findings_ui(
             for (k, v) in crate::report::metric_rows(&analysis.metrics) {
                 let mut help = crate::report::metric_help(k);
                 let v = if k == "Process cycle efficiency"
-                    && observed.is_some_and(|cd| cd.complete_only)
+                    && observed.is_some()
+                    && crate::eventlog::is_complete_only(map)
                 {
                     help = "The event log has completion times only: work and waiting cannot \
                             be told apart, so the process cycle efficiency means nothing.";

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 pub const EXIT_CODES: &str = "Exit codes:
   0  success
   1  `analyze --fail-on`: a finding at or above the given severity was found
-  2  the file could not be read or is not a valid map (or BPMN/CSV file), the output could not
+  2  the file could not be read or is not a valid map (or BPMN/CSV file, or event log), the output could not
      be written (a read-only output file is refused unless --force), or the arguments are wrong
 A closed output pipe (e.g. `| head`) ends quietly with the code the command would have had.";
 
@@ -130,17 +130,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = StatArg::Mean)]
         stat: StatArg,
         /// Keep activities present in at least this share of the cases (0 to 1).
-        #[arg(long, default_value_t = 0.01)]
+        #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
         min_activity: f64,
         /// Drop a step's outcomes below this share of its outcomes, except the most frequent (0 to 1).
-        #[arg(long, default_value_t = 0.01)]
+        #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
         min_flow: f64,
         /// Concurrency threshold: two activities are parallel when seen so at least this share
         /// of the larger one's instances (0 to 1).
-        #[arg(long, default_value_t = 0.05)]
+        #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
         min_conc: f64,
         #[command(flatten)]
-        columns: ColumnArgs,
+        columns: Box<ColumnArgs>,
         /// Output format of the summary.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
@@ -499,7 +499,7 @@ pub fn run(command: Command) -> ExitCode {
                 min_activity,
                 min_flow,
                 min_conc,
-                columns: columns.into(),
+                columns: (*columns).into(),
             };
             calibrate(&log, &output, &options, format, force)
         }
@@ -619,73 +619,17 @@ fn calibrate_text(
     output: &Path,
     lead_time_mins: Option<f64>,
 ) -> String {
-    let s = &c.summary;
     let e = |t: &str| escape_control(t).into_owned();
-    let d = |m: f64| crate::units::format_duration(m);
-    let mut out = format!(
-        "{}: calibrated \"{}\" ({} steps, {} flows, {} lanes) into {}\n",
-        e(&s.file),
+    format!(
+        "{}: calibrated \"{}\" ({} steps, {} flows, {} lanes) into {}\n{}",
+        e(&c.summary.file),
         e(&c.map.name),
         c.map.step_count(),
         c.map.flow_count(),
         c.map.lanes().len(),
-        e(&output.display().to_string())
-    );
-    out.push_str(&format!(
-        "  log: {} ({}), {} cases, {} events, {} activity instances ({} kept), {} activities kept\n",
-        s.layout.as_str(),
-        if s.complete_only { "completion times only" } else { "with starts" },
-        s.cases,
-        s.events,
-        s.activity_instances,
-        s.kept_instances,
-        s.activities
-    ));
-    if let (Some(a), Some(b)) = (&s.first_event, &s.last_event) {
-        out.push_str(&format!("  from {a} to {b}\n"));
-    }
-    out.push_str(&format!(
-        "  statistic: {}; thresholds: --min-activity {} --min-flow {} --min-conc {}\n",
-        s.statistic.as_str(),
-        s.min_activity,
-        s.min_flow,
-        s.min_conc
-    ));
-    out.push_str(&format!(
-        "  case duration: mean {}, median {}\n  the map's expected lead time: {}\n",
-        d(s.mean_case_mins),
-        d(s.median_case_mins),
-        lead_time_mins.map_or_else(
-            || "none (an endless loop or no path to the end)".to_owned(),
-            d
-        )
-    ));
-    if !s.concurrent.is_empty() {
-        let pairs: Vec<String> = s
-            .concurrent
-            .iter()
-            .map(|[a, b]| format!("{} || {}", e(a), e(b)))
-            .collect();
-        out.push_str(&format!("  concurrent: {}\n", pairs.join(", ")));
-    }
-    for a in &s.dropped_activities {
-        out.push_str(&format!(
-            "  dropped activity {} (in {} cases, {:.2}%)\n",
-            e(&a.name),
-            a.cases,
-            a.case_share * 100.0
-        ));
-    }
-    for f in &s.dropped_flows {
-        out.push_str(&format!(
-            "  dropped outcome {} → {{{}}} ({} times, {:.2}%)\n",
-            e(&f.from),
-            e(&f.to.join(", ")),
-            f.count,
-            f.share * 100.0
-        ));
-    }
-    out
+        e(&output.display().to_string()),
+        crate::eventlog::summary_text(c, lead_time_mins)
+    )
 }
 
 /// The `redesign --format json` summary (map-format-v2.md).

@@ -14,9 +14,10 @@ use std::path::Path;
 const END: u32 = 0;
 /// The source that stands for START (activities are their rank + 1).
 const START: usize = 0;
-/// How far back (in instances of one case) predecessors are looked for: bounds the time of a
-/// pathological case with hundreds of thousands of mutually concurrent instances.
-const MAX_PRED_SCAN: usize = 10_000;
+/// How far (in instances of one case) predecessors are looked for back, and overlaps ahead:
+/// bounds the time of a pathological case with hundreds of thousands of mutually concurrent
+/// or overlapping instances.
+const MAX_PRED_SCAN: usize = 1_000;
 const MS_PER_MIN: f64 = 60_000.0;
 
 /// What was read, what was filtered and why, and the case durations.
@@ -81,7 +82,8 @@ struct Concurrency {
     k: usize,
     dense: Vec<bool>,
     sparse: HashSet<(u32, u32)>,
-    has_partner: Vec<bool>,
+    /// Each activity's concurrent activities, sorted.
+    partners: Vec<Vec<u32>>,
 }
 
 impl Concurrency {
@@ -94,7 +96,7 @@ impl Concurrency {
                 Vec::new()
             },
             sparse: HashSet::new(),
-            has_partner: vec![false; k],
+            partners: vec![Vec::new(); k],
         }
     }
 
@@ -105,8 +107,17 @@ impl Concurrency {
             self.dense[a as usize * self.k + b as usize] = true;
             self.dense[b as usize * self.k + a as usize] = true;
         }
-        self.has_partner[a as usize] = true;
-        self.has_partner[b as usize] = true;
+        self.partners[a as usize].push(b);
+        self.partners[b as usize].push(a);
+    }
+
+    /// Sorts the partner lists (after the last `set`).
+    fn finish(mut self) -> Self {
+        for p in &mut self.partners {
+            p.sort_unstable();
+            p.dedup();
+        }
+        self
     }
 
     fn get(&self, a: u32, b: u32) -> bool {
@@ -156,59 +167,13 @@ pub(crate) fn calibrate(
     inst.sort_unstable_by_key(|i| (i.case, i.start_or_complete(), i.complete_ms, i.pos));
     progress.check()?;
 
-    // Rule 2: the activity filter.
-    let n_act = log.activities.len();
-    let mut case_count = vec![0u64; n_act];
-    let mut last_case = vec![NONE; n_act];
-    let mut n_cases = 0u64;
-    let mut prev_case = NONE;
-    for i in &inst {
-        if i.case != prev_case || n_cases == 0 {
-            n_cases += 1;
-            prev_case = i.case;
-        }
-        let a = i.activity as usize;
-        if last_case[a] != i.case {
-            last_case[a] = i.case;
-            case_count[a] += 1;
-        }
-    }
-    let share = |a: usize| case_count[a] as f64 / n_cases as f64;
-    let mut kept: Vec<u32> = (0..n_act as u32)
-        .filter(|&a| case_count[a as usize] > 0 && share(a as usize) >= options.min_activity)
-        .collect();
-    kept.sort_by(|&a, &b| log.activities.name(a).cmp(log.activities.name(b)));
-    let mut dropped_activities: Vec<DroppedActivity> = (0..n_act)
-        .filter(|&a| case_count[a] > 0 && share(a) < options.min_activity)
-        .map(|a| DroppedActivity {
-            name: log.activities.name(a as u32).to_owned(),
-            cases: case_count[a],
-            case_share: share(a),
-        })
-        .collect();
-    dropped_activities.sort_by(|a, b| a.name.cmp(&b.name));
-    if kept.is_empty() {
-        let best = (0..n_act).map(share).fold(0.0, f64::max);
-        return Err(EventLogError::BadOption(format!(
-            "--min-activity {}: no activity is present in that share of the cases (the most common is in {:.1}%); lower it",
-            options.min_activity,
-            best * 100.0
-        )));
-    }
-    let k = kept.len();
-    let mut rank = vec![NONE; n_act];
-    for (r, &a) in kept.iter().enumerate() {
-        rank[a as usize] = r as u32;
-    }
-    let names: Vec<String> = kept
-        .iter()
-        .map(|&a| log.activities.name(a).to_owned())
-        .collect();
-    let kept_cases: Vec<u64> = kept.iter().map(|&a| case_count[a as usize]).collect();
-    inst.retain_mut(|i| {
-        i.activity = rank[i.activity as usize];
-        i.activity != NONE
-    });
+    let Filtered {
+        n_cases,
+        names,
+        kept_cases,
+        dropped_activities,
+    } = filter_activities(&mut inst, &log, options.min_activity)?;
+    let k = names.len();
     let cases = case_ranges(&inst);
     let mut count = vec![0u64; k];
     for i in &inst {
@@ -233,14 +198,6 @@ pub(crate) fn calibrate(
     let (mean_case_mins, median_case_mins) =
         (minutes(mean(&durations)), minutes(median(&durations)));
     let range = log.range_ms;
-    let mut concurrent: Vec<[String; 2]> = Vec::new();
-    for a in 0..k as u32 {
-        for b in a + 1..k as u32 {
-            if conc.get(a, b) {
-                concurrent.push([names[a as usize].clone(), names[b as usize].clone()]);
-            }
-        }
-    }
     let summary = Summary {
         file: file_name.clone(),
         layout: log.layout,
@@ -259,7 +216,7 @@ pub(crate) fn calibrate(
         activities: k,
         dropped_activities,
         dropped_flows,
-        concurrent,
+        concurrent: concurrent_names(&conc, &names),
         mean_case_mins,
         median_case_mins,
     };
@@ -282,6 +239,91 @@ pub(crate) fn calibrate(
         summary,
         warnings: log.warnings,
     })
+}
+
+/// What the activity filter leaves: the kept activities by name (index = rank) with the
+/// number of cases each occurs in, and what it dropped.
+struct Filtered {
+    n_cases: u64,
+    names: Vec<String>,
+    kept_cases: Vec<u64>,
+    dropped_activities: Vec<DroppedActivity>,
+}
+
+/// Rule 2 on instances sorted by case: activities in fewer than `min_activity` of the cases
+/// are removed; the others are renumbered by name (an instance's `activity` becomes its rank).
+fn filter_activities(
+    inst: &mut Vec<Instance>,
+    log: &RawLog,
+    min_activity: f64,
+) -> Result<Filtered, EventLogError> {
+    let n_act = log.activities.len();
+    let mut case_count = vec![0u64; n_act];
+    let mut last_case = vec![NONE; n_act];
+    let mut n_cases = 0u64;
+    let mut prev_case = NONE;
+    for i in inst.iter() {
+        if i.case != prev_case || n_cases == 0 {
+            n_cases += 1;
+            prev_case = i.case;
+        }
+        let a = i.activity as usize;
+        if last_case[a] != i.case {
+            last_case[a] = i.case;
+            case_count[a] += 1;
+        }
+    }
+    let share = |a: usize| case_count[a] as f64 / n_cases as f64;
+    let mut kept: Vec<u32> = (0..n_act as u32)
+        .filter(|&a| case_count[a as usize] > 0 && share(a as usize) >= min_activity)
+        .collect();
+    kept.sort_by(|&a, &b| log.activities.name(a).cmp(log.activities.name(b)));
+    let mut dropped_activities: Vec<DroppedActivity> = (0..n_act)
+        .filter(|&a| case_count[a] > 0 && share(a) < min_activity)
+        .map(|a| DroppedActivity {
+            name: log.activities.name(a as u32).to_owned(),
+            cases: case_count[a],
+            case_share: share(a),
+        })
+        .collect();
+    dropped_activities.sort_by(|a, b| a.name.cmp(&b.name));
+    if kept.is_empty() {
+        let best = (0..n_act).map(share).fold(0.0, f64::max);
+        return Err(EventLogError::BadOption(format!(
+            "--min-activity {min_activity}: no activity is present in that share of the cases (the most common is in {:.1}%); lower it",
+            best * 100.0
+        )));
+    }
+    let mut rank = vec![NONE; n_act];
+    for (r, &a) in kept.iter().enumerate() {
+        rank[a as usize] = r as u32;
+    }
+    inst.retain_mut(|i| {
+        i.activity = rank[i.activity as usize];
+        i.activity != NONE
+    });
+    Ok(Filtered {
+        n_cases,
+        names: kept
+            .iter()
+            .map(|&a| log.activities.name(a).to_owned())
+            .collect(),
+        kept_cases: kept.iter().map(|&a| case_count[a as usize]).collect(),
+        dropped_activities,
+    })
+}
+
+/// The concurrent pairs by name (each pair and the list in name order).
+fn concurrent_names(conc: &Concurrency, names: &[String]) -> Vec<[String; 2]> {
+    let mut out = Vec::new();
+    for a in 0..names.len() {
+        for b in a + 1..names.len() {
+            if conc.get(a as u32, b as u32) {
+                out.push([names[a].clone(), names[b].clone()]);
+            }
+        }
+    }
+    out
 }
 
 /// The file name without .gz, .xes and .csv.
@@ -339,7 +381,7 @@ fn concurrency(
         }
         for (x, i) in c.iter().enumerate() {
             let Some(si) = i.start_ms else { continue };
-            for j in &c[x + 1..] {
+            for j in c[x + 1..].iter().take(MAX_PRED_SCAN) {
                 if j.start_or_complete() >= i.complete_ms {
                     break; // sorted by start': no later instance starts before i ends
                 }
@@ -371,7 +413,7 @@ fn concurrency(
             conc.set(a, b);
         }
     }
-    Ok(conc)
+    Ok(conc.finish())
 }
 
 /// What rules 5–7 measure in one pass over the cases.
@@ -393,7 +435,7 @@ fn causal_pass(
     let mut times: Vec<Times> = (0..k).map(|_| Times::default()).collect();
     let mut outcomes: Vec<HashMap<Box<[u32]>, u64>> = (0..=k).map(|_| HashMap::new()).collect();
     let mut durations = Vec::with_capacity(cases.len());
-    let mut found: Vec<usize> = Vec::new();
+    let mut candidates: Vec<u32> = Vec::new();
     let mut edges: Vec<(u32, u32)> = Vec::new();
     let mut entry: Vec<u32> = Vec::new();
     let mut scratch: Vec<u32> = Vec::new();
@@ -408,21 +450,29 @@ fn causal_pass(
         for (j, inst_j) in c.iter().enumerate() {
             let aj = inst_j.activity;
             last_complete = last_complete.max(inst_j.complete_ms);
-            found.clear();
+            // The activities that could still be immediate: concurrent with every instance
+            // already found to precede j (none found yet: any). Empty → stop looking.
+            let mut any = true;
             let mut max_pred_complete: Option<i64> = None;
             for i in (j.saturating_sub(MAX_PRED_SCAN)..j).rev() {
                 let ai = c[i].activity;
                 if conc.get(ai, aj) {
                     continue;
                 }
-                if found.iter().all(|&q| conc.get(ai, c[q].activity)) {
+                if any || candidates.binary_search(&ai).is_ok() {
                     edges.push((i as u32, aj + 1));
                     let pc = c[i].complete_ms;
                     max_pred_complete = Some(max_pred_complete.map_or(pc, |m: i64| m.max(pc)));
                 }
-                found.push(i);
-                if !conc.has_partner[ai as usize] {
-                    break; // every earlier instance precedes i, so none is immediate
+                if any {
+                    candidates.clear();
+                    candidates.extend_from_slice(&conc.partners[ai as usize]);
+                    any = false;
+                } else {
+                    candidates.retain(|&x| conc.get(x, ai));
+                }
+                if candidates.is_empty() {
+                    break; // every earlier instance precedes one found, so none is immediate
                 }
             }
             let t = &mut times[aj as usize];
@@ -445,26 +495,38 @@ fn causal_pass(
         entry.sort_unstable();
         entry.dedup();
         bump(&mut outcomes[START], &entry);
-        edges.sort_unstable();
-        edges.dedup();
-        let mut e = 0;
-        for (i, inst_i) in c.iter().enumerate() {
-            scratch.clear();
-            while e < edges.len() && edges[e].0 as usize == i {
-                scratch.push(edges[e].1);
-                e += 1;
-            }
-            if scratch.is_empty() {
-                scratch.push(END);
-            }
-            bump(&mut outcomes[inst_i.activity as usize + 1], &scratch);
-        }
+        count_outcomes(c, &mut edges, &mut outcomes, &mut scratch);
     }
     Ok(Pass {
         times,
         outcomes,
         case_durations: durations,
     })
+}
+
+/// Counts each instance's outcome from the case's (predecessor, successor activity) edges:
+/// the sorted distinct successors, or END.
+fn count_outcomes(
+    c: &[Instance],
+    edges: &mut [(u32, u32)],
+    outcomes: &mut [HashMap<Box<[u32]>, u64>],
+    scratch: &mut Vec<u32>,
+) {
+    edges.sort_unstable();
+    let mut e = 0;
+    for (i, inst_i) in c.iter().enumerate() {
+        scratch.clear();
+        while e < edges.len() && edges[e].0 as usize == i {
+            if scratch.last() != Some(&edges[e].1) {
+                scratch.push(edges[e].1);
+            }
+            e += 1;
+        }
+        if scratch.is_empty() {
+            scratch.push(END);
+        }
+        bump(&mut outcomes[inst_i.activity as usize + 1], scratch);
+    }
 }
 
 fn bump(map: &mut HashMap<Box<[u32]>, u64>, key: &[u32]) {
@@ -516,32 +578,26 @@ fn filter_outcomes(
             }
         }
     }
+    // The dropped outcomes by member activity (source order, then the source's own order:
+    // the first of the best count is the one to restore), so each activity lacking a way in
+    // looks only at the outcomes that contain it.
+    let mut by_member: Vec<Vec<(usize, usize)>> = vec![Vec::new(); k + 1];
+    for (s, list) in outcomes.iter().enumerate() {
+        for (n, o) in list.iter().enumerate().filter(|(_, o)| !o.kept) {
+            for &m in o.members.iter().filter(|&&m| m != END && m as usize != s) {
+                by_member[m as usize].push((s, n));
+            }
+        }
+    }
     for b in 1..=k {
         if incoming[b] {
             continue;
         }
-        let mut best: Option<(u64, usize, usize)> = None; // (count, source, index)
-        for (s, list) in outcomes.iter().enumerate() {
-            if s == b {
-                continue;
-            }
-            for (n, o) in list.iter().enumerate() {
-                if o.kept || !o.members.contains(&(b as u32)) {
-                    continue;
-                }
-                let better = match best {
-                    None => true,
-                    Some((c, bs, bn)) => {
-                        (Reverse(o.count), s, &o.members)
-                            < (Reverse(c), bs, &outcomes[bs][bn].members)
-                    }
-                };
-                if better {
-                    best = Some((o.count, s, n));
-                }
-            }
-        }
-        if let Some((_, s, n)) = best {
+        let best = by_member[b].iter().copied().min_by(|&(s1, n1), &(s2, n2)| {
+            let (o1, o2) = (&outcomes[s1][n1], &outcomes[s2][n2]);
+            (Reverse(o1.count), s1, &o1.members).cmp(&(Reverse(o2.count), s2, &o2.members))
+        });
+        if let Some((s, n)) = best {
             outcomes[s][n].kept = true;
             for &m in outcomes[s][n].members.iter() {
                 if m != END && m as usize != s {
@@ -581,10 +637,9 @@ fn lane_values(log: &mut RawLog, inst: &[Instance], k: usize) -> Vec<Option<Stri
     let has_roles = inst.iter().any(|i| i.role != NONE);
     let mut group: HashMap<u32, u32> = HashMap::new();
     for i in inst.iter().filter(|i| i.resource != NONE) {
-        if !group.contains_key(&i.resource) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = group.entry(i.resource) {
             let g = strip_number(log.values.name(i.resource)).to_owned();
-            let g = log.values.intern(&g);
-            group.insert(i.resource, g);
+            slot.insert(log.values.intern(&g));
         }
     }
     let groups: HashSet<u32> = group.values().copied().collect();
@@ -768,6 +823,15 @@ struct Plan<'a> {
     statistic: super::Statistic,
 }
 
+/// The map's lanes and where the steps go.
+struct LanePlan {
+    lanes: Vec<Lane>,
+    /// Each activity's lane, by rank (`None` only in a map without lanes).
+    activity: Vec<Option<LaneId>>,
+    start: Option<LaneId>,
+    end: Option<LaneId>,
+}
+
 /// One step of the plan, with the flows leaving it.
 struct PlannedStep {
     step: Step,
@@ -784,7 +848,6 @@ impl Plan<'_> {
         name: String,
         description: String,
     ) -> Result<crate::model::Map, crate::model::MapError> {
-        let k = self.names.len();
         let mut used: HashSet<String> =
             ["start".to_owned(), "end".to_owned()].into_iter().collect();
         let ids: Vec<String> = self
@@ -792,44 +855,7 @@ impl Plan<'_> {
             .iter()
             .map(|n| unique(slug(n, "activity"), &mut used))
             .collect();
-        // Lanes: the distinct values, by name.
-        let mut lane_names: Vec<&str> = self.lanes.iter().flatten().map(String::as_str).collect();
-        lane_names.sort_unstable();
-        lane_names.dedup();
-        let mut lane_used = HashSet::new();
-        let lane_ids: Vec<String> = lane_names
-            .iter()
-            .map(|n| unique(slug(n, "lane"), &mut lane_used))
-            .collect();
-        let lane_of_value = |v: &Option<String>| -> Option<LaneId> {
-            if lane_ids.is_empty() {
-                return None;
-            }
-            let i = v
-                .as_deref()
-                .and_then(|v| lane_names.binary_search(&v).ok())
-                .unwrap_or(0);
-            Some(LaneId::new(lane_ids[i].as_str()))
-        };
-        let activity_lane: Vec<Option<LaneId>> = self.lanes.iter().map(lane_of_value).collect();
-        let start_outcomes = self.kept(START);
-        let start_lane = start_outcomes
-            .first()
-            .and_then(|o| o.members.iter().find(|&&m| m != END))
-            .and_then(|&m| activity_lane[m as usize - 1].clone())
-            .or_else(|| lane_of_value(&None));
-        let end_lane = (1..=k)
-            .filter_map(|s| {
-                let c = self
-                    .kept(s)
-                    .iter()
-                    .find(|o| *o.members == [END])
-                    .map(|o| o.count)?;
-                Some((Reverse(c), s))
-            })
-            .min()
-            .and_then(|(_, s)| activity_lane[s - 1].clone())
-            .or_else(|| start_lane.clone());
+        let lanes = self.lane_plan();
         let member_id = |m: u32| {
             if m == END {
                 "end".to_owned()
@@ -839,8 +865,9 @@ impl Plan<'_> {
         };
 
         let mut plan: Vec<PlannedStep> = Vec::new();
+        let start_outcomes = self.kept(START);
         let mut start = Step::new("start", "Start", StepKind::Start);
-        start.lane = start_lane.clone();
+        start.lane = lanes.start.clone();
         if start_outcomes.len() >= 2 {
             let choice_id = unique("start-choice".to_owned(), &mut used);
             plan.push(PlannedStep {
@@ -848,7 +875,7 @@ impl Plan<'_> {
                 flows: vec![(choice_id.clone(), None)],
             });
             let mut choice = Step::new(choice_id, "Start choice", StepKind::Decision);
-            choice.lane = start_lane.clone();
+            choice.lane = lanes.start.clone();
             self.decision(choice, &start_outcomes, &member_id, &mut used, &mut plan);
         } else {
             let flows = start_outcomes
@@ -857,15 +884,14 @@ impl Plan<'_> {
                 .unwrap_or_default();
             plan.push(PlannedStep { step: start, flows });
         }
-        for a in 0..k {
-            let o = &self.stats[a];
+        for (a, (id, o)) in ids.iter().zip(self.stats).enumerate() {
             let (work, wait) = match self.statistic {
                 super::Statistic::Mean => (o.work.mean, o.wait.mean),
                 super::Statistic::Median => (o.work.median, o.wait.median),
             };
-            let mut step = Step::new(ids[a].clone(), self.names[a].clone(), StepKind::Activity)
+            let mut step = Step::new(id.clone(), self.names[a].clone(), StepKind::Activity)
                 .with_times(work, wait);
-            step.lane = activity_lane[a].clone();
+            step.lane = lanes.activity[a].clone();
             step.notes = format_observed(o);
             let outs = self.kept(a + 1);
             if outs.len() >= 2 {
@@ -880,30 +906,65 @@ impl Plan<'_> {
             }
         }
         let mut end = Step::new("end", "End", StepKind::End);
-        end.lane = end_lane;
+        end.lane = lanes.end;
         plan.push(PlannedStep {
             step: end,
             flows: Vec::new(),
         });
 
-        let mut b = MapBuilder::new(name, description);
-        for (id, n) in lane_ids.iter().zip(&lane_names) {
-            b.add_lane(Lane::new(id.as_str(), *n))?;
+        assemble(plan, lanes.lanes, name, description)
+    }
+
+    /// Rule 9's lanes (the distinct values by name, ids their slugs) and each step's lane.
+    fn lane_plan(&self) -> LanePlan {
+        let k = self.names.len();
+        let mut names: Vec<&str> = self.lanes.iter().flatten().map(String::as_str).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut used = HashSet::new();
+        let ids: Vec<String> = names
+            .iter()
+            .map(|n| unique(slug(n, "lane"), &mut used))
+            .collect();
+        let lane_of_value = |v: &Option<String>| -> Option<LaneId> {
+            if ids.is_empty() {
+                return None;
+            }
+            let i = v
+                .as_deref()
+                .and_then(|v| names.binary_search(&v).ok())
+                .unwrap_or(0);
+            Some(LaneId::new(ids[i].as_str()))
+        };
+        let activity: Vec<Option<LaneId>> = self.lanes.iter().map(lane_of_value).collect();
+        let start = self
+            .kept(START)
+            .first()
+            .and_then(|o| o.members.iter().find(|&&m| m != END))
+            .and_then(|&m| activity[m as usize - 1].clone())
+            .or_else(|| lane_of_value(&None));
+        let end = (1..=k)
+            .filter_map(|s| {
+                let c = self
+                    .kept(s)
+                    .iter()
+                    .find(|o| *o.members == [END])
+                    .map(|o| o.count)?;
+                Some((Reverse(c), s))
+            })
+            .min()
+            .and_then(|(_, s)| activity[s - 1].clone())
+            .or_else(|| start.clone());
+        LanePlan {
+            lanes: ids
+                .iter()
+                .zip(&names)
+                .map(|(id, n)| Lane::new(id.as_str(), *n))
+                .collect(),
+            activity,
+            start,
+            end,
         }
-        let mut flows = Vec::new();
-        for p in plan {
-            let from = p.step.id.as_str().to_owned();
-            b.add_step(p.step)?;
-            flows.extend(p.flows.into_iter().map(|(to, pr)| (from.clone(), to, pr)));
-        }
-        for (from, to, p) in flows {
-            let flow = match p {
-                Some(p) => Flow::work().with_probability(p),
-                None => Flow::work(),
-            };
-            b.connect(&from, &to, flow)?;
-        }
-        b.finish()
     }
 
     /// A decision with its outcomes: one flow per single-activity outcome, an extra split
@@ -948,5 +1009,118 @@ impl Plan<'_> {
         }
         plan.push(PlannedStep { step, flows });
         plan.extend(splits);
+    }
+}
+
+/// Adds the lanes, the planned steps and then their flows through `MapBuilder`.
+fn assemble(
+    plan: Vec<PlannedStep>,
+    lanes: Vec<Lane>,
+    name: String,
+    description: String,
+) -> Result<crate::model::Map, crate::model::MapError> {
+    let mut b = MapBuilder::new(name, description);
+    for lane in lanes {
+        b.add_lane(lane)?;
+    }
+    let mut flows = Vec::new();
+    for p in plan {
+        let from = p.step.id.as_str().to_owned();
+        b.add_step(p.step)?;
+        flows.extend(p.flows.into_iter().map(|(to, pr)| (from.clone(), to, pr)));
+    }
+    for (from, to, p) in flows {
+        let flow = match p {
+            Some(p) => Flow::work().with_probability(p),
+            None => Flow::work(),
+        };
+        b.connect(&from, &to, flow)?;
+    }
+    b.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Rules 5–7 straight from their definitions, cubic in the case length.
+    fn brute(c: &[Instance], conc: &Concurrency, k: usize) -> Pass {
+        let prec = |i: usize, j: usize| i < j && !conc.get(c[i].activity, c[j].activity);
+        let imm = |i: usize, j: usize| prec(i, j) && !(i + 1..j).any(|q| prec(i, q) && prec(q, j));
+        let mut times: Vec<Times> = (0..k).map(|_| Times::default()).collect();
+        let mut outcomes: Vec<HashMap<Box<[u32]>, u64>> = (0..=k).map(|_| HashMap::new()).collect();
+        let mut entry = Vec::new();
+        for j in 0..c.len() {
+            let preds: Vec<usize> = (0..j).filter(|&i| imm(i, j)).collect();
+            let t = &mut times[c[j].activity as usize];
+            if let Some(s) = c[j].start_ms {
+                t.work.push((c[j].complete_ms - s).max(0));
+            }
+            match preds.iter().map(|&i| c[i].complete_ms).max() {
+                None => {
+                    t.wait.push(0);
+                    entry.push(c[j].activity + 1);
+                }
+                Some(m) => t.wait.push((c[j].start_or_complete() - m).max(0)),
+            }
+            let mut succ: Vec<u32> = (j + 1..c.len())
+                .filter(|&q| imm(j, q))
+                .map(|q| c[q].activity + 1)
+                .collect();
+            succ.sort_unstable();
+            succ.dedup();
+            if succ.is_empty() {
+                succ.push(END);
+            }
+            bump(&mut outcomes[c[j].activity as usize + 1], &succ);
+        }
+        entry.sort_unstable();
+        entry.dedup();
+        bump(&mut outcomes[START], &entry);
+        Pass {
+            times,
+            outcomes,
+            case_durations: Vec::new(),
+        }
+    }
+
+    proptest! {
+        /// The early-stopping predecessor scan finds exactly the immediate predecessors.
+        #[test]
+        fn predecessor_scan_matches_the_definition(
+            acts in proptest::collection::vec((0u32..5, 0i64..50, 0i64..50, any::<bool>()), 1..14),
+            pairs in proptest::collection::vec((0u32..5, 0u32..5), 0..8),
+        ) {
+            let k = 5;
+            let mut conc = Concurrency::new(k);
+            for (a, b) in pairs {
+                if a != b {
+                    conc.set(a, b);
+                }
+            }
+            let conc = conc.finish();
+            let c: Vec<Instance> = acts
+                .iter()
+                .enumerate()
+                .map(|(n, &(a, s, w, started))| Instance {
+                    case: 0,
+                    activity: a,
+                    start_ms: started.then_some(s),
+                    complete_ms: s + w,
+                    resource: NONE,
+                    role: NONE,
+                    pos: n as u64,
+                })
+                .collect();
+            let one_case: Vec<_> = std::iter::once(0..c.len()).collect();
+            let fast = causal_pass(&c, &one_case, &conc, k, &Progress::new()).unwrap();
+            let slow = brute(&c, &conc, k);
+            for a in 0..k {
+                prop_assert_eq!(&fast.times[a].work, &slow.times[a].work);
+                prop_assert_eq!(&fast.times[a].wait, &slow.times[a].wait);
+            }
+            prop_assert_eq!(fast.outcomes, slow.outcomes);
+        }
     }
 }

@@ -149,6 +149,9 @@ impl Columns {
                     flag: &'static str|
          -> Result<Option<usize>, EventLogError> {
             match given {
+                // An empty name: no column for this role, whatever detection finds (the
+                // editor's "(none)", the CLI's `--resource ""`).
+                Some(name) if name.trim().is_empty() => Ok(None),
                 Some(name) => index(name)
                     .map(Some)
                     .ok_or_else(|| EventLogError::UnknownColumn {
@@ -285,6 +288,7 @@ pub(crate) fn read(
     let mut log = RawLog::new(cols.layout);
     let mut record = csv::ByteRecord::new();
     let mut row = 0u64;
+    let mut last_case = LastCase::default();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -295,9 +299,9 @@ pub(crate) fn read(
             continue;
         }
         let line = record.position().map_or(row + 2, |p| p.line());
-        read_row(&mut log, &cols, &record, row, line, &file)?;
+        read_row(&mut log, &cols, &record, (row, line), &file, &mut last_case)?;
         row += 1;
-        if row % CHECK_EVERY == 0 {
+        if row.is_multiple_of(CHECK_EVERY) {
             progress.check()?;
         }
     }
@@ -308,13 +312,36 @@ pub(crate) fn read(
     Ok(log)
 }
 
+/// The case of the previous row: logs list a case's rows together, so most rows skip the
+/// interner's hash lookup.
+#[derive(Default)]
+struct LastCase {
+    bytes: Vec<u8>,
+    id: Option<u32>,
+}
+
+impl LastCase {
+    fn id(&mut self, log: &mut RawLog, raw: &[u8]) -> u32 {
+        match self.id {
+            Some(id) if self.bytes == raw => id,
+            _ => {
+                let id = log.cases.intern_bytes(raw);
+                self.bytes.clear();
+                self.bytes.extend_from_slice(raw);
+                self.id = Some(id);
+                id
+            }
+        }
+    }
+}
+
 fn read_row(
     log: &mut RawLog,
     cols: &Columns,
     record: &csv::ByteRecord,
-    pos: u64,
-    line: u64,
+    (pos, line): (u64, u64),
     file: &str,
+    last_case: &mut LastCase,
 ) -> Result<(), EventLogError> {
     let field = |i: usize| record.get(i).unwrap_or(b"");
     let opt = |i: Option<usize>| i.map(field).filter(|f| !f.trim_ascii().is_empty());
@@ -336,7 +363,7 @@ fn read_row(
     if let Some(s) = start_ms {
         log.saw_time(s);
     }
-    let case = log.cases.intern_bytes(field(cols.case));
+    let case = last_case.id(log, field(cols.case));
     let activity = log.activities.intern_bytes(field(cols.activity));
     let resource = opt(cols.resource).map_or(NONE, |f| log.values.intern_bytes(f));
     let role = opt(cols.role).map_or(NONE, |f| log.values.intern_bytes(f));

@@ -15,7 +15,10 @@ mod tests;
 
 pub use calibrate::{DroppedActivity, DroppedFlow, Summary};
 pub use csv::{CsvPreview, csv_preview};
-pub use observed::{Observed, ObservedStats, format_observed, parse_observed};
+pub use observed::{
+    Observed, ObservedStats, format_observed, is_complete_only, parse_observed,
+    suggests_customer_lane,
+};
 pub use summary::{
     CaseDurations, PARALLEL_NOTE, case_durations, duration_note, format_case_durations, log_stem,
     parse_case_durations, suggested_customer_lanes, summary_text,
@@ -51,8 +54,8 @@ impl Statistic {
 }
 
 /// The CSV columns for each role, by header name (compared case-insensitively). In
-/// [`Options`] a `Some` overrides the detected column; in [`CsvPreview::detected`] it is what
-/// detection found.
+/// [`Options`] a `Some` overrides the detected column (`Some("")`: no column for that role,
+/// even if one is detected); in [`CsvPreview::detected`] it is what detection found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ColumnMap {
     pub case: Option<String>,
@@ -279,7 +282,8 @@ pub enum LogFormat {
 }
 
 impl LogFormat {
-    /// By name (.csv, .xes, .xes.gz / .gz), else by content (gzip magic, a leading `<`).
+    /// A `.csv` name is CSV; otherwise the content decides gzip (its magic number, whatever
+    /// the name), then the name (.xes, .gz), then a leading `<` (XES) or not (CSV).
     pub fn detect(path: &Path) -> Result<Self, EventLogError> {
         let name = path
             .file_name()
@@ -288,11 +292,11 @@ impl LogFormat {
         if name.ends_with(".csv") {
             return Ok(LogFormat::Csv);
         }
-        if name.ends_with(".xes") {
-            return Ok(LogFormat::Xes);
-        }
-        if name.ends_with(".gz") {
-            return Ok(LogFormat::XesGz);
+        if name.ends_with(".csv.gz") {
+            return Err(EventLogError::BadOption(format!(
+                "{}: a compressed CSV log is not read; decompress it first (gzip -d)",
+                escape_control(&path.display().to_string())
+            )));
         }
         let mut head = [0u8; 512];
         let mut file = std::fs::File::open(path).map_err(|e| read_error(path, e))?;
@@ -308,6 +312,9 @@ impl LogFormat {
         let head = &head[..n];
         if head.starts_with(&[0x1f, 0x8b]) {
             return Ok(LogFormat::XesGz);
+        }
+        if name.ends_with(".xes") || name.ends_with(".gz") {
+            return Ok(LogFormat::Xes);
         }
         let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
         if text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {

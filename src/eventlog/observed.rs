@@ -44,6 +44,34 @@ impl Observed {
 
 const HEADER: &str = "observed in the event log:";
 
+/// A map calibrated from a complete-only log (rule 11): its steps carry observed statistics
+/// and none of them saw a start, so work is 0 and PCE is not meaningful. Read from the notes,
+/// so it holds after the map is saved and opened again.
+pub fn is_complete_only(map: &crate::model::Map) -> bool {
+    let mut observed = map
+        .steps()
+        .filter_map(|s| parse_observed(&s.notes))
+        .peekable();
+    observed.peek().is_some() && observed.all(|o| o.with_start == 0)
+}
+
+/// A lane the editor may suggest marking as the customer's (rule 10): named customer,
+/// applicant or client (any case, also as a word in a longer name, e.g. "Loan applicant").
+pub fn suggests_customer_lane(name: &str) -> bool {
+    name.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        [
+            "customer",
+            "customers",
+            "applicant",
+            "applicants",
+            "client",
+            "clients",
+        ]
+        .iter()
+        .any(|k| w.eq_ignore_ascii_case(k))
+    })
+}
+
 /// The notes text of `o` (three lines, no trailing newline).
 pub fn format_observed(o: &Observed) -> String {
     let s = |x: &ObservedStats| {

@@ -40,7 +40,8 @@ pub fn duration_note(c: &Calibration) -> Option<&'static str> {
 
 /// The summary lines (each indented by two spaces, ending in a newline): the log, the
 /// dates, the statistic and thresholds, the case durations and the map's lead time
-/// (`lead_time_mins`, from the analysis), the concurrent pairs, what was dropped.
+/// (`lead_time_mins`, from the analysis), the concurrent pairs, what was dropped. The
+/// warnings are the caller's to show (the CLI writes them to stderr).
 pub fn summary_text(c: &Calibration, lead_time_mins: Option<f64>) -> String {
     let s = &c.summary;
     let e = |t: &str| escape_control(t).into_owned();
@@ -111,16 +112,14 @@ pub fn summary_text(c: &Calibration, lead_time_mins: Option<f64>) -> String {
             f.share * 100.0
         );
     }
-    for w in &c.warnings {
-        let _ = writeln!(out, "  warning: {}", e(w));
-    }
     out
 }
 
 /// What the log showed of whole cases, carried in the calibrated map's start step's notes
 /// (so the editor shows it next to the map's lead time after the map is saved and
-/// reopened): `observed case duration: cases=N mean=M median=D parallel=yes|no
-/// times=start-and-complete|complete-only` (minutes).
+/// reopened): `observed case duration: cases=N mean=M median=D parallel=yes|no` (minutes).
+/// Whether the log had start times is told by the steps' own notes
+/// ([`super::is_complete_only`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CaseDurations {
     pub cases: u64,
@@ -128,8 +127,6 @@ pub struct CaseDurations {
     pub median_mins: f64,
     /// Some activities ran in parallel (the mean case duration is then above the lead time).
     pub parallel: bool,
-    /// No start times anywhere: work is unknown, PCE is not meaningful.
-    pub complete_only: bool,
 }
 
 const CASE_HEADER: &str = "observed case duration:";
@@ -141,16 +138,11 @@ pub fn format_case_durations(s: &Summary) -> String {
         format!("{r}")
     };
     format!(
-        "{CASE_HEADER} cases={} mean={} median={} parallel={} times={}",
+        "{CASE_HEADER} cases={} mean={} median={} parallel={}",
         s.cases,
         num(s.mean_case_mins),
         num(s.median_case_mins),
         if s.concurrent.is_empty() { "no" } else { "yes" },
-        if s.complete_only {
-            "complete-only"
-        } else {
-            "start-and-complete"
-        }
     )
 }
 
@@ -164,7 +156,6 @@ pub fn parse_case_durations(notes: &str) -> Option<CaseDurations> {
         mean_mins: f64::NAN,
         median_mins: f64::NAN,
         parallel: false,
-        complete_only: false,
     };
     for pair in line.split_whitespace() {
         let (k, v) = pair.split_once('=')?;
@@ -173,7 +164,6 @@ pub fn parse_case_durations(notes: &str) -> Option<CaseDurations> {
             "mean" => cd.mean_mins = v.parse().ok()?,
             "median" => cd.median_mins = v.parse().ok()?,
             "parallel" => cd.parallel = v == "yes",
-            "times" => cd.complete_only = v == "complete-only",
             _ => {}
         }
     }
@@ -194,22 +184,7 @@ pub fn suggested_customer_lanes(map: &Map) -> Vec<crate::model::LaneId> {
     map.lanes()
         .iter()
         .filter(|l| !l.customer)
-        .filter(|l| {
-            l.name
-                .to_lowercase()
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|w| {
-                    matches!(
-                        w,
-                        "customer"
-                            | "customers"
-                            | "applicant"
-                            | "applicants"
-                            | "client"
-                            | "clients"
-                    )
-                })
-        })
+        .filter(|l| super::suggests_customer_lane(&l.name))
         .map(|l| l.id.clone())
         .collect()
 }
@@ -252,7 +227,7 @@ mod tests {
 
     #[test]
     fn case_durations_read_back_and_refuse_garbage() {
-        let line = "observed case duration: cases=500 mean=1234.5678 median=1000 parallel=yes times=complete-only";
+        let line = "observed case duration: cases=500 mean=1234.5678 median=1000 parallel=yes";
         let cd = parse_case_durations(&format!("other notes\n{line}")).unwrap();
         assert_eq!(
             cd,
@@ -261,7 +236,6 @@ mod tests {
                 mean_mins: 1234.5678,
                 median_mins: 1000.0,
                 parallel: true,
-                complete_only: true
             }
         );
         assert_eq!(
