@@ -2139,3 +2139,30 @@ fn a_calibrated_step_shows_what_the_log_observed() {
     assert!(h.query_by_label("Observed in the event log").is_none());
     assert!(h.query_by_label("Observed case duration (mean)").is_none());
 }
+
+#[test]
+fn opening_another_map_refreshes_every_view_made_from_the_old_one() {
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    key(&mut h, egui::Key::B);
+    assert!(h.state().customer_view.is_some());
+    h.state_mut()
+        .open_path(std::path::Path::new("samples/coffee-shop-order.vfmap.json"));
+    h.run_steps(3);
+    let app = h.state();
+    let ids = |m: &Map| {
+        let mut v: Vec<String> = m.steps().map(|s| s.id.to_string()).collect();
+        v.sort();
+        v
+    };
+    // The customer view, the analysis and the canvas are the new map's.
+    let (_, bp) = app.customer_view.as_ref().unwrap();
+    assert_eq!(ids(&bp.map), ids(app.doc.map()));
+    assert_eq!(app.analysis, valueflow::analysis::analyze(app.doc.map()));
+    for s in app.doc.map().steps() {
+        assert!(
+            app.canvas.step_centre(&s.id).is_some(),
+            "{} on the canvas",
+            s.id
+        );
+    }
+}

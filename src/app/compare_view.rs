@@ -53,11 +53,6 @@ impl CompareView {
         })
     }
 
-    /// Forgets the comparison (another map was opened above).
-    pub fn invalidate(&mut self) {
-        self.made_for = None;
-    }
-
     /// Compares again when the open map changed.
     pub fn refresh(&mut self, map: &Map, analysis: &Analysis, revision: u64) {
         if self.made_for == Some(revision) {

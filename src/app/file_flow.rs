@@ -41,26 +41,18 @@ fn export_file_name(map: &Map) -> String {
 impl EditorApp {
     /// Replaces the document (after the unsaved-changes question was settled).
     pub(super) fn replace_document(&mut self, doc: Document) {
+        // Whatever is cached by revision (the analysis, the canvas, the worksheet rows, the
+        // customer view, the comparison) is made again by itself: a new document's
+        // revisions are its own. View state of the old map goes: the worksheet's filters
+        // and sort, the selection, a rename, the find bar.
         self.doc = doc;
         self.suggested_path = None;
-        // Another map: the worksheet starts afresh (its rows were the old map's), and the
-        // customer view is made again for it.
         if self.worksheet.is_some() {
             self.worksheet = Some(Default::default());
-        }
-        if let Some(c) = &mut self.compare {
-            c.invalidate();
-        }
-        if self.customer_view.is_some() {
-            self.customer_view = Some((
-                self.doc.revision(),
-                crate::view::blueprint::customer_view(self.doc.map()),
-            ));
         }
         self.selection.clear();
         self.renaming = None;
         self.search = None;
-        self.analysis_revision = u64::MAX;
         self.opened += 1;
         self.after_change();
         self.canvas.request_opening_view();

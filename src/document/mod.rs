@@ -31,7 +31,8 @@ pub struct Document {
     path: Option<PathBuf>,
     undo: Vec<Snapshot>,
     redo: Vec<Snapshot>,
-    /// Increases with every change of the map (edit, undo, redo).
+    /// Increases with every change of the map (edit, undo, redo); starts where no other
+    /// document's revisions are (see [`first_revision`]).
     revision: u64,
     /// Identifies the current state: a new edit makes a new state, undo and redo go back
     /// to earlier ones, so undoing to the saved state clears the unsaved marker.
@@ -50,7 +51,7 @@ impl Document {
             path,
             undo: Vec::new(),
             redo: Vec::new(),
-            revision: 0,
+            revision: first_revision(),
             state: 0,
             next_state: 1,
             saved_state: 0,
@@ -74,7 +75,10 @@ impl Document {
         self.path.as_deref()
     }
 
-    /// Increases with every change of the map (edit, undo, redo), never otherwise.
+    /// Increases with every change of the map (edit, undo, redo), never otherwise, and is
+    /// never a revision of another document made in this process: whatever is cached by
+    /// revision (the analysis, the canvas' view, the worksheet rows, the customer view, a
+    /// comparison) is made again for a new document without being told.
     pub fn revision(&self) -> u64 {
         self.revision
     }
@@ -171,6 +175,13 @@ impl Document {
         self.revision += 1;
         true
     }
+}
+
+/// Each document's revisions start 2^32 above the last one's: room for four billion changes
+/// before two documents could share a revision.
+fn first_revision() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) << 32
 }
 
 /// Maps without positions (new or imported) are arranged when they are opened.

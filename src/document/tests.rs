@@ -48,9 +48,9 @@ fn undo_and_redo_restore_exact_maps() {
 #[test]
 fn the_revision_counts_every_change_and_nothing_else() {
     let mut d = doc();
-    assert_eq!(d.revision(), 0);
+    let r = d.revision();
     d.execute(Command::AddStep(step("x"))).unwrap();
-    assert_eq!(d.revision(), 1);
+    assert_eq!(d.revision(), r + 1);
     // Refused and no-op commands are not changes.
     assert!(d.execute(Command::AddStep(step("x"))).is_err());
     d.execute(Command::SetStepField(
@@ -58,15 +58,19 @@ fn the_revision_counts_every_change_and_nothing_else() {
         StepField::Name("x".into()),
     ))
     .unwrap();
-    assert_eq!(d.revision(), 1);
+    assert_eq!(d.revision(), r + 1);
     assert!(d.undo());
-    assert_eq!(d.revision(), 2);
+    assert_eq!(d.revision(), r + 2);
     assert!(!d.undo());
-    assert_eq!(d.revision(), 2);
+    assert_eq!(d.revision(), r + 2);
     assert!(d.redo());
-    assert_eq!(d.revision(), 3);
+    assert_eq!(d.revision(), r + 3);
     assert!(!d.redo());
-    assert_eq!(d.revision(), 3);
+    assert_eq!(d.revision(), r + 3);
+    // Another document never shares a revision with this one.
+    let other = doc();
+    assert!(other.revision() > d.revision() || other.revision() + (1 << 31) < r);
+    assert_ne!(other.revision() >> 32, r >> 32);
 }
 
 #[test]
@@ -159,7 +163,6 @@ fn opening_a_map_with_unplaced_steps_arranges_them_without_an_undo_step() {
     assert!(d.map().steps().all(|s| s.pos.is_some()));
     assert!(!d.is_dirty());
     assert!(!d.can_undo());
-    assert_eq!(d.revision(), 0);
     // A placed map opens exactly as it is.
     let placed = d.map().clone();
     assert_eq!(Document::new(placed.clone(), None).map(), &placed);
