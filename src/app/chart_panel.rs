@@ -128,36 +128,15 @@ impl ChartPanel {
             })
             .collect();
         let names: Vec<String> = l.rungs.iter().map(|r| r.name.clone()).collect();
-        let response = Plot::new("ladder")
-            .allow_zoom(false)
-            .allow_drag(false)
-            .allow_scroll(false)
-            .y_axis_label("hours")
-            .x_axis_formatter(move |mark, _| {
-                let k = mark.value.round();
-                if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
-                    names
-                        .get(k as usize)
-                        .map(|n| n.chars().take(14).collect())
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .show(ui, |plot| {
-                plot.bar_chart(BarChart::new("Wait", waits).width(0.7));
-                plot.bar_chart(BarChart::new("Work", works).width(0.7));
-            });
+        let response = bar_plot("ladder", "hours", names).show(ui, |plot| {
+            plot.bar_chart(BarChart::new("Wait", waits).width(0.7));
+            plot.bar_chart(BarChart::new("Work", works).width(0.7));
+        });
         self.plot_rect = response.response.rect;
-        self.bar_centres = (0..l.rungs.len())
-            .map(|k| {
-                let x = response
-                    .transform
-                    .position_from_point(&egui_plot::PlotPoint::new(k as f64, 0.0))
-                    .x;
-                (x, l.rungs[k].step.to_string())
-            })
-            .collect();
+        self.bar_centres = bar_centres(
+            &response.transform,
+            l.rungs.iter().map(|r| r.step.to_string()),
+        );
     }
 
     /// A Pareto bar chart; returns the key of a clicked bar.
@@ -182,36 +161,12 @@ impl ChartPanel {
             })
             .collect();
         let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
-        let response = Plot::new(id)
-            .allow_zoom(false)
-            .allow_drag(false)
-            .allow_scroll(false)
-            .y_axis_label("hours of delay")
-            .x_axis_formatter(move |mark, _| {
-                let k = mark.value.round();
-                if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
-                    labels
-                        .get(k as usize)
-                        .map(|n| n.chars().take(14).collect())
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .show(ui, |plot| {
-                plot.bar_chart(BarChart::new("Delay", plotted).width(0.7));
-                plot.pointer_coordinate()
-            });
+        let response = bar_plot(id, "hours of delay", labels).show(ui, |plot| {
+            plot.bar_chart(BarChart::new("Delay", plotted).width(0.7));
+            plot.pointer_coordinate()
+        });
         self.plot_rect = response.response.rect;
-        self.bar_centres = (0..bars.len())
-            .map(|k| {
-                let x = response
-                    .transform
-                    .position_from_point(&egui_plot::PlotPoint::new(k as f64, 0.0))
-                    .x;
-                (x, bars[k].key.clone())
-            })
-            .collect();
+        self.bar_centres = bar_centres(&response.transform, bars.iter().map(|b| b.key.clone()));
         if response.response.clicked()
             && let Some(at) = response.inner
         {
@@ -222,4 +177,39 @@ impl ChartPanel {
         }
         None
     }
+}
+
+/// A fixed bar chart (no zoom, drag or scroll) whose x axis names bar k by `labels[k]`.
+fn bar_plot<'a>(id: &str, y_label: &str, labels: Vec<String>) -> Plot<'a> {
+    Plot::new(id)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .y_axis_label(y_label.to_owned())
+        .x_axis_formatter(move |mark, _| {
+            let k = mark.value.round();
+            if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
+                labels
+                    .get(k as usize)
+                    .map(|n| n.chars().take(14).collect())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+}
+
+/// The screen x of each bar's centre (bar k at plot x = k), with its key, for clicks.
+fn bar_centres(
+    transform: &egui_plot::PlotTransform,
+    keys: impl Iterator<Item = String>,
+) -> Vec<(f32, String)> {
+    keys.enumerate()
+        .map(|(k, key)| {
+            let x = transform
+                .position_from_point(&egui_plot::PlotPoint::new(k as f64, 0.0))
+                .x;
+            (x, key)
+        })
+        .collect()
 }
