@@ -2166,3 +2166,41 @@ fn opening_another_map_refreshes_every_view_made_from_the_old_one() {
         );
     }
 }
+
+#[test]
+fn a_dropped_event_log_opens_the_import_and_a_step_table_is_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_ticket_log(dir.path());
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    #[derive(Debug)]
+    struct Dropped(std::path::PathBuf);
+    impl egui::DroppedFile for Dropped {
+        fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+        fn bytes(&self) -> Result<Vec<u8>, String> {
+            std::fs::read(&self.0).map_err(|e| e.to_string())
+        }
+    }
+    let drop = |h: &mut Harness<'_, EditorApp>, path: &std::path::Path| {
+        h.input_mut()
+            .dropped_files
+            .push(std::sync::Arc::new(Dropped(path.to_owned())));
+        h.run_steps(3);
+    };
+    drop(&mut h, &log);
+    assert!(h.state().event_import.is_some(), "the log's import dialog");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Cancel")
+        .click();
+    h.run_steps(2);
+    assert!(h.state().event_import.is_none());
+    // valueflow's own CSV step table is a map, not a log.
+    let table = dir.path().join("steps.csv");
+    valueflow::interop::export_file(&valueflow::samples::default_map().unwrap(), &table).unwrap();
+    drop(&mut h, &table);
+    assert!(h.state().event_import.is_none());
+    assert!(
+        h.state().doc.is_dirty() && h.state().doc.path().is_none(),
+        "imported"
+    );
+}

@@ -79,6 +79,32 @@ pub fn layout_of(c: &ColumnMap) -> Option<Layout> {
     }
 }
 
+/// Whether a dropped file is an event log: an XES log (by name), or a CSV that is not a step
+/// table (whose headers have `id` and `name`) and has a column detection knows for a log
+/// (case, activity, end or timestamp).
+pub fn looks_like_event_log(path: &Path) -> bool {
+    match LogFormat::detect(path) {
+        Ok(LogFormat::Xes | LogFormat::XesGz) => {
+            let name = path.to_string_lossy().to_ascii_lowercase();
+            name.ends_with(".xes") || name.ends_with(".xes.gz") || name.ends_with(".gz")
+        }
+        Ok(LogFormat::Csv) => crate::eventlog::csv_preview(path, 0).is_ok_and(|p| {
+            let has = |name: &str| {
+                p.headers
+                    .iter()
+                    .any(|h| h.trim().eq_ignore_ascii_case(name))
+            };
+            let d = &p.detected;
+            !(has("id") && has("name"))
+                && (d.case.is_some()
+                    || d.activity.is_some()
+                    || d.end.is_some()
+                    || d.timestamp.is_some())
+        }),
+        Err(_) => false,
+    }
+}
+
 /// A CSV log's preview and the columns chosen so far (`Some("")`: none).
 struct CsvSetup {
     preview: CsvPreview,

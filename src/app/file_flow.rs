@@ -534,6 +534,12 @@ impl EditorApp {
                 .collect()
         });
         if let Some(p) = dropped.into_iter().next() {
+            // An event log (XES, or a CSV with case and activity columns) opens the import
+            // dialog; a BPMN file or a CSV step table is imported; anything else opened.
+            if super::eventlog_import::looks_like_event_log(&p) {
+                self.open_event_log(&p);
+                return;
+            }
             let import = crate::interop::InteropFormat::from_path(&p).is_ok();
             out.push(Request::Open(if import {
                 After::ImportPath(p)
