@@ -34,6 +34,9 @@ pub fn load_file(path: &Path) -> Result<Map, LoadError> {
             },
         ));
     }
+    if let Some(bytes) = read_in_halves(&file, size) {
+        return load_bytes(&name, &bytes);
+    }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     // `take` bounds the read even if the file grows while we read it.
     file.take(MAX_FILE_BYTES + 1)
@@ -49,6 +52,38 @@ pub fn load_file(path: &Path) -> Result<Map, LoadError> {
         ));
     }
     load_bytes(&name, &bytes)
+}
+
+/// Reads a large file (of at most `MAX_FILE_BYTES`) as two halves on two threads: most of
+/// reading it is the kernel filling fresh pages, and that halves. `None` when the file is
+/// small, changes size while it is read, cannot be read this way or a thread cannot start:
+/// the plain read then reads it (and reports what is wrong).
+#[cfg(unix)]
+fn read_in_halves(file: &std::fs::File, size: u64) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    const MIN_BYTES: u64 = 4 << 20;
+    if !(MIN_BYTES..=MAX_FILE_BYTES).contains(&size) {
+        return None;
+    }
+    let len = usize::try_from(size).ok()?;
+    let mut bytes = vec![0u8; len];
+    let (first, second) = bytes.split_at_mut(len / 2);
+    let middle = first.len() as u64;
+    let read = std::thread::scope(|s| {
+        let other = std::thread::Builder::new()
+            .spawn_scoped(s, || file.read_exact_at(second, middle))
+            .ok()?;
+        let own = file.read_exact_at(first, 0);
+        Some(own.is_ok() && other.join().ok()?.is_ok())
+    })?;
+    // Nothing after the end: the file did not grow while it was read.
+    let grown = file.read_at(&mut [0u8], size).ok()? != 0;
+    (read && !grown).then_some(bytes)
+}
+
+#[cfg(not(unix))]
+fn read_in_halves(_: &std::fs::File, _: u64) -> Option<Vec<u8>> {
+    None
 }
 
 /// Loads a map from bytes; `source_name` is used in error messages.
