@@ -108,14 +108,57 @@ impl Analysis {
 /// Analyzes a map. Pure: the same map always gives the same analysis.
 pub fn analyze(map: &Map) -> Analysis {
     let g = FlowGraph::new(map);
+    let steps: Vec<_> = map.steps().collect();
+    // The findings that need no times are found on a second thread while the times are solved.
+    let per_step = || findings::per_step(&g, &steps);
+    std::thread::scope(|s| {
+        let per_step = Started::new(s, g.len() >= PARALLEL_MIN_STEPS, &per_step);
+        analyze_with(map, &g, &steps, per_step)
+    })
+}
+
+/// Work started on another thread, or done already when it is not worth a thread (or none
+/// can start).
+enum Started<'s, T> {
+    Thread(std::thread::ScopedJoinHandle<'s, T>),
+    Done(T),
+}
+
+impl<'s, T: Send + 's> Started<'s, T> {
+    fn new<'e, F: Fn() -> T + Sync>(
+        s: &'s std::thread::Scope<'s, 'e>,
+        parallel: bool,
+        work: &'e F,
+    ) -> Self {
+        if parallel && let Ok(h) = std::thread::Builder::new().spawn_scoped(s, work) {
+            return Started::Thread(h);
+        }
+        Started::Done(work())
+    }
+
+    /// Its result (a panic on the other thread goes on here).
+    fn join(self) -> T {
+        match self {
+            Started::Thread(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Started::Done(t) => t,
+        }
+    }
+}
+
+/// `analyze`, with the per-step findings under way.
+fn analyze_with(
+    map: &Map,
+    g: &FlowGraph,
+    steps: &[&crate::model::Step],
+    per_step: Started<'_, Vec<Finding>>,
+) -> Analysis {
     let n = g.len();
 
     // Loops: strongly connected components of the work graph, sinks first.
     let comps = graph::sccs(n, &g.work, 0..n, &|_| true, &|_, _, _| true);
-    let (trap, comp_has_trap) = find_traps(&g, &comps);
-    let inf = infinite_steps(&g, &trap);
+    let (trap, comp_has_trap) = find_traps(g, &comps);
+    let inf = infinite_steps(g, &trap);
 
-    // T and V, component by component, downstream first.
     let mut time = vec![f64::INFINITY; n];
     let mut value = vec![0.0; n];
     let mut no_value = vec![0.0; n];
@@ -123,7 +166,6 @@ pub fn analyze(map: &Map) -> Analysis {
     let mut slowest_next = vec![0.0; n];
     let mut overflow = vec![false; n];
     let mut overflow_origins = Vec::new();
-    let steps: Vec<_> = map.steps().collect();
     let cost = |v: usize| g.cost[v];
     let va = |v: usize| {
         if steps[v].value == Value::Customer {
@@ -156,7 +198,7 @@ pub fn analyze(map: &Map) -> Analysis {
     let any_branch = |_: usize, _: usize| true;
     for f in &finite {
         Recursion {
-            g: &g,
+            g,
             cost: &cost,
             allowed: &any_branch,
         }
@@ -180,7 +222,7 @@ pub fn analyze(map: &Map) -> Analysis {
         let mut local = vec![u32::MAX; n];
         for f in &finite {
             Recursion {
-                g: &g,
+                g,
                 cost,
                 allowed: &slowest,
             }
@@ -263,7 +305,7 @@ pub fn analyze(map: &Map) -> Analysis {
     };
 
     let critical = lead_entry
-        .map(|e| critical_path(&g, &time, e))
+        .map(|e| critical_path(g, &time, e))
         .unwrap_or_default();
 
     let graph = map.graph();
@@ -302,16 +344,19 @@ pub fn analyze(map: &Map) -> Analysis {
         .filter(|(_, c)| is_cyclic(&g.work, c))
         .map(|(k, c)| (k, c.as_slice()))
         .collect();
-    let findings = findings::collect(findings::Input {
-        g: &g,
-        steps: &steps,
-        entries: &entries,
-        reachable: &reachable,
-        loops: &loops,
-        comp_has_trap: &comp_has_trap,
-        critical: &critical,
-        overflow_origins: &overflow_origins,
-    });
+    let findings = findings::collect(
+        findings::Input {
+            g,
+            steps,
+            entries: &entries,
+            reachable: &reachable,
+            loops: &loops,
+            comp_has_trap: &comp_has_trap,
+            critical: &critical,
+            overflow_origins: &overflow_origins,
+        },
+        per_step.join(),
+    );
 
     Analysis {
         metrics,
