@@ -4,17 +4,19 @@
 # both (best of N) and the ratio. The issue's target is a ratio of at most 0.3.
 #
 # usage: scripts/ratio-analyze.sh [STEPS] [RUNS]     (defaults: 100000 steps, best of 7)
-# Builds the release binary and the generator first (cargo build --release).
+# Builds the release binary and the generator first (cargo build --release), in
+# $CARGO_TARGET_DIR when that is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${1:-100000}
 runs=${2:-7}
 cargo build --release --quiet --bin valueflow --example generate
+target=${CARGO_TARGET_DIR:-target}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 map="$dir/big.vfmap.json"
-target/release/examples/generate "$steps" "$map"
-python3 - "$map" "$runs" target/release/valueflow <<'PY'
+"$target/release/examples/generate" "$steps" "$map"
+python3 - "$map" "$runs" "$target/release/valueflow" <<'PY'
 import json, os, subprocess, sys, time
 path, runs, exe = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 

@@ -110,31 +110,28 @@ fn quoted(step: &Step) -> String {
     }
 }
 
-pub(super) fn collect(input: Input) -> Vec<Finding> {
-    let Input {
-        g,
-        steps,
-        entries,
-        reachable,
-        loops,
-        comp_has_trap,
-        critical,
-        overflow_origins,
-    } = input;
+/// A finding about step `s`.
+fn finding(s: &Step, rule: Rule, severity: Severity, message: String) -> Finding {
+    Finding {
+        rule,
+        step: s.id.clone(),
+        step_name: s.name.clone(),
+        severity,
+        // Wait + work of a wait step can exceed the largest f64: reported as that largest.
+        delay_mins: s.delay_mins().min(f64::MAX),
+        message,
+        question: rule.is_delay_rule().then_some(CHALLENGE_QUESTION),
+    }
+}
+
+/// The findings that need the steps and flows only, not the times (the delay rules and
+/// no customer outcome), in the order `collect` continues from: the analysis finds them
+/// while it solves the times.
+pub(super) fn per_step(g: &FlowGraph, steps: &[&Step]) -> Vec<Finding> {
     let n = steps.len();
     let mut out = Vec::new();
     let mut push = |v: usize, rule: Rule, severity: Severity, message: String| {
-        let s = steps[v];
-        out.push(Finding {
-            rule,
-            step: s.id.clone(),
-            step_name: s.name.clone(),
-            severity,
-            // Wait + work of a wait step can exceed the largest f64: reported as that largest.
-            delay_mins: s.delay_mins().min(f64::MAX),
-            message,
-            question: rule.is_delay_rule().then_some(CHALLENGE_QUESTION),
-        });
+        out.push(finding(steps[v], rule, severity, message));
     };
 
     // Delay rules.
@@ -193,6 +190,26 @@ pub(super) fn collect(input: Input) -> Vec<Finding> {
             );
         }
     }
+    out
+}
+
+/// All the findings, sorted: `per_step`'s (given) and those that need the times.
+pub(super) fn collect(input: Input, per_step: Vec<Finding>) -> Vec<Finding> {
+    let Input {
+        g,
+        steps,
+        entries,
+        reachable,
+        loops,
+        comp_has_trap,
+        critical,
+        overflow_origins,
+    } = input;
+    let n = steps.len();
+    let mut out = per_step;
+    let mut push = |v: usize, rule: Rule, severity: Severity, message: String| {
+        out.push(finding(steps[v], rule, severity, message));
+    };
 
     // Loops.
     for (comp, members) in loops {

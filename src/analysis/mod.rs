@@ -12,6 +12,11 @@ use crate::model::{FlowKind, LaneId, Map, StepId, Touchpoint, Value};
 use graph::FlowGraph;
 use serde::Serialize;
 use solve::{Recursion, find_traps, infinite_steps, is_cyclic, nearly_equal};
+use std::borrow::Cow;
+
+/// From this many steps on, the analysis solves V and the no-value wait on two threads (a
+/// thread costs more than the whole analysis of a small map).
+const PARALLEL_MIN_STEPS: usize = 4096;
 
 /// The headline numbers of a map (names as in the file format spec).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,14 +108,57 @@ impl Analysis {
 /// Analyzes a map. Pure: the same map always gives the same analysis.
 pub fn analyze(map: &Map) -> Analysis {
     let g = FlowGraph::new(map);
+    let steps: Vec<_> = map.steps().collect();
+    // The findings that need no times are found on a second thread while the times are solved.
+    let per_step = || findings::per_step(&g, &steps);
+    std::thread::scope(|s| {
+        let per_step = Started::new(s, g.len() >= PARALLEL_MIN_STEPS, &per_step);
+        analyze_with(map, &g, &steps, per_step)
+    })
+}
+
+/// Work started on another thread, or done already when it is not worth a thread (or none
+/// can start).
+enum Started<'s, T> {
+    Thread(std::thread::ScopedJoinHandle<'s, T>),
+    Done(T),
+}
+
+impl<'s, T: Send + 's> Started<'s, T> {
+    fn new<'e, F: Fn() -> T + Sync>(
+        s: &'s std::thread::Scope<'s, 'e>,
+        parallel: bool,
+        work: &'e F,
+    ) -> Self {
+        if parallel && let Ok(h) = std::thread::Builder::new().spawn_scoped(s, work) {
+            return Started::Thread(h);
+        }
+        Started::Done(work())
+    }
+
+    /// Its result (a panic on the other thread goes on here).
+    fn join(self) -> T {
+        match self {
+            Started::Thread(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Started::Done(t) => t,
+        }
+    }
+}
+
+/// `analyze`, with the per-step findings under way.
+fn analyze_with(
+    map: &Map,
+    g: &FlowGraph,
+    steps: &[&crate::model::Step],
+    per_step: Started<'_, Vec<Finding>>,
+) -> Analysis {
     let n = g.len();
 
     // Loops: strongly connected components of the work graph, sinks first.
     let comps = graph::sccs(n, &g.work, 0..n, &|_| true, &|_, _, _| true);
-    let (trap, comp_has_trap) = find_traps(&g, &comps);
-    let inf = infinite_steps(&g, &trap);
+    let (trap, comp_has_trap) = find_traps(g, &comps);
+    let inf = infinite_steps(g, &trap);
 
-    // T and V, component by component, downstream first.
     let mut time = vec![f64::INFINITY; n];
     let mut value = vec![0.0; n];
     let mut no_value = vec![0.0; n];
@@ -118,7 +166,6 @@ pub fn analyze(map: &Map) -> Analysis {
     let mut slowest_next = vec![0.0; n];
     let mut overflow = vec![false; n];
     let mut overflow_origins = Vec::new();
-    let steps: Vec<_> = map.steps().collect();
     let cost = |v: usize| g.cost[v];
     let va = |v: usize| {
         if steps[v].value == Value::Customer {
@@ -135,21 +182,30 @@ pub fn analyze(map: &Map) -> Analysis {
             0.0
         }
     };
+    // The finite steps of each component, downstream first (a component without an
+    // endless step is taken as it is).
+    let finite: Vec<Cow<'_, [usize]>> = comps
+        .iter()
+        .map(|comp| {
+            if comp.iter().any(|&v| inf[v]) {
+                Cow::Owned(comp.iter().copied().filter(|&v| !inf[v]).collect())
+            } else {
+                Cow::Borrowed(comp.as_slice())
+            }
+        })
+        .filter(|f| !f.is_empty())
+        .collect();
     let any_branch = |_: usize, _: usize| true;
-    for comp in &comps {
-        let finite: Vec<usize> = comp.iter().copied().filter(|&v| !inf[v]).collect();
-        if finite.is_empty() {
-            continue;
-        }
+    for f in &finite {
         Recursion {
-            g: &g,
+            g,
             cost: &cost,
             allowed: &any_branch,
         }
-        .solve(&finite, &mut time, &mut local);
+        .solve(f, &mut time, &mut local);
         // V follows, at a parallel split, the branches with the largest T: that largest T is
         // found once per step, so the test per branch is O(1) and wide splits stay linear.
-        for &v in &finite {
+        for &v in f.iter() {
             slowest_next[v] = g
                 .work
                 .targets(v)
@@ -157,32 +213,49 @@ pub fn analyze(map: &Map) -> Analysis {
                 .map(|&u| time[u as usize])
                 .fold(0.0, f64::max);
         }
-        let (time_ref, slowest_ref) = (&time, &slowest_next);
-        let slowest = |v: usize, t: usize| nearly_equal(time_ref[t], slowest_ref[v]);
-        Recursion {
-            g: &g,
-            cost: &va,
-            allowed: &slowest,
+    }
+    // V and the no-value wait (the same branches as V: at a tie of T, its own larger one)
+    // need T only, not each other: on a large map they are solved side by side.
+    let (time_ref, slowest_ref) = (&time, &slowest_next);
+    let slowest = |v: usize, t: usize| nearly_equal(time_ref[t], slowest_ref[v]);
+    let solve_all = |cost: &(dyn Fn(usize) -> f64 + Sync), out: &mut [f64]| {
+        let mut local = vec![u32::MAX; n];
+        for f in &finite {
+            Recursion {
+                g,
+                cost,
+                allowed: &slowest,
+            }
+            .solve(f, out, &mut local);
         }
-        .solve(&finite, &mut value, &mut local);
-        // No-value wait: the same branches as V (at a tie of T, its own larger one).
-        Recursion {
-            g: &g,
-            cost: &nv,
-            allowed: &slowest,
-        }
-        .solve(&finite, &mut no_value, &mut local);
-        // Overflow: times that add up beyond the largest f64. The component where it starts
-        // (no branch leads to a step that overflowed already) gets the finding.
+    };
+    let mut no_value_solved = false;
+    if n >= PARALLEL_MIN_STEPS {
+        std::thread::scope(|s| {
+            // A thread that cannot start leaves the work to this one.
+            no_value_solved = std::thread::Builder::new()
+                .spawn_scoped(s, || solve_all(&nv, &mut no_value))
+                .is_ok();
+            solve_all(&va, &mut value);
+        });
+    } else {
+        solve_all(&va, &mut value);
+    }
+    if !no_value_solved {
+        solve_all(&nv, &mut no_value);
+    }
+    // Overflow: times that add up beyond the largest f64. The component where it starts
+    // (no branch leads to a step that overflowed already) gets the finding.
+    for f in &finite {
         let over = |v: usize| !(time[v].is_finite() && value[v].is_finite());
-        if finite.iter().any(|&v| over(v)) {
-            let inherited = finite.iter().any(|&v| {
+        if f.iter().any(|&v| over(v)) {
+            let inherited = f.iter().any(|&v| {
                 g.work
                     .edges(v)
                     .any(|(t, p)| overflow[t] && (!g.is_decision(v) || p > 0.0))
             });
             if !inherited
-                && let Some(first) = finite
+                && let Some(first) = f
                     .iter()
                     .copied()
                     .filter(|&v| over(v))
@@ -190,7 +263,7 @@ pub fn analyze(map: &Map) -> Analysis {
             {
                 overflow_origins.push(first);
             }
-            for &v in &finite {
+            for &v in f.iter() {
                 overflow[v] = over(v);
             }
         }
@@ -232,7 +305,7 @@ pub fn analyze(map: &Map) -> Analysis {
     };
 
     let critical = lead_entry
-        .map(|e| critical_path(&g, &time, e))
+        .map(|e| critical_path(g, &time, e))
         .unwrap_or_default();
 
     let graph = map.graph();
@@ -271,16 +344,19 @@ pub fn analyze(map: &Map) -> Analysis {
         .filter(|(_, c)| is_cyclic(&g.work, c))
         .map(|(k, c)| (k, c.as_slice()))
         .collect();
-    let findings = findings::collect(findings::Input {
-        g: &g,
-        steps: &steps,
-        entries: &entries,
-        reachable: &reachable,
-        loops: &loops,
-        comp_has_trap: &comp_has_trap,
-        critical: &critical,
-        overflow_origins: &overflow_origins,
-    });
+    let findings = findings::collect(
+        findings::Input {
+            g,
+            steps,
+            entries: &entries,
+            reachable: &reachable,
+            loops: &loops,
+            comp_has_trap: &comp_has_trap,
+            critical: &critical,
+            overflow_origins: &overflow_origins,
+        },
+        per_step.join(),
+    );
 
     Analysis {
         metrics,

@@ -14,6 +14,8 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 
+mod stream;
+
 /// Files larger than this are refused before reading (256 MiB).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
@@ -32,6 +34,9 @@ pub fn load_file(path: &Path) -> Result<Map, LoadError> {
             },
         ));
     }
+    if let Some(bytes) = read_in_halves(&file, size) {
+        return load_bytes(&name, &bytes);
+    }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     // `take` bounds the read even if the file grows while we read it.
     file.take(MAX_FILE_BYTES + 1)
@@ -47,6 +52,38 @@ pub fn load_file(path: &Path) -> Result<Map, LoadError> {
         ));
     }
     load_bytes(&name, &bytes)
+}
+
+/// Reads a large file (of at most `MAX_FILE_BYTES`) as two halves on two threads: most of
+/// reading it is the kernel filling fresh pages, and that halves. `None` when the file is
+/// small, changes size while it is read, cannot be read this way or a thread cannot start:
+/// the plain read then reads it (and reports what is wrong).
+#[cfg(unix)]
+fn read_in_halves(file: &std::fs::File, size: u64) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    const MIN_BYTES: u64 = 4 << 20;
+    if !(MIN_BYTES..=MAX_FILE_BYTES).contains(&size) {
+        return None;
+    }
+    let len = usize::try_from(size).ok()?;
+    let mut bytes = vec![0u8; len];
+    let (first, second) = bytes.split_at_mut(len / 2);
+    let middle = first.len() as u64;
+    let read = std::thread::scope(|s| {
+        let other = std::thread::Builder::new()
+            .spawn_scoped(s, || file.read_exact_at(second, middle))
+            .ok()?;
+        let own = file.read_exact_at(first, 0);
+        Some(own.is_ok() && other.join().ok()?.is_ok())
+    })?;
+    // Nothing after the end: the file did not grow while it was read.
+    let grown = file.read_at(&mut [0u8], size).ok()? != 0;
+    (read && !grown).then_some(bytes)
+}
+
+#[cfg(not(unix))]
+fn read_in_halves(_: &std::fs::File, _: u64) -> Option<Vec<u8>> {
+    None
 }
 
 /// Loads a map from bytes; `source_name` is used in error messages.
@@ -727,13 +764,23 @@ impl<'a> Loader<'a> {
         })
     }
 
-    /// The fast path: one typed parse of the whole file, then the model's checks. Only when
-    /// something is wrong is the file read again to say what and where.
+    /// The fast path: one typed parse of the whole file, the map built on a second thread
+    /// while it is parsed (`stream`). Only when something is wrong is the file read again,
+    /// in one piece, to say what and where.
     fn load(&self) -> Result<Map, LoadError> {
         // serde would read a struct from an array too; a map file is an object.
         if !self.text.trim_start().starts_with('{') {
             return Err(self.not_an_object());
         }
+        match stream::load(self) {
+            Some(map) => Ok(map),
+            None => self.load_in_one_piece(),
+        }
+    }
+
+    /// One typed parse of the whole file, then the model's checks: the path that names the
+    /// problem of a file the streamed load refused (and reads a valid one the same way).
+    fn load_in_one_piece(&self) -> Result<Map, LoadError> {
         match serde_json::from_str::<TypedFile>(self.text) {
             Ok(file) => {
                 let version = self.check_header(Some(file.format), Some(file.version))?;
@@ -956,10 +1003,7 @@ impl<'a> Loader<'a> {
         }
         map.reserve(steps.len(), flows.len());
         for (n, lane) in lanes.into_iter().enumerate() {
-            let name = lane.name.unwrap_or_else(|| lane.id.clone());
-            let mut new = Lane::new(LaneId::new(lane.id), name);
-            new.customer = lane.customer.flatten().unwrap_or(false);
-            map.add_lane(new)
+            map.add_lane(lane_from(lane))
                 .map_err(|e| self.element_error(Section::Lanes, n, e.into()))?;
         }
         for (n, entry) in steps.into_iter().enumerate() {
@@ -970,22 +1014,7 @@ impl<'a> Loader<'a> {
                 .map_err(|e| self.element_error(Section::Steps, n, e.into()))?;
         }
         for (n, f) in flows.into_iter().enumerate() {
-            let fail = |kind: LoadErrorKind| self.element_error(Section::Flows, n, kind);
-            let kind = keyword(
-                "kind",
-                f.kind.as_deref(),
-                FlowKind::parse,
-                FlowKind::expected,
-                FlowKind::Work,
-            )
-            .map_err(fail)?;
-            let flow = Flow {
-                kind,
-                probability: f.probability,
-                label: f.label.unwrap_or_default(),
-            };
-            map.connect(&f.from, &f.to, flow)
-                .map_err(|e| fail(e.into()))?;
+            add_flow(&mut map, f).map_err(|kind| self.element_error(Section::Flows, n, kind))?;
         }
         map.finish().map_err(|err| self.decision_error(err))
     }
@@ -1048,6 +1077,32 @@ impl<'a> Loader<'a> {
             .and_then(|r| self.position_of(r));
         self.error(err.into()).at(position).within(context)
     }
+}
+
+/// A lane from its typed form (a lane without a name is named by its id).
+fn lane_from(lane: RawLane) -> Lane {
+    let name = lane.name.unwrap_or_else(|| lane.id.clone());
+    let mut new = Lane::new(LaneId::new(lane.id), name);
+    new.customer = lane.customer.flatten().unwrap_or(false);
+    new
+}
+
+/// A flow from its typed form, added to the map.
+fn add_flow(map: &mut MapBuilder, f: RawFlow<'_>) -> Result<(), LoadErrorKind> {
+    let kind = keyword(
+        "kind",
+        f.kind.as_deref(),
+        FlowKind::parse,
+        FlowKind::expected,
+        FlowKind::Work,
+    )?;
+    let flow = Flow {
+        kind,
+        probability: f.probability,
+        label: f.label.unwrap_or_default(),
+    };
+    map.connect(&f.from, &f.to, flow)?;
+    Ok(())
 }
 
 /// A step from its typed form, or the problem with one of its keywords or its position.
