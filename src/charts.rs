@@ -30,6 +30,20 @@ pub struct Ladder {
     pub no_value_wait_mins: Option<f64>,
 }
 
+impl Ladder {
+    /// The totals in one line, as the chart panel and the report print them.
+    pub fn totals(&self) -> String {
+        use crate::report::{duration_or_na, percent};
+        format!(
+            "Lead time {} · value-added {} · PCE {} · waiting with no customer value {}",
+            duration_or_na(self.lead_time_mins),
+            duration_or_na(self.value_added_mins),
+            percent(self.pce),
+            duration_or_na(self.no_value_wait_mins)
+        )
+    }
+}
+
 fn wait_of(s: &Step) -> f64 {
     s.delay_mins()
 }

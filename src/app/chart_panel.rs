@@ -78,15 +78,10 @@ impl ChartPanel {
 
     fn ladder_ui(&mut self, ui: &mut egui::Ui, map: &Map, analysis: &Analysis) {
         let l = charts::ladder(map, analysis);
-        let total = |m: Option<f64>| m.map_or_else(|| "n/a".to_owned(), format_duration);
         ui.label(
             RichText::new(format!(
-                "Along the most likely path: waits above the line (red: no value to the customer), work below (blue: value-added). Lead time {} · value-added {} · PCE {} · waiting with no customer value {}",
-                total(l.lead_time_mins),
-                total(l.value_added_mins),
-                l.pce
-                    .map_or_else(|| "n/a".to_owned(), |p| format!("{:.1}%", p * 100.0)),
-                total(l.no_value_wait_mins),
+                "Along the most likely path: waits above the line (red: no value to the customer), work below (blue: value-added). {}",
+                l.totals()
             ))
             .small(),
         );

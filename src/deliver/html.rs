@@ -3,7 +3,7 @@
 //! ladder and the Paretos of delay, the findings with each step's challenge, the scorecard,
 //! and (with a to-be) the comparison. Everything from the map is escaped.
 
-use super::picture::{PictureOptions, svg as map_svg};
+use super::picture::{PictureOptions, hex, svg as map_svg};
 use crate::analysis::{Analysis, Finding, analyze};
 use crate::charts::{self, Bar, Ladder};
 use crate::compare::compare;
@@ -12,10 +12,6 @@ use crate::text::escape_markup as esc;
 use crate::units::format_duration;
 use crate::view::palette as theme;
 use std::fmt::Write;
-
-fn hex(c: egui::Color32) -> String {
-    format!("#{:02x}{:02x}{:02x}", c.r(), c.g(), c.b())
-}
 
 const CSS: &str = "
 body{font-family:system-ui,'Segoe UI',Ubuntu,sans-serif;color:#1c1f24;margin:0;background:#fff}
@@ -336,16 +332,11 @@ fn ladder_svg(l: &Ladder) -> String {
             esc(&short(&r.name, 24))
         );
     }
-    let time = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), format_duration);
     let _ = write!(
         out,
-        "<text x=\"{left}\" y=\"{}\" font-size=\"13\" font-weight=\"600\">Lead time {} · value-added {} · PCE {} · waiting with no customer value {}</text></svg>",
+        "<text x=\"{left}\" y=\"{}\" font-size=\"13\" font-weight=\"600\">{}</text></svg>",
         h - 10.0,
-        time(l.lead_time_mins),
-        time(l.value_added_mins),
-        l.pce
-            .map_or_else(|| "n/a".to_owned(), |p| format!("{:.1}%", p * 100.0)),
-        time(l.no_value_wait_mins)
+        esc(&l.totals())
     );
     out
 }

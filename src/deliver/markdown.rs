@@ -8,6 +8,7 @@ use crate::analysis::{Analysis, analyze};
 use crate::charts::{self, Bar};
 use crate::compare::compare;
 use crate::model::{Map, ScoreParam};
+use crate::report::{duration_or_na, percent};
 use crate::text::escape_control;
 use crate::units::format_duration;
 use std::fmt::Write;
@@ -160,15 +161,13 @@ fn time_section(out: &mut String, map: &Map, a: &Analysis) {
             marks.join(", ")
         );
     }
-    let time = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), format_duration);
     let _ = writeln!(
         out,
         "\nLead time {}, value-added {}, process cycle efficiency {}, waiting with no customer value {}.\n",
-        time(l.lead_time_mins),
-        time(l.value_added_mins),
-        l.pce
-            .map_or_else(|| "n/a".to_owned(), |p| format!("{:.1}%", p * 100.0)),
-        time(l.no_value_wait_mins)
+        duration_or_na(l.lead_time_mins),
+        duration_or_na(l.value_added_mins),
+        percent(l.pce),
+        duration_or_na(l.no_value_wait_mins)
     );
     pareto_table(out, "Delay by step", "Step", &charts::pareto_by_step(map));
     pareto_table(out, "Delay by lane", "Lane", &charts::pareto_by_lane(map));

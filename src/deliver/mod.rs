@@ -17,27 +17,25 @@ use std::path::Path;
 /// The headline numbers of a report: (name, value, what it means), in reading order.
 pub fn headline(a: &Analysis) -> Vec<(&'static str, String, &'static str)> {
     let m = &a.metrics;
-    let time = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), format_duration);
     vec![
         (
             "Lead time",
-            time(m.lead_time_mins),
+            crate::report::duration_or_na(m.lead_time_mins),
             "from order to cash, per case",
         ),
         (
             "Value-added time",
-            time(m.value_added_mins),
+            crate::report::duration_or_na(m.value_added_mins),
             "work the customer values",
         ),
         (
             "Process cycle efficiency",
-            m.pce
-                .map_or_else(|| "n/a".to_owned(), |p| format!("{:.1}%", p * 100.0)),
+            crate::report::percent(m.pce),
             "value-added ÷ lead time",
         ),
         (
             "Waiting with no customer value",
-            time(m.no_value_wait_mins),
+            crate::report::duration_or_na(m.no_value_wait_mins),
             "the delay to remove first",
         ),
         (

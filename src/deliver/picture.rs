@@ -26,7 +26,8 @@ pub struct PictureOptions {
 const HEADER: f32 = 150.0;
 const MARGIN: f32 = 20.0;
 
-fn hex(c: Color32) -> String {
+/// A colour as SVG and CSS write it (`#rrggbb`).
+pub fn hex(c: Color32) -> String {
     format!("#{:02x}{:02x}{:02x}", c.r(), c.g(), c.b())
 }
 

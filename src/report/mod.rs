@@ -19,7 +19,16 @@ fn duration_or_reason(mins: Option<f64>, reason: Option<Rule>) -> String {
     }
 }
 
-fn percent(pce: Option<f64>) -> String {
+/// A time, or "n/a" when there is none (an endless loop, an overflow).
+pub fn duration_or_na(mins: Option<f64>) -> String {
+    match mins {
+        Some(m) if m.is_finite() => format_duration(m),
+        _ => "n/a".to_owned(),
+    }
+}
+
+/// A process cycle efficiency as a percentage, or "n/a".
+pub fn percent(pce: Option<f64>) -> String {
     match pce {
         Some(p) if p.is_finite() => format!("{:.1}%", p * 100.0),
         _ => "n/a".to_owned(),
