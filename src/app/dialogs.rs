@@ -50,11 +50,7 @@ impl EditorApp {
                 modal(title, &mut |ui| {
                     ui.label(message);
                     ui.add_space(8.0);
-                    if ui.button("OK").clicked()
-                        || ui.input(|i| {
-                            i.key_pressed(egui::Key::Enter) || i.key_pressed(egui::Key::Escape)
-                        })
-                    {
+                    if ok_pressed(ui) {
                         keep = false;
                     }
                 });
@@ -94,11 +90,7 @@ impl EditorApp {
                         }
                     }
                     ui.add_space(8.0);
-                    if ui.button("OK").clicked()
-                        || ui.input(|i| {
-                            i.key_pressed(egui::Key::Enter) || i.key_pressed(egui::Key::Escape)
-                        })
-                    {
+                    if ok_pressed(ui) {
                         keep = false;
                     }
                 });
@@ -339,4 +331,10 @@ impl EditorApp {
             self.dialog = Some(dialog);
         }
     }
+}
+
+/// The OK button of a message: clicked, or Enter or Esc pressed.
+fn ok_pressed(ui: &mut egui::Ui) -> bool {
+    ui.button("OK").clicked()
+        || ui.input(|i| i.key_pressed(egui::Key::Enter) || i.key_pressed(egui::Key::Escape))
 }

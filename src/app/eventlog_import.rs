@@ -64,21 +64,6 @@ fn role_slot(c: &mut ColumnMap, role: usize) -> &mut Option<String> {
     }
 }
 
-/// The layout chosen columns give (the library's rule: a lifecycle column makes a lifecycle
-/// log; else an end column an interval log; else a timestamp a completion-only log).
-pub fn layout_of(c: &ColumnMap) -> Option<Layout> {
-    let set = |o: &Option<String>| o.as_deref().is_some_and(|s| !s.is_empty());
-    if set(&c.lifecycle) && (set(&c.timestamp) || set(&c.end)) {
-        Some(Layout::Lifecycle)
-    } else if set(&c.end) && !set(&c.lifecycle) {
-        Some(Layout::Interval)
-    } else if set(&c.timestamp) && !set(&c.lifecycle) {
-        Some(Layout::CompleteOnly)
-    } else {
-        None
-    }
-}
-
 /// Whether a dropped file is an event log: an XES log (by name), or a CSV that is not a step
 /// table (whose headers have `id` and `name`) and has a column detection knows for a log
 /// (case, activity, end or timestamp).
@@ -109,6 +94,14 @@ pub fn looks_like_event_log(path: &Path) -> bool {
 struct CsvSetup {
     preview: CsvPreview,
     chosen: ColumnMap,
+}
+
+impl CsvSetup {
+    /// The layout the chosen columns give: the calibration's own rule
+    /// ([`crate::eventlog::csv_layout`]), so the dialog says what the import will do.
+    fn layout(&self) -> Option<Layout> {
+        crate::eventlog::csv_layout(&self.preview.headers, &self.chosen)
+    }
 }
 
 /// A calibration on its way.
@@ -196,7 +189,7 @@ impl EventLogImport {
                 return Some(format!("Choose the {} column.", label.to_lowercase()));
             }
         }
-        if layout_of(&c.chosen).is_none() {
+        if c.layout().is_none() {
             return Some(
                 "Choose an end column (interval log), a lifecycle and a timestamp column \
                  (lifecycle log) or a timestamp column (completion times only)."
@@ -370,7 +363,7 @@ fn columns_ui(ui: &mut egui::Ui, c: &mut CsvSetup) {
     ui.label(format!(
         "Columns (separated by \"{}\"); detected ones are chosen. {}",
         c.preview.delimiter,
-        match layout_of(&c.chosen) {
+        match c.layout() {
             Some(l) => format!("Read as: {}.", l.as_str()),
             None => "Not yet a log valueflow can read.".to_owned(),
         }
@@ -494,7 +487,9 @@ fn thresholds_ui(ui: &mut egui::Ui, o: &mut Options) {
 mod tests {
     use super::*;
 
-    fn cols(pairs: &[(&str, &str)]) -> ColumnMap {
+    /// The layout of a log whose headers are the usual case and activity columns and `e`,
+    /// `l`, `t`, with some of those chosen for a role.
+    fn layout_of(pairs: &[(&str, &str)]) -> Option<Layout> {
         let mut c = ColumnMap::default();
         for (role, name) in pairs {
             let slot = match *role {
@@ -505,22 +500,30 @@ mod tests {
             };
             *slot = Some((*name).to_owned());
         }
-        c
+        let headers = ["case_id", "activity", "e", "l", "t"].map(str::to_owned);
+        CsvSetup {
+            preview: CsvPreview {
+                delimiter: ',',
+                headers: headers.to_vec(),
+                rows: Vec::new(),
+                detected: ColumnMap::default(),
+                layout: None,
+            },
+            chosen: c,
+        }
+        .layout()
     }
 
     #[test]
     fn the_chosen_columns_decide_the_layout() {
-        assert_eq!(layout_of(&cols(&[("end", "e")])), Some(Layout::Interval));
+        assert_eq!(layout_of(&[("end", "e")]), Some(Layout::Interval));
         assert_eq!(
-            layout_of(&cols(&[("lifecycle", "l"), ("timestamp", "t")])),
+            layout_of(&[("lifecycle", "l"), ("timestamp", "t")]),
             Some(Layout::Lifecycle)
         );
-        assert_eq!(
-            layout_of(&cols(&[("timestamp", "t")])),
-            Some(Layout::CompleteOnly)
-        );
+        assert_eq!(layout_of(&[("timestamp", "t")]), Some(Layout::CompleteOnly));
         // A column chosen as "(none)" counts as none.
-        assert_eq!(layout_of(&cols(&[("end", "")])), None);
-        assert_eq!(layout_of(&cols(&[("lifecycle", "l")])), None);
+        assert_eq!(layout_of(&[("end", "")]), None);
+        assert_eq!(layout_of(&[("lifecycle", "l")]), None);
     }
 }

@@ -327,7 +327,7 @@ fn concurrent_names(conc: &Concurrency, names: &[String]) -> Vec<[String; 2]> {
 }
 
 /// The file name without .gz, .xes and .csv.
-fn file_stem(name: &str) -> String {
+pub(super) fn file_stem(name: &str) -> String {
     let mut s = name;
     for ext in [".gz", ".xes", ".csv"] {
         if s.len() > ext.len() && s.to_ascii_lowercase().ends_with(ext) {

@@ -82,9 +82,7 @@ pub fn csv_preview(path: &Path, rows: usize) -> Result<CsvPreview, EventLogError
         }
     }
     let detected = detect(&headers);
-    let layout = Columns::resolve(&headers, &ColumnMap::default(), &file)
-        .ok()
-        .map(|c| c.layout);
+    let layout = csv_layout(&headers, &ColumnMap::default());
     Ok(CsvPreview {
         delimiter: char::from(delimiter),
         headers,
@@ -92,6 +90,15 @@ pub fn csv_preview(path: &Path, rows: usize) -> Result<CsvPreview, EventLogError
         detected,
         layout,
     })
+}
+
+/// The layout a CSV log with `headers` is read in with `columns` (overrides as in
+/// [`super::Options`]): what the calibration will do; `None` when it could not read it (a
+/// required column missing or unknown).
+pub fn csv_layout(headers: &[String], columns: &ColumnMap) -> Option<Layout> {
+    Columns::resolve(headers, columns, "")
+        .ok()
+        .map(|c| c.layout)
 }
 
 /// The columns detection finds by name (first candidate in the spec's order that is present).

@@ -14,7 +14,7 @@ mod xes;
 mod tests;
 
 pub use calibrate::{DroppedActivity, DroppedFlow, Summary};
-pub use csv::{CsvPreview, csv_preview};
+pub use csv::{CsvPreview, csv_layout, csv_preview};
 pub use observed::{
     Observed, ObservedStats, format_observed, is_complete_only, parse_observed,
     suggests_customer_lane,

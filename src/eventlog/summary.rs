@@ -16,16 +16,11 @@ pub fn log_stem(path: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut stem = name.as_str();
-    for ext in [".gz", ".xes", ".csv"] {
-        if stem.len() > ext.len() && stem.to_ascii_lowercase().ends_with(ext) {
-            stem = &stem[..stem.len() - ext.len()];
-        }
-    }
+    let stem = super::calibrate::file_stem(&name);
     if stem.is_empty() {
         "event-log".to_owned()
     } else {
-        stem.to_owned()
+        stem
     }
 }
 
