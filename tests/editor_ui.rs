@@ -808,6 +808,7 @@ fn dragging_from_the_handle_connects_two_steps() {
     let mut h = harness(app_on(empty_map()));
     let a = add_step(&mut h, pos2(150.0, 70.0), "From");
     let b = add_step(&mut h, pos2(420.0, 210.0), "To");
+    let placed = h.state().doc.map().step(&a).unwrap().pos;
     // Select a: its handle sits just right of its box.
     let pa = step_screen(&h, a.as_str());
     click(&mut h, pa, Modifiers::NONE);
@@ -822,7 +823,7 @@ fn dragging_from_the_handle_connects_two_steps() {
     );
     assert_eq!(
         map.step(&a).unwrap().pos,
-        Some([150.0, 70.0]),
+        placed,
         "the step itself did not move"
     );
     // With Alt held the new flow carries information.
@@ -932,6 +933,118 @@ fn a_map_opens_fitted_and_a_small_one_with_its_text() {
         valueflow::app::shapes::overview_names_at(zoom)
             || valueflow::app::shapes::full_text_at(zoom),
         "zoom {zoom} draws the step names"
+    );
+}
+
+#[test]
+fn every_step_name_of_the_as_is_sample_is_readable_after_f_at_1380_by_860() {
+    let mut h = Harness::builder()
+        .with_size([1380.0, 860.0])
+        .with_step_dt(0.05)
+        .build_ui_state(
+            |ui, app: &mut EditorApp| app.ui_root(ui),
+            app_on(valueflow::samples::default_map().unwrap()),
+        );
+    h.run_steps(4);
+    key(&mut h, egui::Key::F);
+    h.run_steps(2);
+    let app = h.state();
+    let (zoom, canvas) = (app.canvas.zoom, app.canvas.rect);
+    assert!(
+        app.prefs.show_findings && app.prefs.show_inspector,
+        "both panels shown"
+    );
+    assert!(
+        !valueflow::app::shapes::full_text_at(zoom),
+        "zoom {zoom}: the overview draws the names"
+    );
+    for s in app.doc.map().steps() {
+        let room = app.canvas.overview_room(&s.id).unwrap();
+        let card = valueflow::app::shapes::overview_card(
+            &h.ctx,
+            &s.name,
+            s.kind,
+            room.center(),
+            room.size() / 2.0,
+            zoom,
+            egui::Color32::BLACK,
+        );
+        let name = card
+            .name
+            .unwrap_or_else(|| panic!("{}: no name drawn", s.id));
+        assert!(!name.elided, "{}: {:?} is cut short", s.id, s.name);
+        assert_eq!(name.text(), s.name, "{}: the whole name", s.id);
+        // No word broken across lines: every row ends at a space or at the end.
+        for row in &name.rows[..name.rows.len() - 1] {
+            assert!(
+                row.ends_with_newline || row.text().ends_with(' '),
+                "{}: {:?} breaks a word (font {} room {:?} zoom {zoom})",
+                s.id,
+                row.text(),
+                card.font_size,
+                room
+            );
+        }
+        assert!(card.font_size >= valueflow::app::theme::OVERVIEW_MIN_FONT_SIZE);
+        assert!(
+            canvas.contains_rect(card.rect),
+            "{}: its card {:?} is on the canvas {canvas:?}",
+            s.id,
+            card.rect
+        );
+    }
+    // The lanes use the window's height: the last ends near the canvas' bottom.
+    let last = app.canvas.bands.last().unwrap().bottom;
+    let bottom = app.canvas.canvas_to_screen(pos2(0.0, last)).y;
+    assert!(
+        bottom > canvas.bottom() - 40.0 && bottom <= canvas.bottom(),
+        "the lanes end at {bottom}, the canvas at {}",
+        canvas.bottom()
+    );
+}
+
+#[test]
+fn in_the_stretched_overview_a_dragged_step_lands_under_the_pointer() {
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    let canvas = &h.state().canvas;
+    assert!(
+        canvas.vscale() > canvas.zoom * 1.5,
+        "the fitted sample is stretched to the window's height"
+    );
+    // Drag "Pick and pack" one lane down, into Logistics.
+    let from = step_screen(&h, "pick-pack");
+    let band = |h: &Harness<'_, EditorApp>, id: &str| {
+        let b = h
+            .state()
+            .canvas
+            .bands
+            .iter()
+            .find(|b| b.lane == Some(id.into()));
+        b.unwrap().clone()
+    };
+    let logistics = band(&h, "logistics");
+    let target_y = h
+        .state()
+        .canvas
+        .canvas_to_screen(pos2(0.0, (logistics.top + logistics.bottom) / 2.0))
+        .y;
+    let to = pos2(from.x + 3.0, target_y);
+    drag(&mut h, from, to, Modifiers::NONE);
+    let step = h
+        .state()
+        .doc
+        .map()
+        .step(&StepId::new("pick-pack"))
+        .unwrap()
+        .clone();
+    assert_eq!(step.lane, Some("logistics".into()));
+    let landed = h
+        .state()
+        .canvas
+        .canvas_to_screen(pos2(step.pos.unwrap()[0], step.pos.unwrap()[1]));
+    assert!(
+        (landed - to).length() < 2.0,
+        "the step's centre {landed:?} is where it was released {to:?}"
     );
 }
 

@@ -129,6 +129,7 @@ impl CompareView {
         if self.linked {
             self.canvas.zoom = main.zoom;
             self.canvas.pan = main.pan;
+            self.canvas.vscale_floor = main.vscale_floor;
         }
         let marks = self.added_or_changed();
         // Read-only: what the canvas asks to change is not done (and a drag is undone).
@@ -143,9 +144,11 @@ impl CompareView {
         if !requests.is_empty() {
             self.canvas.invalidate();
         }
-        if self.linked && (self.canvas.zoom, self.canvas.pan) != (main.zoom, main.pan) {
+        let view = |c: &Canvas| (c.zoom, c.pan, c.vscale_floor);
+        if self.linked && view(&self.canvas) != view(main) {
             main.zoom = self.canvas.zoom;
             main.pan = self.canvas.pan;
+            main.vscale_floor = self.canvas.vscale_floor;
         }
         if self.selection.steps != before {
             selection.steps = self.selection.steps.clone();

@@ -388,7 +388,7 @@ impl EditorApp {
         if show_findings {
             egui::Panel::left("findings")
                 .resizable(true)
-                .default_size(260.0)
+                .default_size(240.0)
                 .size_range(MIN_PANEL_WIDTH..=panel_max)
                 .show(ui, |ui| {
                     if panel_heading(ui, "Process", "Hide the findings panel (F9)") {
@@ -409,7 +409,7 @@ impl EditorApp {
         if show_inspector {
             egui::Panel::right("inspector")
                 .resizable(true)
-                .default_size(280.0)
+                .default_size(260.0)
                 .size_range(MIN_PANEL_WIDTH..=panel_max)
                 .show(ui, |ui| {
                     for r in

@@ -24,6 +24,9 @@ pub struct StepNode {
     pub visual: Arc<StepVisual>,
     pub selected: bool,
     pub search_hit: bool,
+    /// Half the size of the free space around the step that its overview card may take
+    /// (`view::overview::rooms`), in the canvas' display units (y stretched with the view).
+    pub room: Vec2,
 }
 
 /// What a flow shows (the view model's line).
@@ -120,18 +123,38 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
     fn shapes(&mut self, ctx: &DrawContext) -> Vec<Shape> {
         let zoom = ctx.meta.zoom;
         let centre = ctx.meta.canvas_to_screen_pos(self.centre);
-        let h = half_size() * zoom;
-        let rect = Rect::from_center_size(centre, h * 2.0);
+        let room = Rect::from_center_size(
+            centre,
+            (half_size() * zoom).max(self.node.room * zoom) * 2.0,
+        );
         // Culling: nothing off screen (with room for the wait label and the badge).
         if !ctx
             .painter
             .clip_rect()
-            .intersects(rect.expand(24.0 * zoom.max(0.5)))
+            .intersects(room.expand(24.0 * zoom.max(0.5)))
         {
             return Vec::new();
         }
         let v = &self.node.visual;
         let p = theme::palette(ctx.ctx.theme() == egui::Theme::Dark);
+        // Overview (semantic zoom): a card in the free space around the step, with the name
+        // alone at a readable size, in as many lines as the card holds.
+        let card = (!full_text_at(zoom)).then(|| {
+            overview_card(
+                ctx.ctx,
+                &v.name,
+                v.kind,
+                centre,
+                self.node.room * zoom,
+                zoom,
+                p.step_text,
+            )
+        });
+        let rect = card.as_ref().map_or_else(
+            || Rect::from_center_size(centre, half_size() * zoom * 2.0),
+            |c| c.rect,
+        );
+        let h = rect.size() / 2.0;
         let (fill, base_stroke) = step_colors(p, v);
         let stroke = if self.node.selected {
             Stroke::new(3.0, p.selected_stroke)
@@ -160,7 +183,9 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
                 stroke,
             ),
             StepKind::Start | StepKind::End => {
-                let r = CornerRadius::same((h.y).min(120.0) as u8);
+                // A pill; a tall overview card only rounds its corners, so its text fits.
+                let r = if card.is_some() { h.y.min(12.0) } else { h.y };
+                let r = CornerRadius::same(r.min(120.0) as u8);
                 let stroke = if v.kind == StepKind::End && !self.node.selected {
                     Stroke::new(stroke.width + 1.5, stroke.color)
                 } else {
@@ -184,18 +209,23 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayNode<StepNode, FlowEdge, Ty, Ix> for St
         };
         out.push(body);
         let faded = v.dimmed;
-        if !full_text_at(zoom) {
-            // Overview (semantic zoom): the name alone, at a readable size, in as many lines
-            // as the box holds and cut with an ellipsis; nothing when the box is too small.
-            if let Some(name) = overview_label(ctx, &v.name, v.kind, h, p.step_text) {
-                out.push(Shape::galley(
-                    centre - name.rect.center().to_vec2(),
-                    name,
-                    p.step_text,
-                ));
-            }
-        }
-        if full_text_at(zoom) {
+        if let Some(OverviewCard {
+            name: Some(name), ..
+        }) = card
+        {
+            let at = match v.kind {
+                // Below the apex of the triangle.
+                StepKind::Wait => {
+                    centre + vec2(0.0, (h.y - name.size().y / 2.0 - 3.0).min(h.y * 0.3))
+                }
+                _ => centre,
+            };
+            out.push(Shape::galley(
+                at - name.rect.center().to_vec2(),
+                name,
+                p.step_text,
+            ));
+        } else if full_text_at(zoom) {
             let text_color = p.step_text;
             // Room for the customer marker at the left.
             let marker = if v.is_customer_facing() && v.kind != StepKind::Decision {
@@ -307,33 +337,85 @@ pub fn overview_names_at(zoom: f32) -> bool {
 /// A step's name at 100% zoom, in points.
 const NAME_FONT_SIZE: f32 = 12.0;
 
-/// A step name laid out for the overview (below `full_text_at`): at
-/// `theme::OVERVIEW_FONT_SIZE` whatever the zoom, wrapped to the box's width on screen and cut
-/// with "…" to the lines its height holds. `None` when not even one short line fits.
-fn overview_label(
-    ctx: &DrawContext,
+/// A step drawn in the overview (below `full_text_at`): its card on screen, and its name in
+/// it at `theme::OVERVIEW_FONT_SIZE` whatever the zoom.
+pub struct OverviewCard {
+    /// The card: the room's width, and as tall as the name needs (at least the step's box,
+    /// at most the room).
+    pub rect: Rect,
+    /// The name wrapped to the card's width and cut with "…" (`elided`) to the lines the
+    /// room holds; `None` when not even one short line fits.
+    pub name: Option<Arc<egui::Galley>>,
+    /// The name's size: `theme::OVERVIEW_FONT_SIZE`, or down to
+    /// `theme::OVERVIEW_MIN_FONT_SIZE` so that its longest word is not broken.
+    pub font_size: f32,
+}
+
+/// Lays out a step's overview card centred on `centre`, in `room` (half size, screen points;
+/// see `view::overview::rooms`). The canvas draws it and its flows stop at its edge.
+pub fn overview_card(
+    ctx: &egui::Context,
     name: &str,
     kind: StepKind,
-    half: Vec2,
-    color: egui::Color32,
-) -> Option<std::sync::Arc<egui::Galley>> {
-    let (width, height) = match kind {
-        // The inscribed rectangle of a diamond or a triangle is about half its size.
-        StepKind::Decision | StepKind::Wait => (half.x, half.y),
-        _ => (half.x * 2.0 - 4.0, half.y * 2.0 - 2.0),
+    centre: Pos2,
+    room: Vec2,
+    zoom: f32,
+    color: Color32,
+) -> OverviewCard {
+    let normal = half_size() * zoom;
+    let half = room.max(normal);
+    let width = half.x * 2.0
+        - if matches!(kind, StepKind::Start | StepKind::End) {
+            10.0
+        } else {
+            4.0
+        };
+    let (font, line) = ctx.fonts_mut(|f| {
+        // The longest word decides: the regular size, or the largest smaller one (in
+        // quarter points; text does not scale exactly) at which it fits on one line.
+        let longest = name
+            .split_whitespace()
+            .max_by_key(|w| w.chars().count())
+            .unwrap_or_default();
+        let fits = |f: &mut egui::epaint::FontsView<'_>, size: f32| {
+            let font = FontId::proportional(size);
+            f.layout_no_wrap(longest.to_owned(), font, color).size().x + 1.0 <= width
+        };
+        let mut size = theme::OVERVIEW_FONT_SIZE;
+        while size > theme::OVERVIEW_MIN_FONT_SIZE && !fits(f, size) {
+            size -= 0.25;
+        }
+        let font = FontId::proportional(size);
+        let line = f.row_height(&font);
+        (font, line)
+    });
+    let font_size = font.size;
+    // A diamond's corners hold no text: it keeps a line's height free above and below.
+    let pad = if kind == StepKind::Decision {
+        2.0 * line
+    } else {
+        6.0
     };
-    let font = FontId::proportional(theme::OVERVIEW_FONT_SIZE);
-    let line = ctx.ctx.fonts_mut(|f| f.row_height(&font));
-    let rows = (height / line).floor() as usize;
+    let rows = ((half.y * 2.0 - pad) / line).floor().max(0.0) as usize;
     if width < theme::OVERVIEW_MIN_LABEL_WIDTH || rows == 0 || name.trim().is_empty() {
-        return None;
+        return OverviewCard {
+            rect: Rect::from_center_size(centre, normal * 2.0),
+            name: None,
+            font_size,
+        };
     }
     let mut job = egui::text::LayoutJob::simple(name.to_owned(), font, color, width);
     job.wrap.max_rows = rows;
     job.wrap.break_anywhere = false;
     job.wrap.overflow_character = Some('…');
     job.halign = egui::Align::Center;
-    Some(ctx.painter.layout_job(job))
+    let galley = ctx.fonts_mut(|f| f.layout_job(job));
+    let height = (galley.size().y + pad).clamp(normal.y * 2.0, half.y * 2.0);
+    OverviewCard {
+        rect: Rect::from_center_size(centre, vec2(half.x * 2.0, height)),
+        name: Some(galley),
+        font_size,
+    }
 }
 
 /// The four control points (canvas units) of the cubic curve a flow is drawn along
@@ -429,21 +511,38 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayEdge<StepNode, FlowEdge, Ty, Ix, StepSh
             1.4
         };
         let stroke = Stroke::new(width, color);
+        let mut line = flatten(&pts, 20);
+        if !full_text_at(zoom) {
+            // The overview's cards are larger than the boxes: the flow runs from card edge
+            // to card edge, so its arrowhead shows.
+            let card = |n: &Node<StepNode, FlowEdge, Ty, Ix, StepShape>| {
+                let v = &n.payload().visual;
+                let centre = ctx.meta.canvas_to_screen_pos(n.location());
+                let room = n.payload().room * zoom;
+                overview_card(ctx.ctx, &v.name, v.kind, centre, room, zoom, p.step_text).rect
+            };
+            let (a, b) = (card(start), card(end));
+            let first = line.iter().position(|q| !a.contains(*q));
+            let last = line.iter().rposition(|q| !b.contains(*q));
+            match (first, last) {
+                (Some(f), Some(l)) if l > f => line = line[f..=l].to_vec(),
+                _ => return Vec::new(),
+            }
+        }
         if zoom < theme::DETAIL_MIN_ZOOM {
             // Level of detail: a plain line is all that can be seen.
             return vec![Shape::line_segment(
-                [pts[0], pts[3]],
+                [line[0], line[line.len() - 1]],
                 Stroke::new(1.0, color),
             )];
         }
-        let line = flatten(&pts, 20);
         let mut out = if v.kind == FlowKind::Information {
             Shape::dashed_line(&line, stroke, 7.0 * zoom.max(0.5), 4.0 * zoom.max(0.5))
         } else {
             vec![Shape::line(line.clone(), stroke)]
         };
         // Arrowhead along the curve's last direction.
-        let tip = pts[3];
+        let tip = line[line.len() - 1];
         let dir = (tip - line[line.len() - 2]).normalized();
         if dir.is_finite() {
             let size = (10.0 * zoom).clamp(4.0, 14.0);
@@ -455,7 +554,7 @@ impl<Ty: EdgeType, Ix: IndexType> DisplayEdge<StepNode, FlowEdge, Ty, Ix, StepSh
                 Stroke::NONE,
             ));
         }
-        if zoom >= theme::TEXT_MIN_ZOOM && !v.label.is_empty() {
+        if full_text_at(zoom) && !v.label.is_empty() {
             let g = ctx.painter.layout_no_wrap(
                 v.label.clone(),
                 FontId::proportional(10.5 * zoom),

@@ -5,11 +5,14 @@
 pub use crate::view::palette::*;
 
 /// Width of the sticky lane-name column at the left of the canvas, in screen points.
-pub const LANE_HEADER_WIDTH: f32 = 150.0;
+pub const LANE_HEADER_WIDTH: f32 = 120.0;
 /// Zoom below which step text is not drawn (level of detail).
 pub const TEXT_MIN_ZOOM: f32 = 0.35;
 /// Size of step names in the overview (where they would be smaller to scale), in points.
 pub const OVERVIEW_FONT_SIZE: f32 = 9.0;
+/// The overview's smallest name size: a name whose longest word is wider than its card is
+/// set smaller, down to this, before the word is broken.
+pub const OVERVIEW_MIN_FONT_SIZE: f32 = 8.0;
 /// A box narrower than this on screen shows no name in the overview (hover shows it).
 pub const OVERVIEW_MIN_LABEL_WIDTH: f32 = 26.0;
 /// Zoom below which flows are drawn as plain straight lines without labels or dashes.

@@ -4,6 +4,7 @@
 
 pub mod blueprint;
 mod geometry;
+pub mod overview;
 pub mod palette;
 pub mod worksheet;
 

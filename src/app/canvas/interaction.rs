@@ -89,6 +89,7 @@ impl Canvas {
             self.rect = available;
         }
         // Our transform is the truth; egui_graphs reads it from its metadata.
+        self.apply_stretch();
         let mut meta = MetadataFrame::new(Some(self.graph_id.to_owned())).load(ui);
         meta.zoom = self.zoom;
         meta.pan = self.pan;
@@ -216,7 +217,11 @@ impl Canvas {
                 .iter()
                 .filter_map(|s| {
                     let i = *self.index.get(s)?;
-                    Some((s.clone(), i, self.graph.node(i)?.location()))
+                    Some((
+                        s.clone(),
+                        i,
+                        self.display_to_canvas(self.graph.node(i)?.location()),
+                    ))
                 })
                 .collect();
             Drag::Steps { grab, origins }
@@ -249,8 +254,10 @@ impl Canvas {
                 if let Some(p) = ui.input(|i| i.pointer.interact_pos()) {
                     // Exact: each step keeps its offset from the grab point.
                     let delta = self.screen_to_canvas(p) - *grab;
-                    let moves: Vec<(NodeIndex, Pos2)> =
-                        origins.iter().map(|(_, i, o)| (*i, *o + delta)).collect();
+                    let moves: Vec<(NodeIndex, Pos2)> = origins
+                        .iter()
+                        .map(|(_, i, o)| (*i, self.canvas_to_display(*o + delta)))
+                        .collect();
                     for (i, at) in moves {
                         if let Some(n) = self.graph.node_mut(i) {
                             n.set_location(at);
@@ -318,8 +325,9 @@ impl Canvas {
                     } else {
                         // A click, not a move: put the steps back exactly.
                         for (_, i, o) in origins {
+                            let at = self.canvas_to_display(o);
                             if let Some(n) = self.graph.node_mut(i) {
-                                n.set_location(o);
+                                n.set_location(at);
                             }
                         }
                     }
@@ -336,7 +344,7 @@ impl Canvas {
                     let mut inside: Vec<(NodeIndex, StepId)> = self
                         .graph
                         .nodes_iter()
-                        .filter(|(_, n)| r.contains(n.location()))
+                        .filter(|(_, n)| r.contains(self.display_to_canvas(n.location())))
                         .map(|(i, n)| (i, n.payload().visual.id.clone()))
                         .collect();
                     inside.sort_by_key(|(i, _)| *i);

@@ -142,9 +142,20 @@ pub struct Canvas {
     index: HashMap<StepId, NodeIndex>,
     edges: Vec<(EdgeIndex, StepId, StepId, FlowKind)>,
     built: Option<(u64, usize)>,
-    /// Canvas → screen: `screen = canvas * zoom + pan + rect.min`.
+    /// Canvas → screen: `screen.x = x * zoom + pan.x + rect.min.x`, and the same for y with
+    /// `vscale()` in place of `zoom`.
     pub zoom: f32,
     pub pan: Vec2,
+    /// The least vertical scale (screen points per canvas unit), set by a fit of a map wider
+    /// than the window: its lanes are stretched to the window's height instead of leaving
+    /// half of it empty, and keep that height on screen as long as the zoom is below it. 0
+    /// for none.
+    pub vscale_floor: f32,
+    /// The vertical stretch the graph's node locations were placed with (display units are
+    /// canvas units with y times this).
+    applied_stretch: f32,
+    /// Each step's overview room (`view::overview::rooms`), canvas units, by node.
+    rooms: HashMap<NodeIndex, Vec2>,
     /// The canvas' screen rectangle in the last frame.
     pub rect: Rect,
     fit_pending: bool,
@@ -166,6 +177,9 @@ impl Default for Canvas {
             built: None,
             zoom: 1.0,
             pan: Vec2::ZERO,
+            vscale_floor: 0.0,
+            applied_stretch: 1.0,
+            rooms: HashMap::new(),
             rect: Rect::NOTHING,
             fit_pending: true,
             drag: None,
@@ -243,21 +257,27 @@ impl Canvas {
         for s in &mut view.steps {
             s.dimmed = dimmed.contains(&s.id);
         }
+        let rooms = view::overview::rooms(&view.steps, &view.lanes);
+        let stretch = self.stretch();
         let mut graph = ViewGraph::new();
         let mut nodes = Vec::with_capacity(view.steps.len());
         let mut index = HashMap::with_capacity(view.steps.len());
-        for step in view.steps {
+        self.rooms = HashMap::with_capacity(view.steps.len());
+        for (step, [rx, ry]) in view.steps.into_iter().zip(rooms) {
             let [x, y] = step.pos;
             let id = step.id.clone();
             let node = StepNode {
                 visual: Arc::new(step),
                 selected: false,
                 search_hit: false,
+                room: vec2(rx, ry * stretch),
             };
-            let i = graph.add_node_custom(node, |n| n.set_location(pos2(x, y)));
+            let i = graph.add_node_custom(node, |n| n.set_location(pos2(x, y * stretch)));
             index.insert(id, i);
+            self.rooms.insert(i, vec2(rx, ry));
             nodes.push(i);
         }
+        self.applied_stretch = stretch;
         let mut edges = Vec::with_capacity(view.flows.len());
         for flow in view.flows {
             let (a, b) = (nodes[flow.from], nodes[flow.to]);
@@ -306,12 +326,54 @@ impl Canvas {
         }
     }
 
+    /// Screen points per canvas unit, vertically: the zoom, or the fit's floor when that is
+    /// more.
+    pub fn vscale(&self) -> f32 {
+        self.zoom.max(self.vscale_floor)
+    }
+
+    /// How much taller than to scale the map is drawn (1 without a floor above the zoom).
+    fn stretch(&self) -> f32 {
+        self.vscale() / self.zoom
+    }
+
+    /// Canvas units → the graph's display units (y stretched).
+    fn canvas_to_display(&self, p: Pos2) -> Pos2 {
+        pos2(p.x, p.y * self.applied_stretch)
+    }
+
+    /// The graph's display units → canvas units.
+    fn display_to_canvas(&self, p: Pos2) -> Pos2 {
+        pos2(p.x, p.y / self.applied_stretch)
+    }
+
+    /// Re-places the graph's nodes when the stretch changed (the zoom moved across the floor,
+    /// or a fit set a new one), keeping where dragged steps are.
+    fn apply_stretch(&mut self) {
+        let stretch = self.stretch();
+        if (stretch - self.applied_stretch).abs() <= 1e-6 * stretch {
+            return;
+        }
+        let ratio = stretch / self.applied_stretch;
+        let nodes: Vec<NodeIndex> = self.graph.nodes_iter().map(|(i, _)| i).collect();
+        for i in nodes {
+            let room = self.rooms.get(&i).copied().unwrap_or(Vec2::ZERO);
+            if let Some(n) = self.graph.node_mut(i) {
+                let at = n.location();
+                n.set_location(pos2(at.x, at.y * ratio));
+                n.payload_mut().room = vec2(room.x, room.y * stretch);
+            }
+        }
+        self.applied_stretch = stretch;
+    }
+
     pub fn canvas_to_screen(&self, p: Pos2) -> Pos2 {
-        (p.to_vec2() * self.zoom + self.pan).to_pos2() + self.rect.min.to_vec2()
+        pos2(p.x * self.zoom, p.y * self.vscale()) + self.pan + self.rect.min.to_vec2()
     }
 
     pub fn screen_to_canvas(&self, p: Pos2) -> Pos2 {
-        ((p - self.rect.min - self.pan) / self.zoom).to_pos2()
+        let d = p - self.rect.min - self.pan;
+        pos2(d.x / self.zoom, d.y / self.vscale())
     }
 
     /// Where a step is drawn (canvas units), including while being dragged.
@@ -319,14 +381,32 @@ impl Canvas {
         self.index
             .get(id)
             .and_then(|&i| self.graph.node(i))
-            .map(|n| n.location())
+            .map(|n| self.display_to_canvas(n.location()))
+    }
+
+    /// The screen rectangle a step's overview card may take (where the zoom draws names
+    /// at the overview size; see `shapes::full_text_at`).
+    pub fn overview_room(&self, id: &StepId) -> Option<Rect> {
+        let n = self.graph.node(*self.index.get(id)?)?;
+        let centre = self.canvas_to_screen(self.display_to_canvas(n.location()));
+        Some(Rect::from_center_size(
+            centre,
+            n.payload().room * 2.0 * self.zoom,
+        ))
     }
 
     /// The top-most step at a canvas point.
     pub fn step_at(&self, p: Pos2) -> Option<StepId> {
+        let overview = !super::shapes::full_text_at(self.zoom);
+        let p = self.canvas_to_display(p);
         let mut best = None;
         for (_, n) in self.graph.nodes_iter() {
-            if super::shapes::step_contains(n.payload().visual.kind, n.location(), p) {
+            let inside = if overview {
+                Rect::from_center_size(n.location(), n.payload().room * 2.0).contains(p)
+            } else {
+                super::shapes::step_contains(n.payload().visual.kind, n.location(), p)
+            };
+            if inside {
                 // Later nodes are drawn on top, and selected ones above all.
                 best = match best {
                     Some((_, true)) if !n.payload().selected => best,
@@ -340,6 +420,7 @@ impl Canvas {
     /// The flow nearest to a canvas point, within a few screen points.
     pub fn flow_at(&self, p: Pos2) -> Option<(StepId, StepId, FlowKind)> {
         let tolerance = 6.0 / self.zoom;
+        let p = self.canvas_to_display(p);
         self.edges
             .iter()
             .filter_map(|(e, a, b, k)| {
@@ -373,8 +454,12 @@ impl Canvas {
         let mut r = Rect::NOTHING;
         for (_, n) in self.graph.nodes_iter() {
             r = r.union(Rect::from_center_size(
-                n.location(),
-                super::shapes::half_size() * 2.0 + vec2(40.0, 50.0),
+                self.display_to_canvas(n.location()),
+                // Room for an overview card's width, the wait label and the badge.
+                vec2(
+                    2.0 * view::overview::MAX_ROOM_HALF_WIDTH + 16.0,
+                    super::shapes::half_size().y * 2.0 + 50.0,
+                ),
             ));
         }
         let top = self.bands.first().map_or(r.top(), |b| b.top);
@@ -385,14 +470,27 @@ impl Canvas {
     }
 
     /// Zoom and pan so that the whole map fits (right of the lane header column).
+    /// A map wider than the window gets the window's height too: its lanes are stretched
+    /// (up to how tall they are at `READABLE_ZOOM`), so the overview's cards have room for
+    /// their names and no half of the canvas stays empty.
     pub fn fit(&mut self) {
         let content = self.content_bounds();
-        self.fit_rect(content, 1.25);
-        // Lanes start at the top.
         let area = self.view_area();
-        if content.height() * self.zoom < area.height() {
-            self.pan.y = area.top() - content.top() * self.zoom;
+        self.vscale_floor = 0.0;
+        self.fit_rect(content, 1.25);
+        if area.height() > 1.0 && content.is_positive() {
+            let floor = (area.height() / content.height()).min(READABLE_ZOOM);
+            if floor > self.zoom * 1.05 {
+                self.vscale_floor = floor;
+                self.pan = area.center().to_vec2()
+                    - vec2(content.center().x * self.zoom, content.center().y * floor);
+            }
         }
+        // Lanes start at the top.
+        if content.height() * self.vscale() < area.height() {
+            self.pan.y = area.top() - content.top() * self.vscale();
+        }
+        self.apply_stretch();
     }
 
     /// The part of the canvas that content is fitted into (local coordinates): right of the
@@ -413,7 +511,17 @@ impl Canvas {
         self.zoom = (area.width() / content.width())
             .min(area.height() / content.height())
             .clamp(theme::MIN_ZOOM, max_zoom);
-        self.pan = area.center().to_vec2() - content.center().to_vec2() * self.zoom;
+        // A floor that would push the rectangle out of view gives way.
+        self.vscale_floor = self
+            .vscale_floor
+            .min(area.height() / content.height())
+            .max(0.0);
+        self.pan = area.center().to_vec2()
+            - vec2(
+                content.center().x * self.zoom,
+                content.center().y * self.vscale(),
+            );
+        self.apply_stretch();
     }
 
     /// Zooms to the given steps (the selection): all of them in view, at most 100%.
@@ -443,6 +551,7 @@ impl Canvas {
     pub fn reveal_step(&mut self, id: &StepId) {
         if self.zoom < READABLE_ZOOM {
             self.zoom = READABLE_ZOOM;
+            self.apply_stretch();
         }
         self.center_on_step(id);
     }
@@ -453,12 +562,13 @@ impl Canvas {
         self.zoom = (self.zoom * factor).clamp(theme::MIN_ZOOM, theme::MAX_ZOOM);
         let after = self.canvas_to_screen(before);
         self.pan += around - after;
+        self.apply_stretch();
     }
 
     /// Pans so that a canvas point is at the centre of the view.
     pub fn center_on(&mut self, p: Pos2) {
         let centre_local = (self.rect.size() / 2.0) + vec2(theme::LANE_HEADER_WIDTH / 2.0, 0.0);
-        self.pan = centre_local - p.to_vec2() * self.zoom;
+        self.pan = centre_local - vec2(p.x * self.zoom, p.y * self.vscale());
     }
 
     pub fn center_on_step(&mut self, id: &StepId) {

@@ -38,7 +38,7 @@ impl Canvas {
                 );
             }
         }
-        if self.show_minimap && self.graph.node_count() > 0 {
+        if self.show_minimap && self.graph.node_count() > 0 && !self.all_in_view() {
             return self.minimap_ui(ui, palette);
         }
         false
@@ -163,6 +163,19 @@ impl Canvas {
         }
     }
 
+    /// Whether the whole map is on screen (then the minimap would only cover part of it).
+    fn all_in_view(&self) -> bool {
+        let content = self.content_bounds();
+        let area = self
+            .view_area()
+            .translate(self.rect.min.to_vec2())
+            .expand(12.0);
+        area.contains_rect(Rect::from_min_max(
+            self.canvas_to_screen(content.min),
+            self.canvas_to_screen(content.max),
+        ))
+    }
+
     /// A small overview in the bottom-right corner; clicking or dragging in it moves the view.
     /// Returns whether the view moved.
     fn minimap_ui(&mut self, ui: &mut egui::Ui, p: &theme::Palette) -> bool {
@@ -201,7 +214,10 @@ impl Canvas {
                 p.internal_stroke
             };
             painter.rect_filled(
-                Rect::from_center_size(to_mini(node.location()), vec2(3.0, 2.0)),
+                Rect::from_center_size(
+                    to_mini(self.display_to_canvas(node.location())),
+                    vec2(3.0, 2.0),
+                ),
                 0.0,
                 color,
             );
