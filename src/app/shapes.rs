@@ -370,6 +370,15 @@ pub fn overview_card(
         } else {
             4.0
         };
+    let plain = |font_size| OverviewCard {
+        rect: Rect::from_center_size(centre, normal * 2.0),
+        name: None,
+        font_size,
+    };
+    if width < theme::OVERVIEW_MIN_LABEL_WIDTH || name.trim().is_empty() {
+        // Too small for a name (a far zoom of a large map): no text work at all.
+        return plain(theme::OVERVIEW_FONT_SIZE);
+    }
     let (font, line) = ctx.fonts_mut(|f| {
         // The longest word decides: the regular size, or the largest smaller one (in
         // quarter points; text does not scale exactly) at which it fits on one line.
@@ -397,12 +406,8 @@ pub fn overview_card(
         6.0
     };
     let rows = ((half.y * 2.0 - pad) / line).floor().max(0.0) as usize;
-    if width < theme::OVERVIEW_MIN_LABEL_WIDTH || rows == 0 || name.trim().is_empty() {
-        return OverviewCard {
-            rect: Rect::from_center_size(centre, normal * 2.0),
-            name: None,
-            font_size,
-        };
+    if rows == 0 {
+        return plain(font_size);
     }
     let mut job = egui::text::LayoutJob::simple(name.to_owned(), font, color, width);
     job.wrap.max_rows = rows;

@@ -471,15 +471,15 @@ impl Canvas {
 
     /// Zoom and pan so that the whole map fits (right of the lane header column).
     /// A map wider than the window gets the window's height too: its lanes are stretched
-    /// (up to how tall they are at `READABLE_ZOOM`), so the overview's cards have room for
-    /// their names and no half of the canvas stays empty.
+    /// (up to how tall they are at 100%), so the overview's cards have room for their names
+    /// and no half of the canvas stays empty.
     pub fn fit(&mut self) {
         let content = self.content_bounds();
         let area = self.view_area();
         self.vscale_floor = 0.0;
         self.fit_rect(content, 1.25);
         if area.height() > 1.0 && content.is_positive() {
-            let floor = (area.height() / content.height()).min(READABLE_ZOOM);
+            let floor = (area.height() / content.height()).min(1.0);
             if floor > self.zoom * 1.05 {
                 self.vscale_floor = floor;
                 self.pan = area.center().to_vec2()
