@@ -33,6 +33,11 @@ pub fn duration_note(c: &Calibration) -> Option<&'static str> {
     (!c.summary.concurrent.is_empty()).then_some(PARALLEL_NOTE)
 }
 
+/// A threshold share as a percentage: `1%`, `0.5%`.
+fn share(v: f64) -> String {
+    format!("{}%", crate::view::format_percent(v))
+}
+
 /// The summary lines (each indented by two spaces, ending in a newline): the log, the
 /// dates, the statistic and thresholds, the case durations and the map's lead time
 /// (`lead_time_mins`, from the analysis), the concurrent pairs, what was dropped. The
@@ -59,13 +64,16 @@ pub fn summary_text(c: &Calibration, lead_time_mins: Option<f64>) -> String {
     if let (Some(a), Some(b)) = (&s.first_event, &s.last_event) {
         let _ = writeln!(out, "  from {a} to {b}");
     }
+    // In words, with the CLI's flag for each (the editor's dialog names them the same).
     let _ = writeln!(
         out,
-        "  statistic: {}; thresholds: --min-activity {} --min-flow {} --min-conc {}",
+        "  statistic: {}; kept: activities in at least {} of the cases (--min-activity), \
+         outcomes of at least {} of their source's (--min-flow); concurrency from {} of the \
+         instances (--min-conc)",
         s.statistic.as_str(),
-        s.min_activity,
-        s.min_flow,
-        s.min_conc
+        share(s.min_activity),
+        share(s.min_flow),
+        share(s.min_conc)
     );
     let _ = writeln!(
         out,
