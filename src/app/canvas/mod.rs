@@ -480,7 +480,8 @@ impl Canvas {
         self.fit_rect(content, 1.25);
         if area.height() > 1.0 && content.is_positive() {
             let floor = (area.height() / content.height()).min(1.0);
-            if floor > self.zoom * 1.05 {
+            // Only where it gains much: a stretch of a few percent is not worth its look.
+            if floor > self.zoom * 1.25 {
                 self.vscale_floor = floor;
                 self.pan = area.center().to_vec2()
                     - vec2(content.center().x * self.zoom, content.center().y * floor);
