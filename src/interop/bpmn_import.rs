@@ -315,17 +315,21 @@ impl<'a, 'i> Importer<'a, 'i> {
                 self.elements.push(n);
             }
             if ours && let Some(id) = n.attribute("id") {
-                if let Some(first) = self.ids.get(id) {
-                    let first_line = self.doc.text_pos_at(first.range().start).row;
-                    return Err(self.fail(
-                        n,
-                        BpmnProblem::DuplicateId {
-                            id: id.to_owned(),
-                            first_line,
-                        },
-                    ));
+                match self.ids.entry(id) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        let first_line = self.doc.text_pos_at(first.get().range().start).row;
+                        return Err(self.fail(
+                            n,
+                            BpmnProblem::DuplicateId {
+                                id: id.to_owned(),
+                                first_line,
+                            },
+                        ));
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(n);
+                    }
                 }
-                self.ids.insert(id, n);
             }
             if ns == Some(BPMNDI_NS)
                 && n.tag_name().name() == "BPMNShape"
@@ -588,7 +592,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             && !has_lanes
             && only
                 .participant
-                .is_none_or(|p| p.attribute((VF_NS, "laneless")) == Some("true"))
+                .is_none_or(|p| vf_attr(p, "laneless") == Some("true"))
     }
 
     fn add_container(&mut self, c: &Container<'a, 'i>, laneless: bool) -> Result<(), InteropError> {
@@ -722,7 +726,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 let y = self.shape_y(Some(id))?;
                 let added =
                     self.add_lane(self.lane_id(*lane, id)?, self.lane_name(*lane, name)?, y);
-                if lane.attribute((VF_NS, "customer")) == Some("true")
+                if vf_attr(*lane, "customer") == Some("true")
                     && let Some(spec) = self.lanes.last_mut()
                 {
                     spec.customer = true;
@@ -853,7 +857,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             }
         }
         if let Some(&shape) = self.shapes.get(bpmn_id)
-            && shape.attribute((VF_NS, "autoPlaced")) != Some("true")
+            && vf_attr(shape, "autoPlaced") != Some("true")
             && let Some([x, y, w, h]) = self.bounds(shape)?
         {
             step.pos = Some([(x + w / 2.0) as f32, (y + h / 2.0) as f32]);
@@ -870,19 +874,24 @@ impl<'a, 'i> Importer<'a, 'i> {
     /// with the characters XML cannot carry.
     fn exact(&self, n: Node, name: &str, vf: bool) -> Result<Option<String>, InteropError> {
         // Every text attribute valueflow writes may have an exact form beside it.
-        let escaped_name = format!("{name}Escaped");
-        if let Some(escaped) = n.attribute((VF_NS, escaped_name.as_str())) {
+        let escaped = n.attributes().find(|a| {
+            a.name()
+                .strip_prefix(name)
+                .is_some_and(|rest| rest == "Escaped")
+                && a.namespace() == Some(VF_NS)
+        });
+        if let Some(escaped) = escaped.map(|a| a.value()) {
             return xml::decode_exact(escaped).map(Some).ok_or_else(|| {
                 self.bad_attribute(
                     n,
-                    &format!("vf:{escaped_name}"),
+                    &format!("vf:{name}Escaped"),
                     "text with \\\\ and \\u{hex} escapes only",
                     escaped,
                 )
             });
         }
         let plain = if vf {
-            n.attribute((VF_NS, name))
+            vf_attr(n, name)
         } else {
             n.attribute(name)
         };
@@ -891,7 +900,7 @@ impl<'a, 'i> Importer<'a, 'i> {
 
     /// The map's format v2 fields from the definitions' `vf:` attributes.
     fn redesign_fields(&self, root: Node, map: &mut Map) -> Result<(), InteropError> {
-        if root.attribute((VF_NS, "version")) == Some("2") {
+        if vf_attr(root, "version") == Some("2") {
             map.read_version = 2;
         }
         let name = self.exact(root, "derivedFromName", true)?;
@@ -901,7 +910,7 @@ impl<'a, 'i> Importer<'a, 'i> {
         }
         for &(param, rating, notes, _) in super::bpmn_export::SCORE_ATTRS {
             let rating_name = rating.trim_start_matches("vf:");
-            let rating = match root.attribute((VF_NS, rating_name)) {
+            let rating = match vf_attr(root, rating_name) {
                 None | Some("") => None,
                 Some(v) => Some(Rating::parse(v).ok_or_else(|| {
                     self.bad_attribute(root, &format!("vf:{rating_name}"), &Rating::expected(), v)
@@ -932,7 +941,7 @@ impl<'a, 'i> Importer<'a, 'i> {
 
     /// valueflow's own attributes, where the file has them, override the mapping's defaults.
     fn apply_vf(&self, n: Node, step: &mut Step) -> Result<(), InteropError> {
-        let attr = |name: &str| n.attribute((VF_NS, name));
+        let attr = |name: &str| vf_attr(n, name);
         if let Some(id) = self.exact(n, "id", true)? {
             step.id = StepId::new(id);
         }
@@ -989,7 +998,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             review.rationale = v;
         }
         let minutes = |name: &str| -> Result<Option<f64>, InteropError> {
-            n.attribute((VF_NS, name))
+            vf_attr(n, name)
                 .map(|v| {
                     v.trim()
                         .parse::<f64>()
@@ -1010,7 +1019,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             work_mins: minutes("targetWorkMins")?,
             wait_mins: minutes("targetWaitMins")?,
         };
-        if let Some(v) = n.attribute((VF_NS, "disposition")) {
+        if let Some(v) = vf_attr(n, "disposition") {
             let kind = DispositionKind::parse(v).ok_or_else(|| {
                 self.bad_attribute(n, "vf:disposition", &DispositionKind::expected(), v)
             })?;
@@ -1066,7 +1075,7 @@ impl<'a, 'i> Importer<'a, 'i> {
     }
 
     fn flow_index(&self, n: Node) -> Result<Option<u64>, InteropError> {
-        match n.attribute((VF_NS, "flowIndex")) {
+        match vf_attr(n, "flowIndex") {
             None => Ok(None),
             Some(v) => v
                 .trim()
@@ -1086,7 +1095,10 @@ impl<'a, 'i> Importer<'a, 'i> {
     ) -> Result<usize, InteropError> {
         let target = f.attribute(reference).unwrap_or_default();
         let node = self.lookup(target);
-        let step = self.step_of(Some(target));
+        // As `step_of(Some(target))`, without looking the reference up twice.
+        let step = node
+            .and_then(|n| n.attribute("id"))
+            .and_then(|id| self.owner.get(id).copied());
         let is_activity = node.is_some_and(|n| {
             let name = n.tag_name().name();
             TASKS.contains(&name) || CONTAINERS.contains(&name)
@@ -1149,7 +1161,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     .map(|t| t.trim().to_owned())
                     .unwrap_or_default(),
             };
-            let probability = match f.attribute((VF_NS, "probability")) {
+            let probability = match vf_attr(f, "probability") {
                 None => None,
                 Some(v) => Some(
                     v.trim()
@@ -1286,9 +1298,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     data.len() - 1
                 });
                 if writes {
-                    let index = a
-                        .attribute((VF_NS, "flowIndex"))
-                        .and_then(|v| v.trim().parse().ok());
+                    let index = vf_attr(a, "flowIndex").and_then(|v| v.trim().parse().ok());
                     data[k].writers.push((step, index));
                 } else {
                     data[k].readers.push(step);
@@ -1580,6 +1590,14 @@ fn first_leaf<'a, 'i>(lane: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
             None => return Some(at),
         }
     }
+}
+
+/// valueflow's attribute `vf:<name>` of an element: its local name compared first, so that
+/// the namespace (a long URI) is compared only for the one attribute of that name.
+fn vf_attr<'a>(n: Node<'a, '_>, name: &str) -> Option<&'a str> {
+    n.attributes()
+        .find(|a| a.name() == name && a.namespace() == Some(VF_NS))
+        .map(|a| a.value())
 }
 
 fn bpmn_children<'a, 'i>(n: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
