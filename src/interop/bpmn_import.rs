@@ -9,7 +9,7 @@ use crate::model::{
     Touchpoint, Value,
 };
 use crate::model::{IdMap, IdSet};
-use roxmltree::{Document, Node, ParsingOptions};
+use roxmltree::{Document, Node, NodeId, ParsingOptions};
 use std::path::Path;
 
 /// The BPMN 2.0 model namespace.
@@ -220,12 +220,13 @@ struct PendingFlow {
 struct Importer<'a, 'i> {
     file: &'a str,
     doc: &'a Document<'i>,
-    ids: IdMap<&'a str, Node<'a, 'i>>,
+    /// Each id's element (by its `NodeId`: a small entry keeps the index in cache).
+    ids: IdMap<&'a str, NodeId>,
     /// Every element of the BPMN and BPMN DI namespaces outside `extensionElements`, in
     /// file order: the checks and the flow passes walk this instead of the whole tree.
     elements: Vec<Node<'a, 'i>>,
     /// First DI shape of each model element (by its id).
-    shapes: IdMap<&'a str, Node<'a, 'i>>,
+    shapes: IdMap<&'a str, NodeId>,
     notes: Vec<String>,
     steps: Vec<Step>,
     /// The process each step comes from (none for a black-box pool's step).
@@ -270,6 +271,12 @@ impl<'a, 'i> Importer<'a, 'i> {
     fn note(&mut self, text: String) {
         self.notes
             .push(crate::text::escape_control(&text).into_owned());
+    }
+
+    /// The element of a `NodeId` taken from this document.
+    fn node(&self, id: NodeId) -> Node<'a, 'i> {
+        // Every id in the indexes is one of this document's nodes.
+        self.doc.get_node(id).unwrap_or_else(|| self.doc.root())
     }
 
     fn pos(&self, n: Node) -> Option<(u32, u32)> {
@@ -317,7 +324,9 @@ impl<'a, 'i> Importer<'a, 'i> {
             if ours && let Some(id) = n.attribute("id") {
                 match self.ids.entry(id) {
                     std::collections::hash_map::Entry::Occupied(first) => {
-                        let first_line = self.doc.text_pos_at(first.get().range().start).row;
+                        let first = *first.get();
+                        let first = self.doc.get_node(first).unwrap_or(n);
+                        let first_line = self.doc.text_pos_at(first.range().start).row;
                         return Err(self.fail(
                             n,
                             BpmnProblem::DuplicateId {
@@ -327,7 +336,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                         ));
                     }
                     std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(n);
+                        slot.insert(n.id());
                     }
                 }
             }
@@ -335,7 +344,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 && n.tag_name().name() == "BPMNShape"
                 && let Some(e) = n.attribute("bpmnElement")
             {
-                self.shapes.entry(e).or_insert(n);
+                self.shapes.entry(e).or_insert(n.id());
             }
             let skip = n.tag_name().name() == "extensionElements";
             // Children pushed in reverse so that the first id in the file is met first.
@@ -367,10 +376,11 @@ impl<'a, 'i> Importer<'a, 'i> {
     /// Looks an id up; references may carry a namespace prefix (`tns:Task_1`).
     fn lookup(&self, reference: &str) -> Option<Node<'a, 'i>> {
         let r = reference.trim();
-        self.ids.get(r).copied().or_else(|| {
+        let id = self.ids.get(r).copied().or_else(|| {
             r.split_once(':')
                 .and_then(|(_, local)| self.ids.get(local).copied())
-        })
+        });
+        id.map(|id| self.node(id))
     }
 
     /// Every reference that the mapping or a BPMN viewer follows must name an element.
@@ -504,7 +514,7 @@ impl<'a, 'i> Importer<'a, 'i> {
     /// The DI y of an element's shape, for ordering lanes.
     fn shape_y(&self, id: Option<&str>) -> Result<Option<f64>, InteropError> {
         match id.and_then(|id| self.shapes.get(id)) {
-            Some(&shape) => Ok(self.bounds(shape)?.map(|b| b[1])),
+            Some(&shape) => Ok(self.bounds(self.node(shape))?.map(|b| b[1])),
             None => Ok(None),
         }
     }
@@ -628,7 +638,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             step.lane = Some(LaneId::new(lane));
             step.notes = "A pool without a process in the BPMN file".into();
             if let Some(&shape) = self.shapes.get(pool_id.as_str())
-                && let Some([x, y, w, h]) = self.bounds(shape)?
+                && let Some([x, y, w, h]) = self.bounds(self.node(shape))?
             {
                 step.pos = Some([(x + w / 2.0) as f32, (y + h / 2.0) as f32]);
             }
@@ -856,7 +866,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 step.notes = format!("BPMN {element} holding {inner} element(s), kept as one step");
             }
         }
-        if let Some(&shape) = self.shapes.get(bpmn_id)
+        if let Some(shape) = self.shapes.get(bpmn_id).map(|&s| self.node(s))
             && vf_attr(shape, "autoPlaced") != Some("true")
             && let Some([x, y, w, h]) = self.bounds(shape)?
         {
@@ -1406,7 +1416,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 let node = step_nodes
                     .get(&k)
                     .and_then(|id| self.ids.get(id))
-                    .copied()
+                    .map(|&n| self.node(n))
                     .unwrap_or(root);
                 self.invalid(node, e)
             })?;
@@ -1417,7 +1427,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     let node = step_nodes
                         .get(&k)
                         .and_then(|id| self.ids.get(id))
-                        .copied()
+                        .map(|&n| self.node(n))
                         .unwrap_or(root);
                     self.invalid(node, e)
                 })?;
