@@ -919,7 +919,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             map.derived_from = Some(DerivedFrom { name, file });
         }
         for &(param, rating, notes, _) in super::bpmn_export::SCORE_ATTRS {
-            let rating_name = rating.trim_start_matches("vf:");
+            let rating_name = rating.strip_prefix("vf:").unwrap_or(rating);
             let rating = match vf_attr(root, rating_name) {
                 None | Some("") => None,
                 Some(v) => Some(Rating::parse(v).ok_or_else(|| {
@@ -927,7 +927,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 })?),
             };
             let notes = self
-                .exact(root, notes.trim_start_matches("vf:"), true)?
+                .exact(root, notes.strip_prefix("vf:").unwrap_or(notes), true)?
                 .unwrap_or_default();
             *map.scorecard.get_mut(param) = ScoreEntry { rating, notes };
         }
@@ -1000,7 +1000,7 @@ impl<'a, 'i> Importer<'a, 'i> {
     fn review(&self, n: Node) -> Result<Option<Review>, InteropError> {
         let mut review = Review::default();
         for (k, (name, _)) in super::bpmn_export::REVIEW_ATTRS.iter().enumerate() {
-            if let Some(v) = self.exact(n, name.trim_start_matches("vf:"), true)? {
+            if let Some(v) = self.exact(n, name.strip_prefix("vf:").unwrap_or(name), true)? {
                 review.answers[k] = v;
             }
         }
