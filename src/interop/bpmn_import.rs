@@ -375,7 +375,7 @@ impl<'a, 'i> Importer<'a, 'i> {
 
     /// Looks an id up; references may carry a namespace prefix (`tns:Task_1`).
     fn lookup(&self, reference: &str) -> Option<Node<'a, 'i>> {
-        let r = reference.trim();
+        let r = trimmed(reference);
         let id = self.ids.get(r).copied().or_else(|| {
             r.split_once(':')
                 .and_then(|(_, local)| self.ids.get(local).copied())
@@ -752,7 +752,7 @@ impl<'a, 'i> Importer<'a, 'i> {
         let mut targets: IdMap<&'a str, IdSet<&'a str>> = IdMap::default();
         for f in bpmn_children(process).filter(|f| f.tag_name().name() == "sequenceFlow") {
             if let (Some(a), Some(b)) = (f.attribute("sourceRef"), f.attribute("targetRef")) {
-                targets.entry(a.trim()).or_default().insert(b.trim());
+                targets.entry(trimmed(a)).or_default().insert(trimmed(b));
             }
         }
         for n in bpmn_children(process).filter(|n| is_flow_node(n.tag_name().name())) {
@@ -1599,6 +1599,15 @@ fn first_leaf<'a, 'i>(lane: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
             Some(c) => at = c,
             None => return Some(at),
         }
+    }
+}
+
+/// `s.trim()`, without the Unicode scan for the usual reference that starts and ends with a
+/// visible ASCII character (never whitespace).
+fn trimmed(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
     }
 }
 
