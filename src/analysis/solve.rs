@@ -261,7 +261,12 @@ impl Recursion<'_> {
         for (k, &v) in comp.iter().enumerate() {
             let mut constant = (self.cost)(v);
             let mut exit = 0.0;
-            let mut row = Vec::new();
+            // Sized for the row's entries up front: this runs for every row of every round.
+            let mut row = Vec::with_capacity(if g.is_decision(v) {
+                g.work.degree(v)
+            } else {
+                1
+            });
             let mut any = false;
             let mut add = |t: usize, p: f64| {
                 any = true;
@@ -338,7 +343,7 @@ impl Elimination {
             constant: Vec::with_capacity(m),
             exit: Vec::with_capacity(m),
             out: Vec::with_capacity(m),
-            preds: Vec::with_capacity(m),
+            preds: Vec::new(),
             in_count: Vec::with_capacity(m),
             entries: 0,
         }
@@ -349,7 +354,6 @@ impl Elimination {
     pub(super) fn push_row(&mut self, constant: f64, exit: f64, row: Vec<(u32, f64)>) {
         self.constant.push(constant);
         self.exit.push(exit);
-        self.preds.push(Vec::new());
         self.in_count.push(0);
         self.entries += row.len();
         // Predecessor lists are linked once every row is in (targets may come later).
@@ -357,10 +361,20 @@ impl Elimination {
     }
 
     fn link_preds(&mut self) {
+        // Counted first, so that each list is allocated once at its size.
+        for row in &self.out {
+            for &(j, _) in row {
+                self.in_count[j as usize] += 1;
+            }
+        }
+        self.preds = self
+            .in_count
+            .iter()
+            .map(|&c| Vec::with_capacity(c as usize))
+            .collect();
         for (k, row) in self.out.iter().enumerate() {
             for &(j, _) in row {
                 self.preds[j as usize].push(k as u32);
-                self.in_count[j as usize] += 1;
             }
         }
     }

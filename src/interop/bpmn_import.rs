@@ -9,7 +9,7 @@ use crate::model::{
     Touchpoint, Value,
 };
 use crate::model::{IdMap, IdSet};
-use roxmltree::{Document, Node, ParsingOptions};
+use roxmltree::{Document, Node, NodeId, ParsingOptions};
 use std::path::Path;
 
 /// The BPMN 2.0 model namespace.
@@ -220,12 +220,13 @@ struct PendingFlow {
 struct Importer<'a, 'i> {
     file: &'a str,
     doc: &'a Document<'i>,
-    ids: IdMap<&'a str, Node<'a, 'i>>,
+    /// Each id's element (by its `NodeId`: a small entry keeps the index in cache).
+    ids: IdMap<&'a str, NodeId>,
     /// Every element of the BPMN and BPMN DI namespaces outside `extensionElements`, in
     /// file order: the checks and the flow passes walk this instead of the whole tree.
     elements: Vec<Node<'a, 'i>>,
     /// First DI shape of each model element (by its id).
-    shapes: IdMap<&'a str, Node<'a, 'i>>,
+    shapes: IdMap<&'a str, NodeId>,
     notes: Vec<String>,
     steps: Vec<Step>,
     /// The process each step comes from (none for a black-box pool's step).
@@ -272,6 +273,12 @@ impl<'a, 'i> Importer<'a, 'i> {
             .push(crate::text::escape_control(&text).into_owned());
     }
 
+    /// The element of a `NodeId` taken from this document.
+    fn node(&self, id: NodeId) -> Node<'a, 'i> {
+        // Every id in the indexes is one of this document's nodes.
+        self.doc.get_node(id).unwrap_or_else(|| self.doc.root())
+    }
+
     fn pos(&self, n: Node) -> Option<(u32, u32)> {
         let p = self.doc.text_pos_at(n.range().start);
         Some((p.row, p.col))
@@ -315,23 +322,29 @@ impl<'a, 'i> Importer<'a, 'i> {
                 self.elements.push(n);
             }
             if ours && let Some(id) = n.attribute("id") {
-                if let Some(first) = self.ids.get(id) {
-                    let first_line = self.doc.text_pos_at(first.range().start).row;
-                    return Err(self.fail(
-                        n,
-                        BpmnProblem::DuplicateId {
-                            id: id.to_owned(),
-                            first_line,
-                        },
-                    ));
+                match self.ids.entry(id) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        let first = *first.get();
+                        let first = self.doc.get_node(first).unwrap_or(n);
+                        let first_line = self.doc.text_pos_at(first.range().start).row;
+                        return Err(self.fail(
+                            n,
+                            BpmnProblem::DuplicateId {
+                                id: id.to_owned(),
+                                first_line,
+                            },
+                        ));
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(n.id());
+                    }
                 }
-                self.ids.insert(id, n);
             }
             if ns == Some(BPMNDI_NS)
                 && n.tag_name().name() == "BPMNShape"
                 && let Some(e) = n.attribute("bpmnElement")
             {
-                self.shapes.entry(e).or_insert(n);
+                self.shapes.entry(e).or_insert(n.id());
             }
             let skip = n.tag_name().name() == "extensionElements";
             // Children pushed in reverse so that the first id in the file is met first.
@@ -362,11 +375,12 @@ impl<'a, 'i> Importer<'a, 'i> {
 
     /// Looks an id up; references may carry a namespace prefix (`tns:Task_1`).
     fn lookup(&self, reference: &str) -> Option<Node<'a, 'i>> {
-        let r = reference.trim();
-        self.ids.get(r).copied().or_else(|| {
+        let r = trimmed(reference);
+        let id = self.ids.get(r).copied().or_else(|| {
             r.split_once(':')
                 .and_then(|(_, local)| self.ids.get(local).copied())
-        })
+        });
+        id.map(|id| self.node(id))
     }
 
     /// Every reference that the mapping or a BPMN viewer follows must name an element.
@@ -500,7 +514,7 @@ impl<'a, 'i> Importer<'a, 'i> {
     /// The DI y of an element's shape, for ordering lanes.
     fn shape_y(&self, id: Option<&str>) -> Result<Option<f64>, InteropError> {
         match id.and_then(|id| self.shapes.get(id)) {
-            Some(&shape) => Ok(self.bounds(shape)?.map(|b| b[1])),
+            Some(&shape) => Ok(self.bounds(self.node(shape))?.map(|b| b[1])),
             None => Ok(None),
         }
     }
@@ -588,7 +602,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             && !has_lanes
             && only
                 .participant
-                .is_none_or(|p| p.attribute((VF_NS, "laneless")) == Some("true"))
+                .is_none_or(|p| vf_attr(p, "laneless") == Some("true"))
     }
 
     fn add_container(&mut self, c: &Container<'a, 'i>, laneless: bool) -> Result<(), InteropError> {
@@ -624,7 +638,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             step.lane = Some(LaneId::new(lane));
             step.notes = "A pool without a process in the BPMN file".into();
             if let Some(&shape) = self.shapes.get(pool_id.as_str())
-                && let Some([x, y, w, h]) = self.bounds(shape)?
+                && let Some([x, y, w, h]) = self.bounds(self.node(shape))?
             {
                 step.pos = Some([(x + w / 2.0) as f32, (y + h / 2.0) as f32]);
             }
@@ -722,7 +736,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 let y = self.shape_y(Some(id))?;
                 let added =
                     self.add_lane(self.lane_id(*lane, id)?, self.lane_name(*lane, name)?, y);
-                if lane.attribute((VF_NS, "customer")) == Some("true")
+                if vf_attr(*lane, "customer") == Some("true")
                     && let Some(spec) = self.lanes.last_mut()
                 {
                     spec.customer = true;
@@ -738,7 +752,7 @@ impl<'a, 'i> Importer<'a, 'i> {
         let mut targets: IdMap<&'a str, IdSet<&'a str>> = IdMap::default();
         for f in bpmn_children(process).filter(|f| f.tag_name().name() == "sequenceFlow") {
             if let (Some(a), Some(b)) = (f.attribute("sourceRef"), f.attribute("targetRef")) {
-                targets.entry(a.trim()).or_default().insert(b.trim());
+                targets.entry(trimmed(a)).or_default().insert(trimmed(b));
             }
         }
         for n in bpmn_children(process).filter(|n| is_flow_node(n.tag_name().name())) {
@@ -852,8 +866,8 @@ impl<'a, 'i> Importer<'a, 'i> {
                 step.notes = format!("BPMN {element} holding {inner} element(s), kept as one step");
             }
         }
-        if let Some(&shape) = self.shapes.get(bpmn_id)
-            && shape.attribute((VF_NS, "autoPlaced")) != Some("true")
+        if let Some(shape) = self.shapes.get(bpmn_id).map(|&s| self.node(s))
+            && vf_attr(shape, "autoPlaced") != Some("true")
             && let Some([x, y, w, h]) = self.bounds(shape)?
         {
             step.pos = Some([(x + w / 2.0) as f32, (y + h / 2.0) as f32]);
@@ -870,19 +884,24 @@ impl<'a, 'i> Importer<'a, 'i> {
     /// with the characters XML cannot carry.
     fn exact(&self, n: Node, name: &str, vf: bool) -> Result<Option<String>, InteropError> {
         // Every text attribute valueflow writes may have an exact form beside it.
-        let escaped_name = format!("{name}Escaped");
-        if let Some(escaped) = n.attribute((VF_NS, escaped_name.as_str())) {
+        let escaped = n.attributes().find(|a| {
+            a.name()
+                .strip_prefix(name)
+                .is_some_and(|rest| rest == "Escaped")
+                && a.namespace() == Some(VF_NS)
+        });
+        if let Some(escaped) = escaped.map(|a| a.value()) {
             return xml::decode_exact(escaped).map(Some).ok_or_else(|| {
                 self.bad_attribute(
                     n,
-                    &format!("vf:{escaped_name}"),
+                    &format!("vf:{name}Escaped"),
                     "text with \\\\ and \\u{hex} escapes only",
                     escaped,
                 )
             });
         }
         let plain = if vf {
-            n.attribute((VF_NS, name))
+            vf_attr(n, name)
         } else {
             n.attribute(name)
         };
@@ -891,7 +910,7 @@ impl<'a, 'i> Importer<'a, 'i> {
 
     /// The map's format v2 fields from the definitions' `vf:` attributes.
     fn redesign_fields(&self, root: Node, map: &mut Map) -> Result<(), InteropError> {
-        if root.attribute((VF_NS, "version")) == Some("2") {
+        if vf_attr(root, "version") == Some("2") {
             map.read_version = 2;
         }
         let name = self.exact(root, "derivedFromName", true)?;
@@ -900,15 +919,15 @@ impl<'a, 'i> Importer<'a, 'i> {
             map.derived_from = Some(DerivedFrom { name, file });
         }
         for &(param, rating, notes, _) in super::bpmn_export::SCORE_ATTRS {
-            let rating_name = rating.trim_start_matches("vf:");
-            let rating = match root.attribute((VF_NS, rating_name)) {
+            let rating_name = rating.strip_prefix("vf:").unwrap_or(rating);
+            let rating = match vf_attr(root, rating_name) {
                 None | Some("") => None,
                 Some(v) => Some(Rating::parse(v).ok_or_else(|| {
                     self.bad_attribute(root, &format!("vf:{rating_name}"), &Rating::expected(), v)
                 })?),
             };
             let notes = self
-                .exact(root, notes.trim_start_matches("vf:"), true)?
+                .exact(root, notes.strip_prefix("vf:").unwrap_or(notes), true)?
                 .unwrap_or_default();
             *map.scorecard.get_mut(param) = ScoreEntry { rating, notes };
         }
@@ -932,7 +951,7 @@ impl<'a, 'i> Importer<'a, 'i> {
 
     /// valueflow's own attributes, where the file has them, override the mapping's defaults.
     fn apply_vf(&self, n: Node, step: &mut Step) -> Result<(), InteropError> {
-        let attr = |name: &str| n.attribute((VF_NS, name));
+        let attr = |name: &str| vf_attr(n, name);
         if let Some(id) = self.exact(n, "id", true)? {
             step.id = StepId::new(id);
         }
@@ -981,7 +1000,7 @@ impl<'a, 'i> Importer<'a, 'i> {
     fn review(&self, n: Node) -> Result<Option<Review>, InteropError> {
         let mut review = Review::default();
         for (k, (name, _)) in super::bpmn_export::REVIEW_ATTRS.iter().enumerate() {
-            if let Some(v) = self.exact(n, name.trim_start_matches("vf:"), true)? {
+            if let Some(v) = self.exact(n, name.strip_prefix("vf:").unwrap_or(name), true)? {
                 review.answers[k] = v;
             }
         }
@@ -989,7 +1008,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             review.rationale = v;
         }
         let minutes = |name: &str| -> Result<Option<f64>, InteropError> {
-            n.attribute((VF_NS, name))
+            vf_attr(n, name)
                 .map(|v| {
                     v.trim()
                         .parse::<f64>()
@@ -1010,7 +1029,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             work_mins: minutes("targetWorkMins")?,
             wait_mins: minutes("targetWaitMins")?,
         };
-        if let Some(v) = n.attribute((VF_NS, "disposition")) {
+        if let Some(v) = vf_attr(n, "disposition") {
             let kind = DispositionKind::parse(v).ok_or_else(|| {
                 self.bad_attribute(n, "vf:disposition", &DispositionKind::expected(), v)
             })?;
@@ -1066,7 +1085,7 @@ impl<'a, 'i> Importer<'a, 'i> {
     }
 
     fn flow_index(&self, n: Node) -> Result<Option<u64>, InteropError> {
-        match n.attribute((VF_NS, "flowIndex")) {
+        match vf_attr(n, "flowIndex") {
             None => Ok(None),
             Some(v) => v
                 .trim()
@@ -1086,7 +1105,10 @@ impl<'a, 'i> Importer<'a, 'i> {
     ) -> Result<usize, InteropError> {
         let target = f.attribute(reference).unwrap_or_default();
         let node = self.lookup(target);
-        let step = self.step_of(Some(target));
+        // As `step_of(Some(target))`, without looking the reference up twice.
+        let step = node
+            .and_then(|n| n.attribute("id"))
+            .and_then(|id| self.owner.get(id).copied());
         let is_activity = node.is_some_and(|n| {
             let name = n.tag_name().name();
             TASKS.contains(&name) || CONTAINERS.contains(&name)
@@ -1149,7 +1171,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     .map(|t| t.trim().to_owned())
                     .unwrap_or_default(),
             };
-            let probability = match f.attribute((VF_NS, "probability")) {
+            let probability = match vf_attr(f, "probability") {
                 None => None,
                 Some(v) => Some(
                     v.trim()
@@ -1286,9 +1308,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     data.len() - 1
                 });
                 if writes {
-                    let index = a
-                        .attribute((VF_NS, "flowIndex"))
-                        .and_then(|v| v.trim().parse().ok());
+                    let index = vf_attr(a, "flowIndex").and_then(|v| v.trim().parse().ok());
                     data[k].writers.push((step, index));
                 } else {
                     data[k].readers.push(step);
@@ -1396,7 +1416,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 let node = step_nodes
                     .get(&k)
                     .and_then(|id| self.ids.get(id))
-                    .copied()
+                    .map(|&n| self.node(n))
                     .unwrap_or(root);
                 self.invalid(node, e)
             })?;
@@ -1407,7 +1427,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     let node = step_nodes
                         .get(&k)
                         .and_then(|id| self.ids.get(id))
-                        .copied()
+                        .map(|&n| self.node(n))
                         .unwrap_or(root);
                     self.invalid(node, e)
                 })?;
@@ -1580,6 +1600,23 @@ fn first_leaf<'a, 'i>(lane: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
             None => return Some(at),
         }
     }
+}
+
+/// `s.trim()`, without the Unicode scan for the usual reference that starts and ends with a
+/// visible ASCII character (never whitespace).
+fn trimmed(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
+/// valueflow's attribute `vf:<name>` of an element: its local name compared first, so that
+/// the namespace (a long URI) is compared only for the one attribute of that name.
+fn vf_attr<'a>(n: Node<'a, '_>, name: &str) -> Option<&'a str> {
+    n.attributes()
+        .find(|a| a.name() == name && a.namespace() == Some(VF_NS))
+        .map(|a| a.value())
 }
 
 fn bpmn_children<'a, 'i>(n: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
