@@ -1004,6 +1004,16 @@ fn every_step_name_of_the_as_is_sample_is_readable_after_f_at_1380_by_860() {
 }
 
 #[test]
+fn in_the_overview_hovering_a_step_tells_its_name_and_times() {
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    assert!(h.query_by_label("Pick and pack").is_none());
+    h.hover_at(step_screen(&h, "pick-pack"));
+    h.run_steps(20);
+    h.get_by_label("Pick and pack");
+    h.get_by_label_contains("work 1h 30m");
+}
+
+#[test]
 fn in_the_stretched_overview_a_dragged_step_lands_under_the_pointer() {
     let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
     let canvas = &h.state().canvas;

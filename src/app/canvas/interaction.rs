@@ -69,7 +69,14 @@ impl Canvas {
         {
             ui.ctx().set_cursor_icon(CursorIcon::Grab);
             if !input.near_handle(input.pointer) {
-                step_tooltip(&response, id, analysis);
+                // In the overview the tooltip also tells the step's name and times, in
+                // case its card had no room for all of its name.
+                let overview = !crate::app::shapes::full_text_at(self.zoom);
+                let visual = overview
+                    .then(|| self.index.get(id).and_then(|&i| self.graph.node(i)))
+                    .flatten()
+                    .map(|n| n.payload().visual.clone());
+                step_tooltip(&response, id, analysis, visual.as_deref());
             }
         }
         if input.space_down && self.drag.is_none() && response.hovered() {

@@ -245,7 +245,13 @@ impl Canvas {
 }
 
 /// Hovering a step shows its findings, each delay with the challenge question.
-pub(super) fn step_tooltip(response: &egui::Response, id: &StepId, analysis: &Analysis) {
+/// With `step` (the overview), its name and times come first.
+pub(super) fn step_tooltip(
+    response: &egui::Response,
+    id: &StepId,
+    analysis: &Analysis,
+    step: Option<&crate::view::StepBox>,
+) {
     // No tooltip over a field being edited (the inspector's, say).
     if response.ctx.egui_wants_keyboard_input() {
         return;
@@ -258,11 +264,22 @@ pub(super) fn step_tooltip(response: &egui::Response, id: &StepId, analysis: &An
         .critical_path
         .contains(id)
         .then_some("On the most likely critical path");
-    if findings.is_empty() && time.is_none() {
+    if findings.is_empty() && time.is_none() && step.is_none() {
         return;
     }
     response.clone().on_hover_ui_at_pointer(|ui| {
         ui.set_max_width(360.0);
+        if let Some(s) = step {
+            ui.label(egui::RichText::new(&s.name).strong());
+            let times: Vec<String> = [("work", &s.work), ("wait", &s.wait)]
+                .into_iter()
+                .filter(|(_, t)| !t.is_empty())
+                .map(|(what, t)| format!("{what} {t}"))
+                .collect();
+            if !times.is_empty() {
+                ui.label(egui::RichText::new(times.join(" · ")).small());
+            }
+        }
         if let Some(t) = time {
             ui.label(egui::RichText::new(t).small().weak());
         }
