@@ -154,8 +154,6 @@ pub struct Canvas {
     /// The vertical stretch the graph's node locations were placed with (display units are
     /// canvas units with y times this).
     applied_stretch: f32,
-    /// Each step's overview room (`view::overview::rooms`), canvas units, by node.
-    rooms: HashMap<NodeIndex, Vec2>,
     /// The canvas' screen rectangle in the last frame.
     pub rect: Rect,
     fit_pending: bool,
@@ -179,7 +177,6 @@ impl Default for Canvas {
             pan: Vec2::ZERO,
             vscale_floor: 0.0,
             applied_stretch: 1.0,
-            rooms: HashMap::new(),
             rect: Rect::NOTHING,
             fit_pending: true,
             drag: None,
@@ -262,7 +259,6 @@ impl Canvas {
         let mut graph = ViewGraph::new();
         let mut nodes = Vec::with_capacity(view.steps.len());
         let mut index = HashMap::with_capacity(view.steps.len());
-        self.rooms = HashMap::with_capacity(view.steps.len());
         for (step, [rx, ry]) in view.steps.into_iter().zip(rooms) {
             let [x, y] = step.pos;
             let id = step.id.clone();
@@ -274,7 +270,6 @@ impl Canvas {
             };
             let i = graph.add_node_custom(node, |n| n.set_location(pos2(x, y * stretch)));
             index.insert(id, i);
-            self.rooms.insert(i, vec2(rx, ry));
             nodes.push(i);
         }
         self.applied_stretch = stretch;
@@ -348,7 +343,7 @@ impl Canvas {
     }
 
     /// Re-places the graph's nodes when the stretch changed (the zoom moved across the floor,
-    /// or a fit set a new one), keeping where dragged steps are.
+    /// or a fit set a new one), keeping where dragged steps are; their rooms stretch with them.
     fn apply_stretch(&mut self) {
         let stretch = self.stretch();
         if (stretch - self.applied_stretch).abs() <= 1e-6 * stretch {
@@ -357,11 +352,10 @@ impl Canvas {
         let ratio = stretch / self.applied_stretch;
         let nodes: Vec<NodeIndex> = self.graph.nodes_iter().map(|(i, _)| i).collect();
         for i in nodes {
-            let room = self.rooms.get(&i).copied().unwrap_or(Vec2::ZERO);
             if let Some(n) = self.graph.node_mut(i) {
                 let at = n.location();
                 n.set_location(pos2(at.x, at.y * ratio));
-                n.payload_mut().room = vec2(room.x, room.y * stretch);
+                n.payload_mut().room.y *= ratio;
             }
         }
         self.applied_stretch = stretch;
@@ -483,15 +477,13 @@ impl Canvas {
             // Only where it gains much: a stretch of a few percent is not worth its look.
             if floor > self.zoom * 1.25 {
                 self.vscale_floor = floor;
-                self.pan = area.center().to_vec2()
-                    - vec2(content.center().x * self.zoom, content.center().y * floor);
+                self.centre_in_view(content);
             }
         }
         // Lanes start at the top.
         if content.height() * self.vscale() < area.height() {
             self.pan.y = area.top() - content.top() * self.vscale();
         }
-        self.apply_stretch();
     }
 
     /// The part of the canvas that content is fitted into (local coordinates): right of the
@@ -517,11 +509,14 @@ impl Canvas {
             .vscale_floor
             .min(area.height() / content.height())
             .max(0.0);
-        self.pan = area.center().to_vec2()
-            - vec2(
-                content.center().x * self.zoom,
-                content.center().y * self.vscale(),
-            );
+        self.centre_in_view(content);
+    }
+
+    /// Pans so that a canvas rectangle is centred in the view area, at the present zoom and
+    /// vertical scale (and places the nodes for that scale).
+    fn centre_in_view(&mut self, content: Rect) {
+        let c = content.center();
+        self.pan = self.view_area().center().to_vec2() - vec2(c.x * self.zoom, c.y * self.vscale());
         self.apply_stretch();
     }
 

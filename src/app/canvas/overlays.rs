@@ -38,8 +38,11 @@ impl Canvas {
                 );
             }
         }
-        if self.show_minimap && self.graph.node_count() > 0 && !self.all_in_view() {
-            return self.minimap_ui(ui, palette);
+        if self.show_minimap && self.graph.node_count() > 0 {
+            let content = self.content_bounds();
+            if !self.all_in_view(content) {
+                return self.minimap_ui(ui, palette, content);
+            }
         }
         false
     }
@@ -164,8 +167,7 @@ impl Canvas {
     }
 
     /// Whether the whole map is on screen (then the minimap would only cover part of it).
-    fn all_in_view(&self) -> bool {
-        let content = self.content_bounds();
+    fn all_in_view(&self, content: Rect) -> bool {
         let area = self
             .view_area()
             .translate(self.rect.min.to_vec2())
@@ -178,7 +180,8 @@ impl Canvas {
 
     /// A small overview in the bottom-right corner; clicking or dragging in it moves the view.
     /// Returns whether the view moved.
-    fn minimap_ui(&mut self, ui: &mut egui::Ui, p: &theme::Palette) -> bool {
+    /// `content`: the canvas' `content_bounds`.
+    fn minimap_ui(&mut self, ui: &mut egui::Ui, p: &theme::Palette, content: Rect) -> bool {
         let size = vec2(200.0, 120.0);
         let frame = Rect::from_min_size(self.rect.right_bottom() - size - vec2(12.0, 12.0), size);
         if frame.left() < self.rect.left() + theme::LANE_HEADER_WIDTH
@@ -186,7 +189,7 @@ impl Canvas {
         {
             return false;
         }
-        let content = self.content_bounds();
+
         // Each axis scaled on its own: a long process stays a band of lanes, not a line.
         let scale = vec2(
             frame.width() / content.width().max(1.0),
