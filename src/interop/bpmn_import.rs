@@ -163,6 +163,11 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
 /// at the line where the limit is passed, instead of exhausting memory.
 pub fn check_size(source_name: &str, text: &str) -> Result<(), InteropError> {
     let bytes = text.as_bytes();
+    let (nodes, attributes) = count_two(bytes, b'<', b'=');
+    if nodes <= MAX_NODES && attributes <= MAX_ATTRIBUTES {
+        return Ok(());
+    }
+    // Too many: where the limit is passed.
     for (byte, limit, problem) in [
         (b'<', MAX_NODES, BpmnProblem::TooManyNodes(MAX_NODES)),
         (
@@ -187,6 +192,24 @@ pub fn check_size(source_name: &str, text: &str) -> Result<(), InteropError> {
         return Err(error(source_name, Some((line, col)), problem));
     }
     Ok(())
+}
+
+/// How many times each of two bytes occurs, in one pass that the compiler turns into
+/// vector compares (visiting each occurrence through `memchr_iter` was 4% of an import's
+/// instructions).
+pub(super) fn count_two(bytes: &[u8], a: u8, b: u8) -> (u64, u64) {
+    let (mut total_a, mut total_b) = (0u64, 0u64);
+    // At most 255 bytes a chunk, so that the per-chunk counts fit a byte.
+    for chunk in bytes.chunks(255) {
+        let (mut in_a, mut in_b) = (0u8, 0u8);
+        for &x in chunk {
+            in_a += u8::from(x == a);
+            in_b += u8::from(x == b);
+        }
+        total_a += u64::from(in_a);
+        total_b += u64::from(in_b);
+    }
+    (total_a, total_b)
 }
 
 pub use super::xml::parse_iso_duration;

@@ -740,6 +740,27 @@ fn the_step_table_and_the_loader_share_one_field_list() {
     );
 }
 
+/// The size check's one-pass count agrees with counting byte by byte, across its 255-byte
+/// chunks and with every byte of a chunk a match (where a byte-wide count is full).
+#[test]
+fn the_size_check_counts_both_bytes_exactly() {
+    let mut text = Vec::new();
+    for k in 0..3000u32 {
+        text.push(b"<=a\n"[(k * k % 7 % 4) as usize]);
+    }
+    text.extend(std::iter::repeat_n(b'<', 255 * 3 + 7));
+    text.extend(std::iter::repeat_n(b'=', 600));
+    for end in [0, 1, 254, 255, 256, 511, 3000, text.len()] {
+        let part = &text[..end];
+        let naive = |x: u8| part.iter().filter(|&&b| b == x).count() as u64;
+        assert_eq!(
+            super::bpmn_import::count_two(part, b'<', b'='),
+            (naive(b'<'), naive(b'=')),
+            "first {end} bytes"
+        );
+    }
+}
+
 /// The reproducer `gen-bpmn-16m-elements.py` (16.7 M empty elements in 64 MiB) aborted under
 /// a 2 GB cap; the counts are now checked before roxmltree reserves its arrays. This file has
 /// one element more than the limit.
