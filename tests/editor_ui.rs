@@ -1807,6 +1807,109 @@ fn the_to_be_opens_as_its_own_unsaved_map_proposed_beside_its_as_is() {
     assert_eq!(std::fs::read(&as_is).unwrap(), before);
 }
 
+/// The two halves of a linked comparison share the zoom and the horizontal pan, while each
+/// fits its own lanes up and down: the to-be's lanes fill the lower half (they ran past it,
+/// or left part of it empty, at the as-is' vertical scale), and zooming below keeps what is
+/// at the middle of the view above where it was.
+#[test]
+fn in_a_linked_comparison_each_half_fits_its_own_lanes() {
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    h.state_mut().compare_with(std::path::Path::new(
+        "samples/order-to-cash-to-be.vfmap.json",
+    ));
+    h.run_steps(4);
+    let lanes_end = |c: &valueflow::app::canvas::Canvas| {
+        let last = c.bands.last().unwrap().bottom;
+        c.canvas_to_screen(pos2(0.0, last)).y
+    };
+    let lanes_top = |c: &valueflow::app::canvas::Canvas| {
+        let first = c.bands.first().unwrap().top;
+        c.canvas_to_screen(pos2(0.0, first)).y
+    };
+    {
+        let app = h.state();
+        let below = &app.compare.as_ref().unwrap().canvas;
+        for (name, c) in [("above", &app.canvas), ("below", below)] {
+            let (top, end) = (lanes_top(c), lanes_end(c));
+            assert!(
+                top >= c.rect.top() - 0.5 && end <= c.rect.bottom() + 0.5,
+                "{name}: lanes from {top} to {end}, the canvas from {} to {}",
+                c.rect.top(),
+                c.rect.bottom()
+            );
+        }
+        let end = lanes_end(below);
+        assert!(
+            end > below.rect.bottom() - 40.0,
+            "below, the lanes end at {end}, the canvas at {}",
+            below.rect.bottom()
+        );
+        assert!((below.zoom - app.canvas.zoom).abs() < 1e-6);
+        assert!((below.pan.x - app.canvas.pan.x).abs() < 1e-3);
+    }
+    // Dragging the view below: across, both move; up and down, only the one below (its lanes
+    // are its own).
+    let pans = |h: &Harness<'_, EditorApp>| {
+        let a = h.state();
+        (a.canvas.pan, a.compare.as_ref().unwrap().canvas.pan)
+    };
+    let (above_before, below_before) = pans(&h);
+    let from = {
+        let c = &h.state().compare.as_ref().unwrap().canvas;
+        // A point of the canvas with no step under it (a drag there pans).
+        (0..40)
+            .flat_map(|i| (0..10).map(move |j| (i, j)))
+            .map(|(i, j)| {
+                pos2(
+                    c.rect.left() + 140.0 + 20.0 * i as f32,
+                    c.rect.top() + 60.0 + 25.0 * j as f32,
+                )
+            })
+            .find(|&p| c.step_at(c.screen_to_canvas(p)).is_none())
+            .expect("an empty place below")
+    };
+    let to = from + Vec2::new(60.0, 40.0);
+    drag(&mut h, from, to, Modifiers::NONE);
+    h.run_steps(3);
+    let (above_after, below_after) = pans(&h);
+    assert!(
+        (below_after - below_before - (to - from)).length() < 1.0,
+        "below, the pan went from {below_before:?} to {below_after:?}"
+    );
+    assert!((above_after.x - below_after.x).abs() < 1e-3);
+    assert!(
+        (above_after.y - above_before.y).abs() < 1e-3,
+        "above, the pan went from {above_before:?} to {above_after:?}"
+    );
+    // Zooming in below: the zoom and the horizontal pan follow above, and the middle of the
+    // view above stays on the same part of the map.
+    let (middle_above, at_middle) = {
+        let c = &h.state().canvas;
+        let m = c.rect.center();
+        (m, c.screen_to_canvas(m))
+    };
+    let below = h.state().compare.as_ref().unwrap().canvas.rect.center();
+    h.hover_at(below);
+    h.event(Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Line,
+        delta: Vec2::new(0.0, 3.0),
+        modifiers: Modifiers::COMMAND,
+        phase: egui::TouchPhase::Move,
+    });
+    h.run_steps(3);
+    let app = h.state();
+    let lower = &app.compare.as_ref().unwrap().canvas;
+    assert!(app.canvas.zoom > lower.zoom - 1e-6 && app.canvas.zoom < lower.zoom + 1e-6);
+    assert!((lower.pan.x - app.canvas.pan.x).abs() < 1e-3);
+    let now = app.canvas.screen_to_canvas(middle_above);
+    assert!(
+        (now.y - at_middle.y).abs() < 1.0,
+        "the middle above moved from y {} to {}",
+        at_middle.y,
+        now.y
+    );
+}
+
 #[test]
 fn the_compare_view_sets_the_to_be_below_with_the_metric_deltas() {
     let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));

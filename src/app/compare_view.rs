@@ -21,6 +21,10 @@ pub struct CompareView {
     pub selection: Selection,
     /// Pan and zoom both views together.
     pub linked: bool,
+    /// The lower map's height is fitted to its half once the half is laid out.
+    fit_pending: bool,
+    /// The open map's canvas' fits seen so far.
+    main_fits: u32,
     /// Show the metrics table.
     pub show_table: bool,
     /// The open map's revision the comparison below was made for.
@@ -37,7 +41,8 @@ impl CompareView {
         let analysis = analyze(&map);
         let mut canvas = Canvas::with_id("valueflow-compare-canvas");
         canvas.show_minimap = false;
-        // It starts linked: it follows the open map's view (which is fitted).
+        // It starts linked: it follows the open map's view (which is fitted) across, and is
+        // fitted to its own half up and down.
         canvas.cancel_fit();
         Ok(Self {
             path: path.to_owned(),
@@ -46,6 +51,8 @@ impl CompareView {
             canvas,
             selection: Selection::default(),
             linked: true,
+            fit_pending: true,
+            main_fits: 0,
             show_table: true,
             made_for: None,
             steps: None,
@@ -126,11 +133,17 @@ impl CompareView {
         }
         let before = self.selection.steps.clone();
         self.canvas.sync(&self.map, &self.analysis, 0, 0);
+        // Linked, the two follow each other across (the same zoom and horizontal pan, so a
+        // step and its twin are one above the other); up and down each has its own place
+        // and stretch, as their lanes differ.
         if self.linked {
-            self.canvas.zoom = main.zoom;
-            self.canvas.pan = main.pan;
-            self.canvas.vscale_floor = main.vscale_floor;
+            self.canvas.follow(main.zoom, main.pan.x);
+            if main.fits != self.main_fits {
+                // The view above was fitted: this one's height is fitted again too.
+                self.fit_pending = true;
+            }
         }
+        self.main_fits = main.fits;
         let marks = self.added_or_changed();
         // Read-only: what the canvas asks to change is not done (and a drag is undone).
         let requests = self.canvas.ui(
@@ -144,11 +157,14 @@ impl CompareView {
         if !requests.is_empty() {
             self.canvas.invalidate();
         }
-        let view = |c: &Canvas| (c.zoom, c.pan, c.vscale_floor);
-        if self.linked && view(&self.canvas) != view(main) {
-            main.zoom = self.canvas.zoom;
-            main.pan = self.canvas.pan;
-            main.vscale_floor = self.canvas.vscale_floor;
+        if self.fit_pending && self.canvas.rect.height() > 1.0 {
+            // The first frame laid the canvas out: its lanes now fill the lower half.
+            self.fit_pending = false;
+            self.canvas.fit_vertically();
+            ui.ctx().request_repaint();
+        }
+        if self.linked {
+            main.follow(self.canvas.zoom, self.canvas.pan.x);
         }
         if self.selection.steps != before {
             selection.steps = self.selection.steps.clone();

@@ -157,6 +157,8 @@ pub struct Canvas {
     /// The canvas' screen rectangle in the last frame.
     pub rect: Rect,
     fit_pending: bool,
+    /// How many fits this canvas has done (a linked view fits its own height after one).
+    pub fits: u32,
     drag: Option<Drag>,
     pub bands: Vec<LaneBand>,
     pub show_minimap: bool,
@@ -179,6 +181,7 @@ impl Default for Canvas {
             applied_stretch: 1.0,
             rect: Rect::NOTHING,
             fit_pending: true,
+            fits: 0,
             drag: None,
             bands: Vec::new(),
             show_minimap: true,
@@ -468,6 +471,7 @@ impl Canvas {
     /// (up to how tall they are at 100%), so the overview's cards have room for their names
     /// and no half of the canvas stays empty.
     pub fn fit(&mut self) {
+        self.fits = self.fits.wrapping_add(1);
         let content = self.content_bounds();
         let area = self.view_area();
         self.vscale_floor = 0.0;
@@ -484,6 +488,39 @@ impl Canvas {
         if content.height() * self.vscale() < area.height() {
             self.pan.y = area.top() - content.top() * self.vscale();
         }
+    }
+
+    /// Fits the map's height into the view at the present zoom and horizontal pan: its lanes
+    /// stretched to the view's height where that gains much (as `fit` does), from the top.
+    /// The compare view's lower map, whose lanes are not the upper one's, is fitted so.
+    pub fn fit_vertically(&mut self) {
+        let content = self.content_bounds();
+        let area = self.view_area();
+        if area.height() <= 1.0 || !content.is_positive() {
+            return;
+        }
+        let floor = (area.height() / content.height()).min(1.0);
+        self.vscale_floor = if floor > self.zoom * 1.25 { floor } else { 0.0 };
+        self.pan.y = area.top() - content.top() * self.vscale();
+        self.apply_stretch();
+    }
+
+    /// Takes another view's zoom and horizontal pan (the compare view's linked halves, whose
+    /// lanes differ), keeping what is at the middle of this view's height where it is.
+    pub fn follow(&mut self, zoom: f32, pan_x: f32) {
+        if zoom == self.zoom && pan_x == self.pan.x {
+            return;
+        }
+        let middle = self.rect.height() / 2.0;
+        let before = self.vscale();
+        self.zoom = zoom;
+        self.pan.x = pan_x;
+        // Before its first frame the canvas has no size yet, and nothing to keep.
+        if self.rect.is_positive() && before > 0.0 && self.vscale() > 0.0 {
+            let y = (middle - self.pan.y) / before;
+            self.pan.y = middle - y * self.vscale();
+        }
+        self.apply_stretch();
     }
 
     /// The part of the canvas that content is fitted into (local coordinates): right of the
