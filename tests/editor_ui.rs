@@ -1910,6 +1910,87 @@ fn in_a_linked_comparison_each_half_fits_its_own_lanes() {
     );
 }
 
+/// The compared map is looked at, not edited: its context menu offers only to fit it (no
+/// Delete or Rename that would do nothing), a drag on one of its steps pans the view instead
+/// of moving the step, and a double-click adds nothing.
+#[test]
+fn the_compared_map_is_read_only_its_menu_fits_and_a_drag_pans() {
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    h.state_mut().compare_with(std::path::Path::new(
+        "samples/order-to-cash-to-be.vfmap.json",
+    ));
+    h.run_steps(4);
+    let id = StepId::new("ship-goods");
+    let below = |h: &Harness<'_, EditorApp>| {
+        let c = &h.state().compare.as_ref().unwrap().canvas;
+        c.canvas_to_screen(c.step_centre(&id).unwrap())
+    };
+    let before = h.state().compare.as_ref().unwrap().map.clone();
+    // The edit commands (the toolbar has some of them too: counted before the menu opens).
+    let edits = ["Delete", "Rename", "Duplicate", "Toggle customer-facing"];
+    let count =
+        |h: &Harness<'_, EditorApp>| edits.map(|edit| h.query_all_by_label_contains(edit).count());
+    let without_menu = count(&h);
+    // The menu of a step below.
+    let p = below(&h);
+    h.hover_at(p);
+    h.step();
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.run_steps(3);
+    assert!(h.query_by_label("Fit this map").is_some());
+    assert_eq!(count(&h), without_menu, "the menu below offers {edits:?}");
+    // Fitting it: the whole to-be in its half, and the view above takes the zoom.
+    let zoom = h.state().compare.as_ref().unwrap().canvas.zoom;
+    h.get_by_label("Fit this map").click();
+    h.run_steps(4);
+    let (fitted, above) = (
+        h.state().compare.as_ref().unwrap().canvas.zoom,
+        h.state().canvas.zoom,
+    );
+    assert!((fitted - zoom).abs() > 1e-3, "the fit changed the zoom");
+    assert!((fitted - above).abs() < 1e-6);
+    // A drag that starts on a step pans: the step keeps its place in the map.
+    let (from, pan) = (below(&h), h.state().compare.as_ref().unwrap().canvas.pan);
+    let at = h.state().compare.as_ref().unwrap().canvas.step_centre(&id);
+    drag(&mut h, from, from + Vec2::new(50.0, 30.0), Modifiers::NONE);
+    let c = &h.state().compare.as_ref().unwrap().canvas;
+    assert_eq!(c.step_centre(&id), at);
+    assert!((c.pan - pan - Vec2::new(50.0, 30.0)).length() < 1.0);
+    // A double-click on empty canvas adds no step.
+    let empty = {
+        let c = &h.state().compare.as_ref().unwrap().canvas;
+        (0..40)
+            .map(|i| pos2(c.rect.left() + 140.0 + 20.0 * i as f32, c.rect.top() + 60.0))
+            .find(|&p| c.step_at(c.screen_to_canvas(p)).is_none() && c.rect.contains(p))
+            .expect("an empty place below")
+    };
+    h.hover_at(empty);
+    h.step();
+    for _ in 0..2 {
+        for pressed in [true, false] {
+            h.event(Event::PointerButton {
+                pos: empty,
+                button: PointerButton::Primary,
+                pressed,
+                modifiers: Modifiers::NONE,
+            });
+            h.step();
+        }
+    }
+    h.run_steps(3);
+    let app = h.state();
+    assert_eq!(app.compare.as_ref().unwrap().map, before);
+    assert!(!app.doc.is_dirty());
+}
+
 #[test]
 fn the_compare_view_sets_the_to_be_below_with_the_metric_deltas() {
     let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));

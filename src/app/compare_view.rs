@@ -41,6 +41,7 @@ impl CompareView {
         let analysis = analyze(&map);
         let mut canvas = Canvas::with_id("valueflow-compare-canvas");
         canvas.show_minimap = false;
+        canvas.read_only = true;
         // It starts linked: it follows the open map's view (which is fitted) across, and is
         // fitted to its own half up and down.
         canvas.cancel_fit();
@@ -145,7 +146,8 @@ impl CompareView {
         }
         self.main_fits = main.fits;
         let marks = self.added_or_changed();
-        // Read-only: what the canvas asks to change is not done (and a drag is undone).
+        // Read-only (`Canvas::read_only`): the canvas asks for no change, and were it to,
+        // nothing would be done.
         let requests = self.canvas.ui(
             ui,
             &mut self.selection,

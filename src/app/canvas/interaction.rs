@@ -148,7 +148,8 @@ impl Canvas {
         // The connect handle of the hovered step, or of the one selected step.
         let handle_step = hovered_step
             .clone()
-            .or_else(|| (selection.steps.len() == 1).then(|| selection.steps[0].clone()));
+            .or_else(|| (selection.steps.len() == 1).then(|| selection.steps[0].clone()))
+            .filter(|_| !self.read_only);
         let handle_at = handle_step.as_ref().and_then(|id| {
             let c = self.step_centre(id)?;
             Some(
@@ -210,7 +211,7 @@ impl Canvas {
                 FlowKind::Work
             };
             Drag::Connect { from, kind }
-        } else if let Some(id) = grabbed {
+        } else if let Some(id) = grabbed.filter(|_| !self.read_only) {
             if !selection.contains(&id) {
                 if modifiers.shift {
                     selection.toggle(id.clone());
@@ -400,6 +401,7 @@ impl Canvas {
             }
         }
         if response.double_clicked()
+            && !self.read_only
             && let Some(p) = pointer_canvas
         {
             match self.step_at(p) {
@@ -438,6 +440,21 @@ impl Canvas {
             }
         }
         let state = state.with_selection(selection);
+        if self.read_only {
+            // Looked at, not edited: the view's own command, done here (without the
+            // shortcut text: the keys act on the open map).
+            let mut fit = false;
+            response.context_menu(|ui| {
+                if ui.button("Fit this map").clicked() {
+                    fit = true;
+                    ui.close();
+                }
+            });
+            if fit {
+                self.request_fit();
+            }
+            return;
+        }
         response.context_menu(|ui| {
             for &c in state.context_menu() {
                 let Some(s) = commands::spec(c) else {

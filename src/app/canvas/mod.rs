@@ -162,6 +162,10 @@ pub struct Canvas {
     drag: Option<Drag>,
     pub bands: Vec<LaneBand>,
     pub show_minimap: bool,
+    /// A map that is looked at, not edited (the compare view's other map): no connect
+    /// handle, a drag on a step pans, double-clicks do nothing and the context menu offers
+    /// only the view's own commands.
+    pub read_only: bool,
     /// The customer view's lines of interaction and visibility (canvas y), when it is shown.
     pub blueprint_lines: Option<(Option<f32>, Option<f32>)>,
     /// egui_graphs' id for this canvas' state (two canvases in one window need two).
@@ -185,6 +189,7 @@ impl Default for Canvas {
             drag: None,
             bands: Vec::new(),
             show_minimap: true,
+            read_only: false,
             blueprint_lines: None,
             graph_id: GRAPH_ID,
         }
