@@ -329,11 +329,6 @@ pub fn full_text_at(zoom: f32) -> bool {
     NAME_FONT_SIZE * zoom >= theme::OVERVIEW_FONT_SIZE
 }
 
-/// Whether the overview draws step names at `zoom` (an activity box wide enough on screen).
-pub fn overview_names_at(zoom: f32) -> bool {
-    STEP_WIDTH * zoom - 4.0 >= theme::OVERVIEW_MIN_LABEL_WIDTH
-}
-
 /// A step's name at 100% zoom, in points.
 const NAME_FONT_SIZE: f32 = 12.0;
 
