@@ -134,9 +134,9 @@ impl CompareView {
         }
         let before = self.selection.steps.clone();
         self.canvas.sync(&self.map, &self.analysis, 0, 0);
-        // Linked, the two follow each other across (the same zoom and horizontal pan, so a
-        // step and its twin are one above the other); up and down each has its own place
-        // and stretch, as their lanes differ.
+        // Linked, the two follow each other across (the same zoom and horizontal pan: what
+        // is at some x above is at that x below); up and down each has its own place and
+        // stretch, as their lanes differ.
         if self.linked {
             self.canvas.follow(main.zoom, main.pan.x);
             if main.fits != self.main_fits {
