@@ -146,8 +146,7 @@ impl CompareView {
         }
         self.main_fits = main.fits;
         let marks = self.added_or_changed();
-        // Read-only (`Canvas::read_only`): the canvas asks for no change, and were it to,
-        // nothing would be done.
+        // Read-only (`Canvas::read_only`): the canvas asks for no change.
         let requests = self.canvas.ui(
             ui,
             &mut self.selection,
@@ -156,9 +155,10 @@ impl CompareView {
             &self.analysis,
             CommandState::default(),
         );
-        if !requests.is_empty() {
-            self.canvas.invalidate();
-        }
+        debug_assert!(
+            requests.is_empty(),
+            "a read-only canvas asked for {requests:?}"
+        );
         if self.fit_pending && self.canvas.rect.height() > 1.0 {
             // The first frame laid the canvas out: its lanes now fill the lower half.
             self.fit_pending = false;

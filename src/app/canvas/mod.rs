@@ -482,9 +482,8 @@ impl Canvas {
         self.vscale_floor = 0.0;
         self.fit_rect(content, 1.25);
         if area.height() > 1.0 && content.is_positive() {
-            let floor = (area.height() / content.height()).min(1.0);
-            // Only where it gains much: a stretch of a few percent is not worth its look.
-            if floor > self.zoom * 1.25 {
+            let floor = self.stretch_floor(content, area);
+            if floor > 0.0 {
                 self.vscale_floor = floor;
                 self.centre_in_view(content);
             }
@@ -504,10 +503,17 @@ impl Canvas {
         if area.height() <= 1.0 || !content.is_positive() {
             return;
         }
-        let floor = (area.height() / content.height()).min(1.0);
-        self.vscale_floor = if floor > self.zoom * 1.25 { floor } else { 0.0 };
+        self.vscale_floor = self.stretch_floor(content, area);
         self.pan.y = area.top() - content.top() * self.vscale();
         self.apply_stretch();
+    }
+
+    /// The vertical-scale floor a fit sets at the present zoom: the scale at which `content`
+    /// fills the view area's height (at most 100%), or 0 where that gains little (a stretch
+    /// of a few percent is not worth its look).
+    fn stretch_floor(&self, content: Rect, area: Rect) -> f32 {
+        let floor = (area.height() / content.height()).min(1.0);
+        if floor > self.zoom * 1.25 { floor } else { 0.0 }
     }
 
     /// Takes another view's zoom and horizontal pan (the compare view's linked halves, whose
