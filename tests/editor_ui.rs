@@ -64,6 +64,64 @@ fn click(h: &mut Harness<'_, EditorApp>, at: Pos2, modifiers: Modifiers) {
     h.run_steps(8);
 }
 
+/// A right click at a screen point (it opens the context menu there).
+fn right_click(h: &mut Harness<'_, EditorApp>, at: Pos2) {
+    h.hover_at(at);
+    h.step();
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos: at,
+            button: PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.run_steps(3);
+}
+
+/// A step's overview card, laid out by the drawing's own function at the canvas' zoom.
+fn overview_card_of(
+    h: &Harness<'_, EditorApp>,
+    step: &valueflow::model::Step,
+) -> valueflow::app::shapes::OverviewCard {
+    let canvas = &h.state().canvas;
+    let room = canvas.overview_room(&step.id).unwrap();
+    valueflow::app::shapes::overview_card(
+        &h.ctx,
+        &step.name,
+        step.kind,
+        room.center(),
+        room.size() / 2.0,
+        canvas.zoom,
+        egui::Color32::BLACK,
+    )
+}
+
+/// Opens the compare view on the to-be sample, laid out.
+fn compare_with_to_be(h: &mut Harness<'_, EditorApp>) {
+    h.state_mut().compare_with(std::path::Path::new(
+        "samples/order-to-cash-to-be.vfmap.json",
+    ));
+    h.run_steps(4);
+}
+
+/// A point of the compare view's canvas with no step under it, among `rows` rows of
+/// candidates from its top left (right of the lane headers).
+fn empty_place_below(h: &Harness<'_, EditorApp>, rows: usize) -> Pos2 {
+    let c = &h.state().compare.as_ref().unwrap().canvas;
+    (0..40)
+        .flat_map(|i| (0..rows).map(move |j| (i, j)))
+        .map(|(i, j)| {
+            pos2(
+                c.rect.left() + 140.0 + 20.0 * i as f32,
+                c.rect.top() + 60.0 + 25.0 * j as f32,
+            )
+        })
+        .find(|&p| c.rect.contains(p) && c.step_at(c.screen_to_canvas(p)).is_none())
+        .expect("an empty place below")
+}
+
 fn drag(h: &mut Harness<'_, EditorApp>, from: Pos2, to: Pos2, modifiers: Modifiers) {
     h.hover_at(from);
     h.step();
@@ -598,18 +656,7 @@ fn the_context_menu_acts_on_the_step_under_the_pointer() {
         Touchpoint::Internal
     );
     let p = step_screen(&h, "enter-order");
-    h.hover_at(p);
-    h.step();
-    for pressed in [true, false] {
-        h.event(Event::PointerButton {
-            pos: p,
-            button: PointerButton::Secondary,
-            pressed,
-            modifiers: Modifiers::NONE,
-        });
-        h.step();
-    }
-    h.run_steps(3);
+    right_click(&mut h, p);
     assert_eq!(h.state().selection.steps, vec![id.clone()]);
     h.get_by_label_contains("Toggle customer-facing").click();
     h.run_steps(3);
@@ -933,16 +980,7 @@ fn a_map_opens_fitted_and_a_small_one_with_its_text() {
     if !valueflow::app::shapes::full_text_at(zoom) {
         // The overview: every card has its name, as the drawing lays it out.
         for s in app.doc.map().steps() {
-            let room = app.canvas.overview_room(&s.id).unwrap();
-            let card = valueflow::app::shapes::overview_card(
-                &h.ctx,
-                &s.name,
-                s.kind,
-                room.center(),
-                room.size() / 2.0,
-                zoom,
-                egui::Color32::BLACK,
-            );
+            let card = overview_card_of(&h, s);
             assert!(card.name.is_some(), "zoom {zoom}: {} has no name", s.id);
         }
     }
@@ -972,15 +1010,7 @@ fn every_step_name_of_the_as_is_sample_is_readable_after_f_at_1380_by_860() {
     );
     for s in app.doc.map().steps() {
         let room = app.canvas.overview_room(&s.id).unwrap();
-        let card = valueflow::app::shapes::overview_card(
-            &h.ctx,
-            &s.name,
-            s.kind,
-            room.center(),
-            room.size() / 2.0,
-            zoom,
-            egui::Color32::BLACK,
-        );
+        let card = overview_card_of(&h, s);
         let name = card
             .name
             .unwrap_or_else(|| panic!("{}: no name drawn", s.id));
@@ -1826,10 +1856,7 @@ fn the_to_be_opens_as_its_own_unsaved_map_proposed_beside_its_as_is() {
 #[test]
 fn in_a_linked_comparison_each_half_fits_its_own_lanes() {
     let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
-    h.state_mut().compare_with(std::path::Path::new(
-        "samples/order-to-cash-to-be.vfmap.json",
-    ));
-    h.run_steps(4);
+    compare_with_to_be(&mut h);
     let lanes_end = |c: &valueflow::app::canvas::Canvas| {
         let last = c.bands.last().unwrap().bottom;
         c.canvas_to_screen(pos2(0.0, last)).y
@@ -1866,20 +1893,8 @@ fn in_a_linked_comparison_each_half_fits_its_own_lanes() {
         (a.canvas.pan, a.compare.as_ref().unwrap().canvas.pan)
     };
     let (above_before, below_before) = pans(&h);
-    let from = {
-        let c = &h.state().compare.as_ref().unwrap().canvas;
-        // A point of the canvas with no step under it (a drag there pans).
-        (0..40)
-            .flat_map(|i| (0..10).map(move |j| (i, j)))
-            .map(|(i, j)| {
-                pos2(
-                    c.rect.left() + 140.0 + 20.0 * i as f32,
-                    c.rect.top() + 60.0 + 25.0 * j as f32,
-                )
-            })
-            .find(|&p| c.step_at(c.screen_to_canvas(p)).is_none())
-            .expect("an empty place below")
-    };
+    // A point of the canvas with no step under it (a drag there pans).
+    let from = empty_place_below(&h, 10);
     let to = from + Vec2::new(60.0, 40.0);
     drag(&mut h, from, to, Modifiers::NONE);
     h.run_steps(3);
@@ -1928,10 +1943,7 @@ fn in_a_linked_comparison_each_half_fits_its_own_lanes() {
 #[test]
 fn the_compared_map_is_read_only_its_menu_fits_and_a_drag_pans() {
     let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
-    h.state_mut().compare_with(std::path::Path::new(
-        "samples/order-to-cash-to-be.vfmap.json",
-    ));
-    h.run_steps(4);
+    compare_with_to_be(&mut h);
     let id = StepId::new("ship-goods");
     let below = |h: &Harness<'_, EditorApp>| {
         let c = &h.state().compare.as_ref().unwrap().canvas;
@@ -1945,18 +1957,7 @@ fn the_compared_map_is_read_only_its_menu_fits_and_a_drag_pans() {
     let without_menu = count(&h);
     // The menu of a step below.
     let p = below(&h);
-    h.hover_at(p);
-    h.step();
-    for pressed in [true, false] {
-        h.event(Event::PointerButton {
-            pos: p,
-            button: PointerButton::Secondary,
-            pressed,
-            modifiers: Modifiers::NONE,
-        });
-        h.step();
-    }
-    h.run_steps(3);
+    right_click(&mut h, p);
     assert!(h.query_by_label("Fit this map").is_some());
     assert_eq!(count(&h), without_menu, "the menu below offers {edits:?}");
     // Fitting it: the whole to-be in its half, and the view above takes the zoom.
@@ -1977,13 +1978,7 @@ fn the_compared_map_is_read_only_its_menu_fits_and_a_drag_pans() {
     assert_eq!(c.step_centre(&id), at);
     assert!((c.pan - pan - Vec2::new(50.0, 30.0)).length() < 1.0);
     // A double-click on empty canvas adds no step.
-    let empty = {
-        let c = &h.state().compare.as_ref().unwrap().canvas;
-        (0..40)
-            .map(|i| pos2(c.rect.left() + 140.0 + 20.0 * i as f32, c.rect.top() + 60.0))
-            .find(|&p| c.step_at(c.screen_to_canvas(p)).is_none() && c.rect.contains(p))
-            .expect("an empty place below")
-    };
+    let empty = empty_place_below(&h, 1);
     h.hover_at(empty);
     h.step();
     for _ in 0..2 {
@@ -2007,9 +2002,7 @@ fn the_compared_map_is_read_only_its_menu_fits_and_a_drag_pans() {
 fn the_compare_view_sets_the_to_be_below_with_the_metric_deltas() {
     let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
     let full_height = h.state().canvas.rect.height();
-    let to_be = std::path::Path::new("samples/order-to-cash-to-be.vfmap.json");
-    h.state_mut().compare_with(to_be);
-    h.run_steps(4);
+    compare_with_to_be(&mut h);
     let c = h
         .state()
         .compare
