@@ -64,19 +64,24 @@ fn click(h: &mut Harness<'_, EditorApp>, at: Pos2, modifiers: Modifiers) {
     h.run_steps(8);
 }
 
-/// A right click at a screen point (it opens the context menu there).
-fn right_click(h: &mut Harness<'_, EditorApp>, at: Pos2) {
-    h.hover_at(at);
-    h.step();
+/// One press and release of a mouse button at a screen point, a frame each.
+fn press_and_release(h: &mut Harness<'_, EditorApp>, at: Pos2, button: PointerButton) {
     for pressed in [true, false] {
         h.event(Event::PointerButton {
             pos: at,
-            button: PointerButton::Secondary,
+            button,
             pressed,
             modifiers: Modifiers::NONE,
         });
         h.step();
     }
+}
+
+/// A right click at a screen point (it opens the context menu there).
+fn right_click(h: &mut Harness<'_, EditorApp>, at: Pos2) {
+    h.hover_at(at);
+    h.step();
+    press_and_release(h, at, PointerButton::Secondary);
     h.run_steps(3);
 }
 
@@ -1982,15 +1987,7 @@ fn the_compared_map_is_read_only_its_menu_fits_and_a_drag_pans() {
     h.hover_at(empty);
     h.step();
     for _ in 0..2 {
-        for pressed in [true, false] {
-            h.event(Event::PointerButton {
-                pos: empty,
-                button: PointerButton::Primary,
-                pressed,
-                modifiers: Modifiers::NONE,
-            });
-            h.step();
-        }
+        press_and_release(&mut h, empty, PointerButton::Primary);
     }
     h.run_steps(3);
     let app = h.state();
