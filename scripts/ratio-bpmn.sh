@@ -25,8 +25,11 @@ bytes=$(wc -c <"$tmp/map.bpmn")
 ours=inf theirs=inf
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "inf" || b + 0 < a + 0) ? b : a }'; }
 for _ in $(seq "$rounds"); do
-  ours=$(min "$ours" "$("$target"/release/examples/bpmn_import_time "$tmp/map.bpmn" "$runs")")
-  theirs=$(min "$theirs" "$(node tools/bpmn-check/time-fromxml.mjs "$tmp/map.bpmn" "$runs")")
+  # Each time taken on its own line, so that a side that fails stops the script (set -e).
+  t=$("$target"/release/examples/bpmn_import_time "$tmp/map.bpmn" "$runs")
+  ours=$(min "$ours" "$t")
+  t=$(node tools/bpmn-check/time-fromxml.mjs "$tmp/map.bpmn" "$runs")
+  theirs=$(min "$theirs" "$t")
 done
 echo "file: $steps steps, $bytes bytes of BPMN"
 echo "valueflow import:     $ours ms (best of $rounds rounds of $runs)"
