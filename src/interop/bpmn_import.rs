@@ -128,7 +128,7 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
             file: source_name.to_owned(),
         });
     }
-    check_size(source_name, text)?;
+    let tags = counted_size(source_name, text)?;
     let options = ParsingOptions {
         allow_dtd: false,
         // Checked by `check_size`; the bound here is the same, should its count ever differ.
@@ -155,17 +155,25 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
         };
         error(source_name, Some((pos.row, pos.col)), problem)
     })?;
-    Importer::new(source_name, &doc)?.import()
+    // Most elements are written as a start and an end tag.
+    let elements = usize::try_from(tags / 2).unwrap_or(0);
+    Importer::new(source_name, &doc, elements)?.import()
 }
 
 /// Bounds the parser's memory before it runs: roxmltree reserves a node per `<` and an
 /// attribute per `=` of the input, so a file of millions of empty elements is refused here,
 /// at the line where the limit is passed, instead of exhausting memory.
 pub fn check_size(source_name: &str, text: &str) -> Result<(), InteropError> {
+    counted_size(source_name, text).map(|_| ())
+}
+
+/// `check_size`, returning the number of `<` (at most `MAX_NODES`): an upper bound of the
+/// elements, to size the indexes by.
+fn counted_size(source_name: &str, text: &str) -> Result<u64, InteropError> {
     let bytes = text.as_bytes();
     let (nodes, attributes) = count_two(bytes, b'<', b'=');
     if nodes <= MAX_NODES && attributes <= MAX_ATTRIBUTES {
-        return Ok(());
+        return Ok(nodes);
     }
     // Too many: where the limit is passed.
     for (byte, limit, problem) in [
@@ -191,7 +199,7 @@ pub fn check_size(source_name: &str, text: &str) -> Result<(), InteropError> {
             + 1;
         return Err(error(source_name, Some((line, col)), problem));
     }
-    Ok(())
+    Ok(nodes.min(MAX_NODES))
 }
 
 /// How many times each of two bytes occurs, in one pass that the compiler turns into
@@ -266,7 +274,9 @@ struct Importer<'a, 'i> {
 }
 
 impl<'a, 'i> Importer<'a, 'i> {
-    fn new(file: &'a str, doc: &'a Document<'i>) -> Result<Self, InteropError> {
+    /// The importer of a parsed document of about `elements` elements (to size the
+    /// indexes), its ids collected and its references checked.
+    fn new(file: &'a str, doc: &'a Document<'i>, elements: usize) -> Result<Self, InteropError> {
         let mut me = Self {
             file,
             doc,
@@ -283,6 +293,10 @@ impl<'a, 'i> Importer<'a, 'i> {
             flow_at: IdMap::default(),
             unnamed_pools: 0,
         };
+        // Sized for every element: about a third have an id, but a rehash costs more than
+        // the room.
+        me.ids.reserve(elements);
+        me.elements.reserve(elements);
         me.check_root()?;
         me.collect_ids()?;
         me.check_references()?;
@@ -327,24 +341,40 @@ impl<'a, 'i> Importer<'a, 'i> {
         Err(self.fail(root, problem))
     }
 
-    /// One iterative pass: bounds the depth and records every id of the model and diagram
-    /// (vendor content inside `extensionElements` is skipped: it may reuse BPMN names).
+    /// One pass over the tree in file order: bounds the depth and records every id of the
+    /// model and diagram (vendor content inside `extensionElements` is skipped: it may reuse
+    /// BPMN names; it is still bounded in depth).
     fn collect_ids(&mut self) -> Result<(), InteropError> {
-        // Most elements of a BPMN file have an id; sizing the index once saves its rehashes.
-        let elements = self.doc.descendants().filter(|n| n.is_element()).count();
-        self.ids.reserve(elements);
-        self.elements.reserve(elements);
-        let mut stack = vec![(self.doc.root_element(), 1usize)];
-        while let Some((n, depth)) = stack.pop() {
-            if depth > MAX_DEPTH {
+        // Each node's depth (by its `NodeId`), shifted left by one, with the low bit set
+        // inside `extensionElements`. A parent comes before its children in file order, so
+        // a node's entry is its parent's, one deeper; the document root is depth 0.
+        let mut depth_of: Vec<u32> = Vec::new();
+        for n in self.doc.descendants() {
+            let inherited = n.parent().map_or(0, |p| depth_of[p.id().get_usize()]);
+            let slot = n.id().get_usize();
+            if depth_of.len() <= slot {
+                depth_of.resize(slot + 1, 0);
+            }
+            if !n.is_element() {
+                depth_of[slot] = inherited;
+                continue;
+            }
+            let (depth, skipped) = ((inherited >> 1) + 1, inherited & 1 == 1);
+            if depth as usize > MAX_DEPTH {
                 return Err(self.fail(n, BpmnProblem::TooDeep(MAX_DEPTH)));
+            }
+            let skip_children = skipped || n.tag_name().name() == "extensionElements";
+            depth_of[slot] = depth << 1 | u32::from(skip_children);
+            if skipped {
+                continue;
             }
             let ns = n.tag_name().namespace();
             let ours = ns == Some(BPMN_NS) || ns == Some(BPMNDI_NS);
-            if ours {
-                self.elements.push(n);
+            if !ours {
+                continue;
             }
-            if ours && let Some(id) = n.attribute("id") {
+            self.elements.push(n);
+            if let Some(id) = n.attribute("id") {
                 match self.ids.entry(id) {
                     std::collections::hash_map::Entry::Occupied(first) => {
                         let first = *first.get();
@@ -369,29 +399,6 @@ impl<'a, 'i> Importer<'a, 'i> {
             {
                 self.shapes.entry(e).or_insert(n.id());
             }
-            let skip = n.tag_name().name() == "extensionElements";
-            // Children pushed in reverse so that the first id in the file is met first.
-            for c in n.children().rev().filter(|c| c.is_element()) {
-                if skip {
-                    // Still bounded in depth, but no ids are taken from vendor content.
-                    Self::check_depth(c, depth + 1).map_err(|n| {
-                        error(self.file, self.pos(n), BpmnProblem::TooDeep(MAX_DEPTH))
-                    })?;
-                } else {
-                    stack.push((c, depth + 1));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn check_depth(top: Node<'a, 'i>, depth: usize) -> Result<(), Node<'a, 'i>> {
-        let mut stack = vec![(top, depth)];
-        while let Some((n, d)) = stack.pop() {
-            if d > MAX_DEPTH {
-                return Err(n);
-            }
-            stack.extend(n.children().filter(|c| c.is_element()).map(|c| (c, d + 1)));
         }
         Ok(())
     }
@@ -446,8 +453,12 @@ impl<'a, 'i> Importer<'a, 'i> {
         // Every element, with an id or without one, in file order: the first problem wins.
         for &n in &self.elements {
             let name = n.tag_name().name();
+            let (attributes, child) = (references(name), child_references(name));
+            if attributes.is_empty() && child.is_none() {
+                continue;
+            }
             let in_model = n.tag_name().namespace() == Some(BPMN_NS);
-            for &(attribute, required) in references(name) {
+            for &(attribute, required) in attributes {
                 match n.attribute(attribute) {
                     Some(target) if !target.trim().is_empty() || required.is_none() => {
                         if self.lookup(target).is_none() {
@@ -476,8 +487,8 @@ impl<'a, 'i> Importer<'a, 'i> {
                     }
                 }
             }
-            if let Some(child) = child_references(name).filter(|_| in_model) {
-                for c in bpmn_children(n).filter(|c| c.tag_name().name() == child) {
+            if let Some(child) = child.filter(|_| in_model) {
+                for c in bpmn_named(n, child) {
                     let target = c.text().unwrap_or_default();
                     if self.lookup(target).is_none() {
                         return Err(self.dangling(c, name, child, target));
@@ -568,11 +579,10 @@ impl<'a, 'i> Importer<'a, 'i> {
         for c in &containers {
             self.add_container(c, laneless)?;
         }
-        for process in bpmn_children(root).filter(|n| n.tag_name().name() == "process") {
+        for process in bpmn_named(root, "process") {
             self.add_sequence_flows(process)?;
         }
-        for collaboration in bpmn_children(root).filter(|n| n.tag_name().name() == "collaboration")
-        {
+        for collaboration in bpmn_named(root, "collaboration") {
             self.add_message_flows(collaboration)?;
         }
         self.add_data_flows()?;
@@ -584,9 +594,8 @@ impl<'a, 'i> Importer<'a, 'i> {
     fn containers(&self, root: Node<'a, 'i>) -> Vec<Container<'a, 'i>> {
         let mut out = Vec::new();
         let mut shown = IdSet::default();
-        for collaboration in bpmn_children(root).filter(|n| n.tag_name().name() == "collaboration")
-        {
-            for p in bpmn_children(collaboration).filter(|n| n.tag_name().name() == "participant") {
+        for collaboration in bpmn_named(root, "collaboration") {
+            for p in bpmn_named(collaboration, "participant") {
                 let process = p
                     .attribute("processRef")
                     .and_then(|r| self.lookup(r))
@@ -600,7 +609,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 });
             }
         }
-        for process in bpmn_children(root).filter(|n| n.tag_name().name() == "process") {
+        for process in bpmn_named(root, "process") {
             if !shown.contains(&process.id()) {
                 out.push(Container {
                     participant: None,
@@ -619,7 +628,7 @@ impl<'a, 'i> Importer<'a, 'i> {
         };
         let has_lanes = only.process.is_some_and(|p| {
             p.descendants()
-                .any(|n| n.tag_name().namespace() == Some(BPMN_NS) && n.tag_name().name() == "lane")
+                .any(|n| n.tag_name().name() == "lane" && n.tag_name().namespace() == Some(BPMN_NS))
         });
         only.process.is_some()
             && !has_lanes
@@ -715,7 +724,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     .unwrap_or(id)
                     .to_owned()
             };
-            for r in bpmn_children(lane).filter(|n| n.tag_name().name() == "flowNodeRef") {
+            for r in bpmn_named(lane, "flowNodeRef") {
                 if let Some(target) = r.text().and_then(|t| self.lookup(t)) {
                     let key = target.attribute("id").unwrap_or_default();
                     // A parent lane lists the nodes of its child lanes too (bpmn-js does);
@@ -773,12 +782,17 @@ impl<'a, 'i> Importer<'a, 'i> {
         let mut unplaced = 0usize;
         // Distinct targets of each node's sequence flows, to tell splitting gateways.
         let mut targets: IdMap<&'a str, IdSet<&'a str>> = IdMap::default();
-        for f in bpmn_children(process).filter(|f| f.tag_name().name() == "sequenceFlow") {
+        for f in bpmn_named(process, "sequenceFlow") {
             if let (Some(a), Some(b)) = (f.attribute("sourceRef"), f.attribute("targetRef")) {
                 targets.entry(trimmed(a)).or_default().insert(trimmed(b));
             }
         }
-        for n in bpmn_children(process).filter(|n| is_flow_node(n.tag_name().name())) {
+        let flow_nodes = process.children().filter(|n| {
+            n.is_element()
+                && is_flow_node(n.tag_name().name())
+                && n.tag_name().namespace() == Some(BPMN_NS)
+        });
+        for n in flow_nodes {
             let id = n.attribute("id").unwrap_or_default();
             let lane = match lane_of.get(id).and_then(|(_, l)| lane_ids.get(l.as_str())) {
                 Some(l) => Some(l.clone()),
@@ -1183,7 +1197,7 @@ impl<'a, 'i> Importer<'a, 'i> {
     }
 
     fn add_sequence_flows(&mut self, process: Node<'a, 'i>) -> Result<(), InteropError> {
-        for f in bpmn_children(process).filter(|n| n.tag_name().name() == "sequenceFlow") {
+        for f in bpmn_named(process, "sequenceFlow") {
             let from = self.flow_end(f, "sourceRef", process)?;
             let to = self.flow_end(f, "targetRef", process)?;
             let label = match self.exact(f, "name", false)?.filter(|n| !n.is_empty()) {
@@ -1217,7 +1231,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             });
         }
         // A boundary event is one more way out of its activity: a work flow from the host.
-        for b in bpmn_children(process).filter(|n| n.tag_name().name() == "boundaryEvent") {
+        for b in bpmn_named(process, "boundaryEvent") {
             let host = self.flow_end(b, "attachedToRef", process)?;
             let Some(event) = self.step_of(b.attribute("id")) else {
                 continue;
@@ -1240,7 +1254,7 @@ impl<'a, 'i> Importer<'a, 'i> {
     }
 
     fn add_message_flows(&mut self, collaboration: Node<'a, 'i>) -> Result<(), InteropError> {
-        for f in bpmn_children(collaboration).filter(|n| n.tag_name().name() == "messageFlow") {
+        for f in bpmn_named(collaboration, "messageFlow") {
             let (from, to) = (
                 self.step_of(f.attribute("sourceRef")),
                 self.step_of(f.attribute("targetRef")),
@@ -1283,11 +1297,10 @@ impl<'a, 'i> Importer<'a, 'i> {
             .iter()
             .copied()
             .filter(|n| {
-                n.tag_name().namespace() == Some(BPMN_NS)
-                    && matches!(
-                        n.tag_name().name(),
-                        "dataOutputAssociation" | "dataInputAssociation"
-                    )
+                matches!(
+                    n.tag_name().name(),
+                    "dataOutputAssociation" | "dataInputAssociation"
+                ) && n.tag_name().namespace() == Some(BPMN_NS)
             })
             .collect();
         for a in associations {
@@ -1296,7 +1309,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 continue;
             };
             let child = if writes { "targetRef" } else { "sourceRef" };
-            for r in bpmn_children(a).filter(|c| c.tag_name().name() == child) {
+            for r in bpmn_named(a, child) {
                 let Some(target) = r.text().and_then(|t| self.lookup(t)) else {
                     continue;
                 };
@@ -1364,7 +1377,7 @@ impl<'a, 'i> Importer<'a, 'i> {
             .iter()
             .copied()
             .filter(|n| {
-                n.tag_name().namespace() == Some(BPMN_NS) && n.tag_name().name() == "association"
+                n.tag_name().name() == "association" && n.tag_name().namespace() == Some(BPMN_NS)
             })
             .collect();
         for a in all {
@@ -1640,6 +1653,14 @@ fn vf_attr<'a>(n: Node<'a, '_>, name: &str) -> Option<&'a str> {
     n.attributes()
         .find(|a| a.name() == name && a.namespace() == Some(VF_NS))
         .map(|a| a.value())
+}
+
+/// The BPMN children of an element with one local name: the name is compared first, so
+/// that the namespace (a long URI) is compared only for the children of that name.
+fn bpmn_named<'a, 'i>(n: Node<'a, 'i>, name: &str) -> impl Iterator<Item = Node<'a, 'i>> {
+    n.children().filter(move |c| {
+        c.is_element() && c.tag_name().name() == name && c.tag_name().namespace() == Some(BPMN_NS)
+    })
 }
 
 fn bpmn_children<'a, 'i>(n: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {

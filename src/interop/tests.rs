@@ -71,6 +71,17 @@ fn not_bpmn_and_too_deep_are_refused() {
     );
     let (_, problem) = bpmn_error(&deep);
     assert_eq!(problem, BpmnProblem::TooDeep(super::bpmn_import::MAX_DEPTH));
+    // In the model too, named at the first element past the limit: `definitions` is at
+    // depth 1, so the 256th nested sub-process is the first too deep.
+    let deep = format!(
+        "{HEAD}\n{}{}</definitions>",
+        "<subProcess>".repeat(300),
+        "</subProcess>".repeat(300)
+    );
+    let (pos, problem) = bpmn_error(&deep);
+    assert_eq!(problem, BpmnProblem::TooDeep(super::bpmn_import::MAX_DEPTH));
+    let column = 1 + 255 * "<subProcess>".len() as u32;
+    assert_eq!(pos, Some((3, column)));
 }
 
 #[test]
