@@ -1963,11 +1963,12 @@ fn the_compared_map_is_read_only_its_menu_fits_and_a_drag_pans() {
     // The menu of a step below.
     let p = below(&h);
     right_click(&mut h, p);
-    assert!(h.query_by_label("Fit this map").is_some());
+    // (With its key beside it: F acts on the half under the pointer.)
+    assert!(h.query_by_label_contains("Fit this map").is_some());
     assert_eq!(count(&h), without_menu, "the menu below offers {edits:?}");
     // Fitting it: the whole to-be in its half, and the view above takes the zoom.
     let zoom = h.state().compare.as_ref().unwrap().canvas.zoom;
-    h.get_by_label("Fit this map").click();
+    h.get_by_label_contains("Fit this map").click();
     h.run_steps(4);
     let (fitted, above) = (
         h.state().compare.as_ref().unwrap().canvas.zoom,
@@ -1993,6 +1994,42 @@ fn the_compared_map_is_read_only_its_menu_fits_and_a_drag_pans() {
     let app = h.state();
     assert_eq!(app.compare.as_ref().unwrap().map, before);
     assert!(!app.doc.is_dirty());
+}
+
+#[test]
+fn in_a_comparison_the_view_keys_act_on_the_half_under_the_pointer() {
+    let mut h = harness(app_on(valueflow::samples::default_map().unwrap()));
+    compare_with_to_be(&mut h);
+    let fits = |h: &Harness<'_, EditorApp>| {
+        let app = h.state();
+        (app.canvas.fits, app.compare.as_ref().unwrap().canvas.fits)
+    };
+    let zoom_below = |h: &Harness<'_, EditorApp>| h.state().compare.as_ref().unwrap().canvas.zoom;
+    // F over the lower half fits the compared map (the view above follows its zoom).
+    let below = empty_place_below(&h, 1);
+    h.hover_at(below);
+    h.step();
+    let (above, before) = fits(&h);
+    h.key_press(egui::Key::F);
+    h.run_steps(4);
+    assert_eq!(fits(&h), (above, before + 1));
+    assert!((h.state().canvas.zoom - zoom_below(&h)).abs() < 1e-6);
+    // Zoom out there zooms that half.
+    let zoom = zoom_below(&h);
+    h.key_press(egui::Key::Minus);
+    h.run_steps(2);
+    assert!(
+        (zoom_below(&h) - zoom * 0.8).abs() < 1e-4,
+        "{zoom} -> {}",
+        zoom_below(&h)
+    );
+    // Over the upper half, F fits the open map.
+    let top = h.state().canvas.rect;
+    h.hover_at(pos2(top.center().x, top.top() + 30.0));
+    h.step();
+    h.key_press(egui::Key::F);
+    h.run_steps(4);
+    assert_eq!(fits(&h).0, above + 1);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! and buttons become document commands or view changes. The enable rules live in
 //! `commands::CommandState`; the edit rules in the model and `document`.
 
-use super::canvas::CanvasRequest;
+use super::canvas::{Canvas, CanvasRequest};
 use super::commands::{CommandState, UiCommand};
 use super::files::DialogPurpose;
 use super::inspector::InspectorRequest;
@@ -228,12 +228,21 @@ impl EditorApp {
                     None => Some(super::worksheet::Worksheet::default()),
                 };
             }
-            UiCommand::FitView => self.canvas.request_fit(),
-            UiCommand::ZoomToSelection => self.canvas.zoom_to_steps(&self.selection.steps),
-            UiCommand::ZoomActual => self.canvas.zoom_actual(),
+            UiCommand::FitView => self.on_view_canvas(ctx, Canvas::request_fit),
+            UiCommand::ZoomToSelection => {
+                let steps = self.selection.steps.clone();
+                self.on_view_canvas(ctx, |c| c.zoom_to_steps(&steps));
+            }
+            UiCommand::ZoomActual => self.on_view_canvas(ctx, Canvas::zoom_actual),
             UiCommand::Legend => self.show_legend = !self.show_legend,
-            UiCommand::ZoomIn => self.canvas.zoom_by(1.25, self.canvas.rect.center()),
-            UiCommand::ZoomOut => self.canvas.zoom_by(0.8, self.canvas.rect.center()),
+            UiCommand::ZoomIn | UiCommand::ZoomOut => {
+                let factor = if command == UiCommand::ZoomIn {
+                    1.25
+                } else {
+                    0.8
+                };
+                self.on_view_canvas(ctx, |c| c.zoom_by(factor, c.rect.center()));
+            }
             UiCommand::ToggleTheme => self.prefs.dark_mode = !self.prefs.dark_mode,
             UiCommand::ToggleMinimap => {
                 self.prefs.show_minimap = !self.prefs.show_minimap;
@@ -246,6 +255,30 @@ impl EditorApp {
     }
 
     /// A new step at a canvas position, in the lane under it, ready to be named.
+    /// Runs a view command (fit, zoom) on the canvas it is for: the compared map's when the
+    /// pointer is over it (the lower half of a compare view, no menu or window above it
+    /// there), else the open map's. Linked, the open map's view then follows at once (the
+    /// lower one follows the upper one at the start of the next frame).
+    fn on_view_canvas(&mut self, ctx: &egui::Context, act: impl FnOnce(&mut Canvas)) {
+        let over = |rect: egui::Rect| {
+            ctx.pointer_hover_pos().is_some_and(|p| {
+                rect.contains(p)
+                    && ctx
+                        .layer_id_at(p)
+                        .is_none_or(|layer| layer.order == egui::Order::Background)
+            })
+        };
+        match &mut self.compare {
+            Some(c) if over(c.canvas.rect) => {
+                act(&mut c.canvas);
+                if c.linked {
+                    self.canvas.follow(c.canvas.zoom, c.canvas.pan.x);
+                }
+            }
+            _ => act(&mut self.canvas),
+        }
+    }
+
     pub fn add_step_at(&mut self, at: [f32; 2]) -> StepId {
         let id = self.doc.map().fresh_step_id("step");
         let mut step = Step::new(id.clone(), "New step", StepKind::Activity);

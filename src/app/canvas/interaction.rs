@@ -441,11 +441,17 @@ impl Canvas {
         }
         let state = state.with_selection(selection);
         if self.read_only {
-            // Looked at, not edited: the view's own command, done here (without the
-            // shortcut text: the keys act on the open map).
+            // Looked at, not edited: the view's own command, done here (its key acts on
+            // the canvas under the pointer: this one, when the menu was opened over it).
             let mut fit = false;
             response.context_menu(|ui| {
-                if ui.button("Fit this map").clicked() {
+                let key = commands::spec(commands::UiCommand::FitView)
+                    .map(|s| s.shortcut_text(ui.ctx()))
+                    .unwrap_or_default();
+                if ui
+                    .add(egui::Button::new("Fit this map").shortcut_text(key))
+                    .clicked()
+                {
                     fit = true;
                     ui.close();
                 }
