@@ -2,7 +2,7 @@
 //! lossless, CSV export → import keeps everything the table holds, and bad input errors.
 
 use super::bpmn_export::{format_iso_duration, to_bpmn_string};
-use super::bpmn_import::{import_str, parse_iso_duration};
+use super::bpmn_import::{PARALLEL_MIN_ELEMENTS, import_str, parse_iso_duration};
 use super::csv_table::{self, to_csv_string};
 use super::{BpmnProblem, CsvProblem, InteropError};
 use crate::model::{Flow, FlowKind, Lane, LaneId, Map, Step, StepId, StepKind, Touchpoint, Value};
@@ -118,6 +118,68 @@ fn dangling_data_association_is_named() {
         problem.to_string(),
         "dataOutputAssociation (without an id): targetRef refers to \"Nowhere\", but no element has that id"
     );
+}
+
+/// A process of `tasks` chained tasks in two lanes that both list the first task (an error
+/// the mapping finds), with `extra` inside the process: with a few thousand tasks the
+/// references are checked on a second thread while the mapping runs.
+fn two_lanes_one_task(tasks: usize, extra: &str) -> String {
+    let mut body = String::new();
+    for k in 0..tasks {
+        body.push_str(&format!("<task id=\"t{k}\"/>"));
+        if k > 0 {
+            let j = k - 1;
+            body.push_str(&format!(
+                "<sequenceFlow id=\"f{k}\" sourceRef=\"t{j}\" targetRef=\"t{k}\"/>"
+            ));
+        }
+    }
+    format!(
+        "{HEAD}<process id=\"p\"><laneSet><lane id=\"a\"><flowNodeRef>t0</flowNodeRef></lane>\
+         <lane id=\"b\"><flowNodeRef>t0</flowNodeRef></lane></laneSet>{body}{extra}</process>\
+         </definitions>"
+    )
+}
+
+#[test]
+fn the_reference_check_wins_over_the_mapping_on_small_and_large_files() {
+    let dangling = "<sequenceFlow id=\"bad\" sourceRef=\"t0\" targetRef=\"nowhere\"/>";
+    // Every task is an element (and every flow one more).
+    for tasks in [3, PARALLEL_MIN_ELEMENTS] {
+        // Both problems: the reference check's is the one named.
+        let (_, problem) = bpmn_error(&two_lanes_one_task(tasks, dangling));
+        assert!(
+            matches!(&problem, BpmnProblem::DanglingReference { target, .. } if target == "nowhere"),
+            "{tasks} tasks: {problem}"
+        );
+        // Only the mapping's.
+        let (_, problem) = bpmn_error(&two_lanes_one_task(tasks, ""));
+        assert!(
+            matches!(problem, BpmnProblem::InTwoLanes { .. }),
+            "{tasks} tasks: {problem}"
+        );
+    }
+}
+
+#[test]
+fn the_reference_check_notes_come_first_on_small_and_large_files() {
+    for tasks in [3, PARALLEL_MIN_ELEMENTS] {
+        // A data object reference to nothing (noted by the check) and a task in no lane
+        // (noted by the mapping).
+        let mut body = String::new();
+        for k in 0..tasks {
+            body.push_str(&format!("<task id=\"t{k}\"/>"));
+        }
+        let text = format!(
+            "{HEAD}<process id=\"p\"><laneSet><lane id=\"a\"><flowNodeRef>t0</flowNodeRef>\
+             </lane></laneSet>{body}<dataObjectReference id=\"dr\" dataObjectRef=\"gone\"/>\
+             </process></definitions>"
+        );
+        let notes = import_str("t.bpmn", &text).unwrap().notes;
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("refers to \"gone\""), "{notes:?}");
+        assert!(notes[1].contains("are in no lane"), "{notes:?}");
+    }
 }
 
 #[test]
