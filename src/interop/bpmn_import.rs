@@ -1120,17 +1120,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         }
         let mut data: Vec<Data> = Vec::new();
         let mut data_at: IdMap<&str, usize> = IdMap::default();
-        let associations: Vec<_> = self
-            .elements
-            .iter()
-            .copied()
-            .filter(|n| {
-                matches!(
-                    n.tag_name().name(),
-                    "dataOutputAssociation" | "dataInputAssociation"
-                ) && n.tag_name().namespace() == Some(BPMN_NS)
-            })
-            .collect();
+        let associations = self.ix.data_associations.iter().copied();
         for a in associations {
             let writes = a.tag_name().name() == "dataOutputAssociation";
             let Some(step) = a.parent().and_then(|p| self.step_of(p.attribute("id"))) else {
@@ -1200,14 +1190,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
 
     /// An association between two steps (not to a text annotation) is an information flow.
     fn add_associations(&mut self) -> Result<(), InteropError> {
-        let all: Vec<_> = self
-            .elements
-            .iter()
-            .copied()
-            .filter(|n| {
-                n.tag_name().name() == "association" && n.tag_name().namespace() == Some(BPMN_NS)
-            })
-            .collect();
+        let all = self.ix.associations.iter().copied();
         for a in all {
             let (Some(from), Some(to)) = (
                 self.step_of(a.attribute("sourceRef")),

@@ -17,6 +17,10 @@ pub(super) struct Index<'a, 'i> {
     pub(super) elements: Vec<Node<'a, 'i>>,
     /// First DI shape of each model element (by its id).
     pub(super) shapes: IdMap<&'a str, NodeId>,
+    /// The model's data associations (`dataInputAssociation`, `dataOutputAssociation`) and
+    /// associations, in file order, for the data and association flows.
+    pub(super) data_associations: Vec<Node<'a, 'i>>,
+    pub(super) associations: Vec<Node<'a, 'i>>,
 }
 
 impl<'a, 'i> Index<'a, 'i> {
@@ -34,6 +38,8 @@ impl<'a, 'i> Index<'a, 'i> {
             ids: IdMap::with_capacity_and_hasher(elements, Default::default()),
             elements: Vec::with_capacity(elements),
             shapes: IdMap::default(),
+            data_associations: Vec::new(),
+            associations: Vec::new(),
         };
         me.check_root()?;
         me.collect_ids()?;
@@ -104,6 +110,14 @@ impl<'a, 'i> Index<'a, 'i> {
                 continue;
             }
             self.elements.push(n);
+            let name = n.tag_name().name();
+            if matches!(name, "dataOutputAssociation" | "dataInputAssociation")
+                && ns == Some(BPMN_NS)
+            {
+                self.data_associations.push(n);
+            } else if name == "association" && ns == Some(BPMN_NS) {
+                self.associations.push(n);
+            }
             if let Some(id) = n.attribute("id") {
                 match self.ids.entry(id) {
                     std::collections::hash_map::Entry::Occupied(first) => {
