@@ -608,11 +608,16 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         // Steps: the process's flow nodes; a sub-process is one step and what is inside it
         // belongs to that step.
         let mut unplaced = 0usize;
-        // Distinct targets of each node's sequence flows, to tell splitting gateways.
-        let mut targets: IdMap<&'a str, IdSet<&'a str>> = IdMap::default();
+        // How many distinct targets each node's sequence flows have, to tell splitting
+        // gateways (each distinct source and target pair counted once).
+        let mut targets: IdMap<&'a str, usize> = IdMap::default();
+        let mut pairs: IdSet<(&'a str, &'a str)> = IdSet::default();
         for f in bpmn_named(process, "sequenceFlow") {
             if let (Some(a), Some(b)) = (f.attribute("sourceRef"), f.attribute("targetRef")) {
-                targets.entry(trimmed(a)).or_default().insert(trimmed(b));
+                let (a, b) = (trimmed(a), trimmed(b));
+                if pairs.insert((a, b)) {
+                    *targets.entry(a).or_insert(0) += 1;
+                }
             }
         }
         let flow_nodes = process.children().filter(|n| {
@@ -631,7 +636,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                     default_lane.clone()
                 }
             };
-            let outgoing = targets.get(id).map_or(0, IdSet::len);
+            let outgoing = targets.get(id).copied().unwrap_or(0);
             let i = self.add_step(n, lane, outgoing)?;
             self.step_process.push(Some(process.id()));
             for inner in n.descendants().skip(1) {
