@@ -511,7 +511,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         };
         // Lanes: the leaves of the lane tree, named "Parent / Child".
         // Flow node id → the lane that lists it, and the leaf lane it goes to.
-        let mut lane_of: IdMap<&'a str, (Node<'a, 'i>, String)> = IdMap::default();
+        let mut lane_of: IdMap<&'a str, (Node<'a, 'i>, &'a str)> = IdMap::default();
         let mut leaves = Vec::new();
         let mut stack: Vec<(Node<'a, 'i>, String)> = bpmn_children(process)
             .filter(|n| n.tag_name().name() == "laneSet")
@@ -544,13 +544,12 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             let id = lane.attribute("id").unwrap_or_default();
             let leaf = if children.is_empty() {
                 leaves.push((lane, name.clone()));
-                id.to_owned()
+                id
             } else {
                 // Nodes a parent lane names directly go to its first leaf.
                 first_leaf(lane)
                     .and_then(|l| l.attribute("id"))
                     .unwrap_or(id)
-                    .to_owned()
             };
             for r in bpmn_named(lane, "flowNodeRef") {
                 if let Some(target) = r.text().and_then(|t| self.lookup(t)) {
@@ -571,7 +570,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                             },
                         ));
                     }
-                    lane_of.insert(key, (lane, leaf.clone()));
+                    lane_of.insert(key, (lane, leaf));
                 }
             }
             for ch in children.into_iter().rev() {
@@ -627,7 +626,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         });
         for n in flow_nodes {
             let id = n.attribute("id").unwrap_or_default();
-            let lane = match lane_of.get(id).and_then(|(_, l)| lane_ids.get(l.as_str())) {
+            let lane = match lane_of.get(id).and_then(|&(_, l)| lane_ids.get(l)) {
                 Some(l) => Some(l.clone()),
                 None => {
                     if !leaves.is_empty() {
