@@ -4,9 +4,9 @@
 use super::xml::{self, Encoding};
 use super::{BpmnProblem, Imported, InteropError};
 use crate::model::{
-    DerivedFrom, Disposition, DispositionKind, Flow, FlowKind, Lane, LaneId, Map, MapBuilder,
-    MapError, Rating, Review, ScoreEntry, Step, StepField, StepId, StepKind, TargetTimes,
-    Touchpoint, Value,
+    DerivedFrom, Disposition, DispositionKind, Flow, FlowKind, Lane, LaneId, MAX_FLOWS, Map,
+    MapBuilder, MapError, Rating, Review, ScoreEntry, Step, StepField, StepId, StepKind,
+    TargetTimes, Touchpoint, Value,
 };
 use crate::model::{IdMap, IdSet};
 use index::Index;
@@ -163,6 +163,10 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
     let ix = Index::new(source_name, &doc, elements)?;
     import_checked(&ix)
 }
+
+/// At most this many bytes of labels on the information flows made from data objects and
+/// stores (each flow a copy of the item's name): as much as the largest file read.
+pub const MAX_DATA_LABEL_BYTES: u64 = super::MAX_BPMN_INPUT_BYTES;
 
 /// From this many elements on, the references are checked on a second thread while the
 /// mapping runs (on a small file a thread costs more than the check).
@@ -1117,7 +1121,9 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
     /// Data objects and stores: every step that writes one passes information to every step
     /// that reads it. References to the same data object or store count as one.
     fn add_data_flows(&mut self) -> Result<(), InteropError> {
-        struct Data {
+        struct Data<'a, 'i> {
+            /// The element that first named it (where a refusal points).
+            at: Node<'a, 'i>,
             label: String,
             writers: Vec<(usize, Option<u64>)>,
             readers: Vec<usize>,
@@ -1159,6 +1165,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                 };
                 let k = *data_at.entry(key).or_insert_with(|| {
                     data.push(Data {
+                        at: target,
                         label,
                         writers: Vec::new(),
                         readers: Vec::new(),
@@ -1171,6 +1178,27 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                 } else {
                     data[k].readers.push(step);
                 }
+            }
+        }
+        // Every writer of an item gets a flow to every reader: counted before any is made,
+        // so that a file of a few thousand associations cannot ask for billions of flows or
+        // gigabytes of copied labels.
+        let (mut flows, mut label_bytes) = (self.flows.len() as u64, 0u64);
+        for d in &data {
+            let made = (d.writers.len() as u64).saturating_mul(d.readers.len() as u64);
+            flows = flows.saturating_add(made);
+            // A merged label also takes its " / ".
+            label_bytes = label_bytes.saturating_add(made.saturating_mul(d.label.len() as u64 + 3));
+            if flows > MAX_FLOWS as u64 || label_bytes > MAX_DATA_LABEL_BYTES {
+                return Err(self.fail(
+                    d.at,
+                    BpmnProblem::TooManyDataFlows {
+                        element: d.at.tag_name().name().to_owned(),
+                        id: d.at.attribute("id").unwrap_or_default().to_owned(),
+                        flows,
+                        label_mib: label_bytes.div_ceil(1 << 20),
+                    },
+                ));
             }
         }
         for d in data {

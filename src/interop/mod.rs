@@ -184,6 +184,18 @@ pub enum BpmnProblem {
         expected: String,
         found: String,
     },
+    #[error(
+        "{}: with it the data items' writers and readers would make {flows} information flows (each step that writes an item one to each step that reads it) with {label_mib} MiB of labels; at most {} flows and {} MiB of labels are read, so that memory stays bounded",
+        who(.element, .id),
+        crate::model::MAX_FLOWS,
+        bpmn_import::MAX_DATA_LABEL_BYTES >> 20
+    )]
+    TooManyDataFlows {
+        element: String,
+        id: String,
+        flows: u64,
+        label_mib: u64,
+    },
     #[error("{}: {error}", who(.element, .id))]
     Invalid {
         element: String,

@@ -182,6 +182,54 @@ fn the_reference_check_notes_come_first_on_small_and_large_files() {
     }
 }
 
+/// A process where `n` steps write the data object `obj` (named `name`) and `n` others read
+/// it: every writer gets an information flow to every reader.
+fn shared_data_object(n: usize, name: &str) -> String {
+    let mut body = format!(
+        "<dataObject id=\"obj\" name=\"{name}\"/><dataObjectReference id=\"ref\" dataObjectRef=\"obj\"/>"
+    );
+    for k in 0..n {
+        body.push_str(&format!(
+            "<task id=\"w{k}\"><dataOutputAssociation><targetRef>ref</targetRef></dataOutputAssociation></task>\
+             <task id=\"r{k}\"><dataInputAssociation><sourceRef>ref</sourceRef></dataInputAssociation></task>"
+        ));
+    }
+    format!("{HEAD}<process id=\"p\">{body}</process></definitions>")
+}
+
+#[test]
+fn data_objects_that_would_make_too_many_flows_are_refused_before_any_is_made() {
+    use super::bpmn_import::MAX_DATA_LABEL_BYTES;
+    use crate::model::MAX_FLOWS;
+    // A few thousand associations: 1,733 writers times 1,733 readers is just over the
+    // 3,000,000 flows a map holds.
+    let n = (MAX_FLOWS as f64).sqrt() as usize + 1;
+    let (_, problem) = bpmn_error(&shared_data_object(n, "Order"));
+    assert!(
+        matches!(&problem, BpmnProblem::TooManyDataFlows { id, flows, .. }
+            if id == "ref" && *flows == (n * n) as u64),
+        "{problem}"
+    );
+    // Fewer flows, but each a copy of a long name: more label text than the largest file.
+    let n = 200;
+    let name = "x".repeat(usize::try_from(MAX_DATA_LABEL_BYTES).unwrap() / (n * n) + 1);
+    let (_, problem) = bpmn_error(&shared_data_object(n, &name));
+    assert!(
+        matches!(&problem, BpmnProblem::TooManyDataFlows { flows, label_mib, .. }
+            if *flows == (n * n) as u64 && *label_mib > MAX_DATA_LABEL_BYTES >> 20),
+        "{problem}"
+    );
+    assert!(
+        problem.to_string().contains("at most 3000000 flows"),
+        "{problem}"
+    );
+    // Within the limits, every writer reaches every reader.
+    let map = import_str("t.bpmn", &shared_data_object(30, "Order"))
+        .unwrap()
+        .map;
+    assert_eq!(map.flow_count(), 30 * 30);
+}
+
 #[test]
 fn bad_vf_attribute_is_named() {
     let text = format!(
