@@ -235,14 +235,8 @@ impl EditorApp {
             }
             UiCommand::ZoomActual => self.on_view_canvas(ctx, Canvas::zoom_actual),
             UiCommand::Legend => self.show_legend = !self.show_legend,
-            UiCommand::ZoomIn | UiCommand::ZoomOut => {
-                let factor = if command == UiCommand::ZoomIn {
-                    1.25
-                } else {
-                    0.8
-                };
-                self.on_view_canvas(ctx, |c| c.zoom_by(factor, c.rect.center()));
-            }
+            UiCommand::ZoomIn => self.on_view_canvas(ctx, |c| c.zoom_by(1.25, c.rect.center())),
+            UiCommand::ZoomOut => self.on_view_canvas(ctx, |c| c.zoom_by(0.8, c.rect.center())),
             UiCommand::ToggleTheme => self.prefs.dark_mode = !self.prefs.dark_mode,
             UiCommand::ToggleMinimap => {
                 self.prefs.show_minimap = !self.prefs.show_minimap;
@@ -254,7 +248,6 @@ impl EditorApp {
         }
     }
 
-    /// A new step at a canvas position, in the lane under it, ready to be named.
     /// Runs a view command (fit, zoom) on the canvas it is for: the compared map's when the
     /// pointer is over it (the lower half of a compare view, no menu or window above it
     /// there), else the open map's. Linked, the open map's view then follows at once (the
@@ -279,6 +272,7 @@ impl EditorApp {
         }
     }
 
+    /// A new step at a canvas position, in the lane under it, ready to be named.
     pub fn add_step_at(&mut self, at: [f32; 2]) -> StepId {
         let id = self.doc.map().fresh_step_id("step");
         let mut step = Step::new(id.clone(), "New step", StepKind::Activity);
