@@ -517,10 +517,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         // Flow node id → the lane that lists it, and the leaf lane it goes to.
         let mut lane_of: IdMap<&'a str, (Node<'a, 'i>, &'a str)> = IdMap::default();
         let mut leaves = Vec::new();
-        let mut stack: Vec<(Node<'a, 'i>, String)> = bpmn_children(process)
-            .filter(|n| n.tag_name().name() == "laneSet")
-            .flat_map(bpmn_children)
-            .filter(|n| n.tag_name().name() == "lane")
+        let mut stack: Vec<(Node<'a, 'i>, String)> = lanes_of(process, "laneSet")
             .map(|l| (l, String::new()))
             .collect::<Vec<_>>()
             .into_iter()
@@ -540,11 +537,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             } else {
                 format!("{parent} / {own}")
             };
-            let children: Vec<_> = bpmn_children(lane)
-                .filter(|n| n.tag_name().name() == "childLaneSet")
-                .flat_map(bpmn_children)
-                .filter(|n| n.tag_name().name() == "lane")
-                .collect();
+            let children: Vec<_> = lanes_of(lane, "childLaneSet").collect();
             let id = lane.attribute("id").unwrap_or_default();
             let leaf = if children.is_empty() {
                 leaves.push((lane, name.clone()));
@@ -1038,8 +1031,8 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             let to = self.flow_end(f, "targetRef", process)?;
             let label = match self.exact(f, "name", false)?.filter(|n| !n.is_empty()) {
                 Some(name) => name,
-                None => bpmn_children(f)
-                    .find(|c| c.tag_name().name() == "conditionExpression")
+                None => bpmn_named(f, "conditionExpression")
+                    .next()
                     .and_then(|c| c.text())
                     .map(|t| t.trim().to_owned())
                     .unwrap_or_default(),
@@ -1470,11 +1463,7 @@ fn horizontal_spread(positions: &[[f32; 2]]) -> Option<f32> {
 fn first_leaf<'a, 'i>(lane: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
     let mut at = lane;
     loop {
-        let child = bpmn_children(at)
-            .filter(|n| n.tag_name().name() == "childLaneSet")
-            .flat_map(bpmn_children)
-            .find(|n| n.tag_name().name() == "lane");
-        match child {
+        match lanes_of(at, "childLaneSet").next() {
             Some(c) => at = c,
             None => return Some(at),
         }
@@ -1506,20 +1495,19 @@ fn bpmn_named<'a, 'i>(n: Node<'a, 'i>, name: &str) -> impl Iterator<Item = Node<
     })
 }
 
-fn bpmn_children<'a, 'i>(n: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
-    n.children()
-        .filter(|c| c.is_element() && c.tag_name().namespace() == Some(BPMN_NS))
+/// The lanes of an element's lane sets (`laneSet` of a process, `childLaneSet` of a lane).
+fn lanes_of<'a, 'i>(n: Node<'a, 'i>, set: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {
+    bpmn_named(n, set).flat_map(|s| bpmn_named(s, "lane"))
 }
 
 fn has_timer(n: Node) -> bool {
-    bpmn_children(n).any(|c| c.tag_name().name() == "timerEventDefinition")
+    bpmn_named(n, "timerEventDefinition").next().is_some()
 }
 
 fn timer_duration(n: Node) -> Option<String> {
-    bpmn_children(n)
-        .filter(|c| c.tag_name().name() == "timerEventDefinition")
-        .flat_map(bpmn_children)
-        .find(|c| c.tag_name().name() == "timeDuration")
+    bpmn_named(n, "timerEventDefinition")
+        .flat_map(|t| bpmn_named(t, "timeDuration"))
+        .next()
         .map(|c| c.text().unwrap_or_default().to_owned())
 }
 

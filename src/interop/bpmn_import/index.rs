@@ -244,13 +244,7 @@ impl<'a, 'i> Index<'a, 'i> {
         Ok(notes)
     }
 
-    pub(super) fn dangling(
-        &self,
-        at: Node,
-        element: &str,
-        reference: &str,
-        target: &str,
-    ) -> InteropError {
+    fn dangling(&self, at: Node, element: &str, reference: &str, target: &str) -> InteropError {
         // A reference held in a child element (`<flowNodeRef>`, `<targetRef>`) belongs to
         // its parent; an element without an id is named as such, not by an ancestor's id.
         let holder = if at.tag_name().name() == element {
