@@ -198,7 +198,6 @@ impl MapBuilder {
         Ok(e)
     }
 
-    /// Checks every decision's probabilities and returns the map.
     /// Checks every decision's probabilities and every merge target, and returns the map.
     pub fn finish(self) -> Result<Map, MapError> {
         self.map.check_decisions()?;
