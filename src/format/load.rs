@@ -295,9 +295,12 @@ struct RawLane {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStep<'a> {
-    id: String,
+    // Ids borrowed from the file: they become inline ids without an allocation.
+    #[serde(borrow)]
+    id: Cow<'a, str>,
     name: Option<String>,
-    lane: Option<String>,
+    #[serde(borrow, default)]
+    lane: Option<Cow<'a, str>>,
     #[serde(borrow)]
     kind: Cow<'a, str>,
     #[serde(borrow, default)]

@@ -1,17 +1,21 @@
 //! The value types of a map: ids, lanes, steps, flows and their enums.
 
 use super::review::{Disposition, Review};
+use smol_str::SmolStr;
 use std::fmt;
 
+/// An id type: immutable text kept inline up to 23 bytes (shared beyond that), so that
+/// ids, which are short, cost no allocation and an index compares them without following
+/// a pointer (the loader looks up two ids for every flow).
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-        pub struct $name(String);
+        pub struct $name(SmolStr);
 
         impl $name {
-            pub fn new(s: impl Into<String>) -> Self {
-                Self(s.into())
+            pub fn new(s: impl AsRef<str>) -> Self {
+                Self(SmolStr::new(s))
             }
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -40,13 +44,13 @@ macro_rules! string_id {
 
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
-                Self(s.to_owned())
+                Self(SmolStr::new(s))
             }
         }
 
         impl From<String> for $name {
             fn from(s: String) -> Self {
-                Self(s)
+                Self(SmolStr::new(s))
             }
         }
     };
