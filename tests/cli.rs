@@ -15,12 +15,6 @@ fn valueflow() -> Command {
     Command::cargo_bin("valueflow").unwrap()
 }
 
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(name)
-}
-
 /// A map file in a temp dir with the given text.
 fn file_with(text: &[u8]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -304,7 +298,6 @@ fn the_gui_refuses_a_bad_file_before_opening_a_window() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not valid JSON"));
-    let _ = sample;
 }
 
 #[test]
