@@ -11,7 +11,7 @@ pub use findings::{CHALLENGE_QUESTION, Finding, Rule, Severity};
 use crate::model::{FlowKind, LaneId, Map, StepId, Touchpoint, Value};
 use graph::FlowGraph;
 use serde::Serialize;
-use solve::{Recursion, find_traps, infinite_steps, is_cyclic, nearly_equal};
+use solve::{Recursion, Scratch, find_traps, infinite_steps, is_cyclic, nearly_equal};
 use std::borrow::Cow;
 
 /// From this many steps on, the analysis solves V and the no-value wait on two threads (a
@@ -162,7 +162,7 @@ fn analyze_with(
     let mut time = vec![f64::INFINITY; n];
     let mut value = vec![0.0; n];
     let mut no_value = vec![0.0; n];
-    let mut local = vec![u32::MAX; n];
+    let mut scratch = Scratch::new(n);
     let mut slowest_next = vec![0.0; n];
     let mut overflow = vec![false; n];
     let mut overflow_origins = Vec::new();
@@ -202,7 +202,7 @@ fn analyze_with(
             cost: &cost,
             allowed: &any_branch,
         }
-        .solve(f, &mut time, &mut local);
+        .solve(f, &mut time, &mut scratch);
         // V follows, at a parallel split, the branches with the largest T: that largest T is
         // found once per step, so the test per branch is O(1) and wide splits stay linear.
         for &v in f.iter() {
@@ -219,14 +219,14 @@ fn analyze_with(
     let (time_ref, slowest_ref) = (&time, &slowest_next);
     let slowest = |v: usize, t: usize| nearly_equal(time_ref[t], slowest_ref[v]);
     let solve_all = |cost: &(dyn Fn(usize) -> f64 + Sync), out: &mut [f64]| {
-        let mut local = vec![u32::MAX; n];
+        let mut scratch = Scratch::new(n);
         for f in &finite {
             Recursion {
                 g,
                 cost,
                 allowed: &slowest,
             }
-            .solve(f, out, &mut local);
+            .solve(f, out, &mut scratch);
         }
     };
     let mut no_value_solved = false;
