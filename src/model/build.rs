@@ -5,6 +5,10 @@
 use super::edit::{check_pos, check_review, check_time, normalized};
 use super::*;
 
+/// A step's flows out are looked through for a duplicate while it has fewer than this many
+/// (see `MapBuilder::flows_out`).
+pub(super) const SCAN_FLOWS: u32 = 8;
+
 /// A map under construction. Lanes, steps and flows are checked as they are added with the
 /// same rules as `Map::add_lane`, `Map::add_step` and `Map::connect_unchecked_sum`;
 /// `finish` then checks every decision's probabilities (`Map::check_decisions`).
@@ -12,7 +16,12 @@ use super::*;
 pub struct MapBuilder {
     map: Map,
     lane_ids: IdSet<LaneId>,
-    /// (from, to, kind) of every flow added, for the duplicate check.
+    /// Flows out of each step so far (by node index), for the duplicate check: while a step
+    /// has fewer than `SCAN_FLOWS`, its own flows are looked through; from then on the
+    /// (from, to, kind) of its flows are in `flow_keys`. Most steps have a flow or two out,
+    /// and looking through them is cheaper than a lookup in a set as large as the map; a
+    /// decision with 100,000 branches still costs one lookup per branch.
+    flows_out: Vec<u32>,
     flow_keys: IdSet<(NodeIndex, NodeIndex, FlowKind)>,
     /// Sum of the explicit probabilities on each decision's work flows so far.
     explicit: IdMap<NodeIndex, f64>,
@@ -36,14 +45,13 @@ impl MapBuilder {
     /// decisions' explicit probabilities are indexed once, so every later `connect` is O(1).
     pub fn from_map(map: Map) -> Self {
         let lane_ids = map.lanes.iter().map(|l| l.id.clone()).collect();
-        let mut flow_keys =
-            IdSet::with_capacity_and_hasher(map.flow_order.len(), Default::default());
         let mut explicit: IdMap<NodeIndex, f64> = IdMap::default();
+        let mut keys = Vec::with_capacity(map.flow_order.len());
         for e in map.graph.edge_indices() {
             if let (Some((a, b)), Some(flow)) =
                 (map.graph.edge_endpoints(e), map.graph.edge_weight(e))
             {
-                flow_keys.insert((a, b, flow.kind));
+                keys.push((a, b, flow.kind));
                 if let Some(p) = flow.probability {
                     *explicit.entry(a).or_insert(0.0) += p;
                 }
@@ -55,13 +63,18 @@ impl MapBuilder {
             .copied()
             .filter(|&i| map.graph[i].disposition().merge_into().is_some())
             .collect();
-        Self {
+        let mut built = Self {
             map,
             lane_ids,
-            flow_keys,
+            flows_out: Vec::new(),
+            flow_keys: IdSet::default(),
             explicit,
             merges,
+        };
+        for key in keys {
+            built.count_flow_out(key);
         }
+        built
     }
 
     /// The version the map was read as (see `Map::read_version`).
@@ -89,7 +102,7 @@ impl MapBuilder {
         self.map.graph.reserve_nodes(steps);
         self.map.graph.reserve_edges(flows);
         self.map.flow_order.reserve(flows);
-        self.flow_keys.reserve(flows);
+        self.flows_out.reserve(steps);
     }
 
     /// The map built so far (e.g. to find where a failing step sits).
@@ -171,7 +184,15 @@ impl MapBuilder {
             return Err(MapError::TooManyFlows);
         }
         let key = (a, b, flow.kind);
-        if self.flow_keys.contains(&key) {
+        let duplicate = if self.flows_out.get(a.index()).copied().unwrap_or(0) < SCAN_FLOWS {
+            self.map
+                .graph
+                .edges(a)
+                .any(|e| e.target() == b && e.weight().kind == flow.kind)
+        } else {
+            self.flow_keys.contains(&key)
+        };
+        if duplicate {
             return Err(MapError::DuplicateFlow {
                 from: from.into(),
                 to: to.into(),
@@ -192,10 +213,33 @@ impl MapBuilder {
             }
             *sum += p;
         }
-        self.flow_keys.insert(key);
         let e = self.map.graph.add_edge(a, b, flow);
         self.map.flow_order.push(e);
+        self.count_flow_out(key);
         Ok(e)
+    }
+
+    /// Counts a flow just added (its (from, to, kind)) for the duplicate check, and keeps
+    /// `flow_keys` holding the flows of every step with `SCAN_FLOWS` or more.
+    fn count_flow_out(&mut self, key: (NodeIndex, NodeIndex, FlowKind)) {
+        let a = key.0;
+        let i = a.index();
+        if self.flows_out.len() <= i {
+            self.flows_out.resize(i + 1, 0);
+        }
+        self.flows_out[i] += 1;
+        match self.flows_out[i].cmp(&SCAN_FLOWS) {
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Equal => {
+                // From now on looked up: all its flows so far go into the set.
+                for e in self.map.graph.edges(a) {
+                    self.flow_keys.insert((a, e.target(), e.weight().kind));
+                }
+            }
+            std::cmp::Ordering::Greater => {
+                self.flow_keys.insert(key);
+            }
+        }
     }
 
     /// Checks every decision's probabilities and every merge target, and returns the map.

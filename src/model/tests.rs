@@ -317,3 +317,50 @@ fn a_flow_missing_from_the_order_is_an_error_not_another_removal() {
             .is_some()
     );
 }
+
+/// The builder finds a duplicate flow whether the step's flows are still looked through
+/// (fewer than `SCAN_FLOWS`) or already in its set, at the change from one to the other,
+/// and in a map it continues from (`from_map`).
+#[test]
+fn the_builder_refuses_duplicate_flows_of_narrow_and_wide_steps() {
+    let fan = 2 * super::build::SCAN_FLOWS as usize + 3;
+    let mut b = MapBuilder::new("m".into(), String::new());
+    b.add_step(Step::new("p", "Split", StepKind::Activity))
+        .unwrap();
+    for k in 0..fan {
+        b.add_step(Step::new(format!("t{k}"), "T", StepKind::Activity))
+            .unwrap();
+    }
+    let dup = |b: &mut MapBuilder, k: usize, kind: FlowKind| {
+        matches!(
+            b.connect(
+                "p",
+                &format!("t{k}"),
+                Flow {
+                    kind,
+                    ..Flow::work()
+                }
+            ),
+            Err(MapError::DuplicateFlow { .. })
+        )
+    };
+    for k in 0..fan {
+        b.connect("p", &format!("t{k}"), Flow::work()).unwrap();
+        // Every flow so far, the first and the one just added among them.
+        assert!(dup(&mut b, 0, FlowKind::Work), "after {k}: the first");
+        assert!(dup(&mut b, k, FlowKind::Work), "after {k}: the last");
+        // The same steps by the other kind of flow are no duplicate.
+        assert!(!dup(&mut b, k + 1, FlowKind::Information) || k + 1 == fan);
+    }
+    let map = b.into_map();
+    let mut again = MapBuilder::from_map(map);
+    for k in [0, 1, fan / 2, fan - 1] {
+        assert!(dup(&mut again, k, FlowKind::Work), "from_map: t{k}");
+    }
+    // A narrow step in the continued map: its one flow is looked through.
+    again.connect("t0", "t1", Flow::work()).unwrap();
+    assert!(matches!(
+        again.connect("t0", "t1", Flow::work()),
+        Err(MapError::DuplicateFlow { .. })
+    ));
+}
