@@ -185,10 +185,7 @@ impl MapBuilder {
         }
         let key = (a, b, flow.kind);
         let duplicate = if self.flows_out.get(a.index()).copied().unwrap_or(0) < SCAN_FLOWS {
-            self.map
-                .graph
-                .edges(a)
-                .any(|e| e.target() == b && e.weight().kind == flow.kind)
+            self.map.flow_between(a, b, flow.kind).is_some()
         } else {
             self.flow_keys.contains(&key)
         };

@@ -218,8 +218,17 @@ impl Map {
 
     /// The flow (from, to, kind), if the map has it.
     pub fn find_flow(&self, from: &StepId, to: &StepId, kind: FlowKind) -> Option<EdgeIndex> {
-        let a = self.index_of(from)?;
-        let b = self.index_of(to)?;
+        self.flow_between(self.index_of(from)?, self.index_of(to)?, kind)
+    }
+
+    /// The flow of this kind from step `a` to step `b`, if any (looks through `a`'s flows
+    /// out).
+    pub(crate) fn flow_between(
+        &self,
+        a: NodeIndex,
+        b: NodeIndex,
+        kind: FlowKind,
+    ) -> Option<EdgeIndex> {
         self.graph
             .edges_connecting(a, b)
             .find(|e| e.weight().kind == kind)
