@@ -121,6 +121,14 @@ pub fn load_str(source_name: &str, text: &str) -> Result<Map, LoadError> {
     .load()
 }
 
+/// The streamed load of `text` (`None` where it gives up) beside the one-piece load, for
+/// the tests that whatever the streamed load accepts, the one-piece load reads the same.
+#[cfg(test)]
+pub(super) fn both_loads(text: &str) -> (Option<Map>, Result<Map, LoadError>) {
+    let loader = Loader { name: "t", text };
+    (stream::load(&loader), loader.load_in_one_piece())
+}
+
 /// 1-based (line, column) of a byte offset; columns count characters.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
@@ -264,10 +272,14 @@ struct StepEntry(Result<Step, LoadErrorKind>, bool);
 
 impl<'de> Deserialize<'de> for StepEntry {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        RawStep::deserialize(d).map(|raw| {
-            let has_review = raw.review.is_some();
-            StepEntry(step_from(raw), has_review)
-        })
+        RawStep::deserialize(d).map(StepEntry::from_raw)
+    }
+}
+
+impl StepEntry {
+    fn from_raw(raw: RawStep<'_>) -> Self {
+        let has_review = raw.review.is_some();
+        StepEntry(step_from(raw), has_review)
     }
 }
 

@@ -909,7 +909,7 @@ mod fuzz {
     }
 
     #[derive(Debug, Clone)]
-    enum Mutation {
+    pub(super) enum Mutation {
         Flip(usize, u8),
         Insert(usize, Vec<u8>),
         Delete(usize, usize),
@@ -935,7 +935,7 @@ mod fuzz {
         "99999999999999999999999999999999999999999",
     ];
 
-    fn mutation() -> impl Strategy<Value = Mutation> {
+    pub(super) fn mutation() -> impl Strategy<Value = Mutation> {
         prop_oneof![
             (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
             (any::<usize>(), 0..TOKENS.len())
@@ -948,7 +948,7 @@ mod fuzz {
         ]
     }
 
-    fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
+    pub(super) fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
         let len = bytes.len().max(1);
         match m {
             Mutation::Flip(i, b) => {
@@ -1007,6 +1007,163 @@ mod fuzz {
                 }
             }
         }
+    }
+}
+
+/// The streamed load reads a file byte by byte and gives up where it is unsure; what it
+/// accepts must be what the one-piece load (serde's typed structs) reads.
+mod streamed {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Valid files in the shapes a hand-written reader can get wrong: escapes in names and
+    /// ids, `null` for every optional field, numbers with fractions, exponents and signs,
+    /// odd whitespace, the version 2 fields, sections in another order.
+    fn valid() -> Vec<String> {
+        let mut files: Vec<String> = [
+            include_str!("../../samples/coffee-shop-order.vfmap.json"),
+            include_str!("../../samples/complaint-handling.vfmap.json"),
+            include_str!("../../samples/customer-onboarding.vfmap.json"),
+            include_str!("../../samples/order-to-cash-as-is.vfmap.json"),
+            include_str!("../../samples/order-to-cash-to-be.vfmap.json"),
+        ]
+        .map(String::from)
+        .into();
+        files.push(include_str!("../../tests/fixtures/spec/example-rework.vfmap.json").into());
+        files.push(
+            include_str!("../../tests/fixtures/spec/example-rework-reviewed.vfmap.json").into(),
+        );
+        files.push(to_json_string(&crate::samples::synthetic(300)).unwrap());
+        files.push(
+            r#" { "version" : 2 , "format":"valueflow-map", "name": "Caf\u00e9 \"A\"\n",
+  "flows": [ {"to":"b\u0031","from":"a","kind":"information","probability":null,"label":"e\\mail"},
+             {"from":"a","to":"c","kind":null,"probability":1.0,"label":null} ],
+  "steps": [ {"id":"a","name":null,"lane":"l2","kind":"decision","touchpoint":null,
+              "work_mins":1.5e1,"wait_mins":-0,"value":null,"benefit":null,"system":null,
+              "notes":null,"pos":null,"review":null},
+             {"id":"b1","kind":"end","work_mins":0.000123,"wait_mins":12345678901234567890,
+              "pos":[ -0.5 , 1E+2 ],"lane":"l\t1","review":{"disposition":"keep"}},
+             {"id":"c","kind":"end","lane":"l2","wait_mins":2.5E-3,"work_mins":0.1000000000000000055511151231257827}],
+  "lanes": [ {"id":"l\t1","name":"Tab","customer":null}, {"id":"l2","customer":true} ],
+  "description": null, "scorecard": {"strategy":{"rating":"at-risk","notes":null}},
+  "derived_from": null }
+"#
+            .into(),
+        );
+        files.push(
+            r#"{"format":"valueflow-map","version":1,"lanes":null,"steps":null,"flows":null}"#
+                .into(),
+        );
+        files.push(
+            r#"{"format":"valueflow-map","version":1,"lanes":[],"flows":[],
+"steps":[{"id":"only","lane":null,"kind":"activity","pos":[1e-7,-2.5]}]}"#
+                .into(),
+        );
+        files
+    }
+
+    #[test]
+    fn valid_files_are_read_by_the_streamed_load_as_in_one_piece() {
+        for (n, text) in valid().iter().enumerate() {
+            let (streamed, one_piece) = super::super::load::both_loads(text);
+            let one_piece = one_piece.unwrap_or_else(|e| panic!("file {n}: {e}"));
+            let streamed =
+                streamed.unwrap_or_else(|| panic!("file {n}: the streamed load gave up"));
+            assert_eq!(streamed, one_piece, "file {n}");
+            assert_eq!(streamed.read_version, one_piece.read_version, "file {n}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(3000)
+        ))]
+        /// Mutated files: where the streamed load accepts one, the one-piece load reads the
+        /// same map; a mutation it would misread shows as a difference here.
+        #[test]
+        fn what_the_streamed_load_accepts_the_one_piece_load_reads_the_same(
+            seed in any::<usize>(),
+            mutations in proptest::collection::vec(fuzz::mutation(), 1..4),
+        ) {
+            let files = files();
+            let mut bytes = files[seed % files.len()].clone().into_bytes();
+            for m in &mutations {
+                fuzz::apply(&mut bytes, m);
+            }
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                let (streamed, one_piece) = super::super::load::both_loads(text);
+                if let Some(streamed) = streamed {
+                    let one_piece = one_piece.map_err(|e| {
+                        TestCaseError::fail(format!("streamed load accepted {text:?}: {e}"))
+                    })?;
+                    prop_assert_eq!(streamed.read_version, one_piece.read_version);
+                    prop_assert!(streamed == one_piece, "different maps from {:?}", text);
+                }
+            }
+        }
+
+        /// Valid files with their numbers spelled otherwise (long, with exponents, out of
+        /// range): read to the same bits, and given up on only where the file is wrong.
+        #[test]
+        fn numbers_however_spelled_read_as_in_one_piece(
+            seed in any::<usize>(),
+            spellings in proptest::collection::vec((any::<usize>(), NUMBER), 1..6),
+        ) {
+            let files = files();
+            let mut text = files[seed % files.len()].clone();
+            for (nth, spelling) in &spellings {
+                text = respell(&text, *nth, spelling);
+            }
+            let (streamed, one_piece) = super::super::load::both_loads(&text);
+            match (streamed, one_piece) {
+                (Some(streamed), Ok(one_piece)) => {
+                    prop_assert!(streamed == one_piece, "different maps from {:?}", text);
+                }
+                (None, Err(_)) => {}
+                (Some(_), Err(e)) => prop_assert!(false, "streamed load accepted {:?}: {}", text, e),
+                (None, Ok(_)) => prop_assert!(false, "streamed load gave up on {:?}", text),
+            }
+        }
+    }
+
+    /// The valid files, made once.
+    fn files() -> &'static [String] {
+        static FILES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        FILES.get_or_init(valid)
+    }
+
+    /// A JSON number of any spelling: up to 25 digits before and after the point, and an
+    /// exponent that may take it out of range.
+    const NUMBER: &str = "-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,25})?([eE][+-]?[0-9]{1,3})?";
+
+    /// `text` with its `nth` number (modulo how many it has) spelled `spelling`: a run of
+    /// number characters where a JSON value starts (after `:`, `[` or `,`).
+    fn respell(text: &str, nth: usize, spelling: &str) -> String {
+        let b = text.as_bytes();
+        let mut numbers = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            let starts = (b[i].is_ascii_digit() || b[i] == b'-')
+                && b[..i]
+                    .iter()
+                    .rev()
+                    .find(|c| !c.is_ascii_whitespace())
+                    .is_some_and(|c| matches!(c, b':' | b'[' | b','));
+            if starts {
+                let end = (i..b.len())
+                    .find(|&j| !matches!(b[j], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'))
+                    .unwrap_or(b.len());
+                numbers.push(i..end);
+                i = end;
+            } else {
+                i += 1;
+            }
+        }
+        if numbers.is_empty() {
+            return text.to_owned();
+        }
+        let range = numbers[nth % numbers.len()].clone();
+        format!("{}{spelling}{}", &text[..range.start], &text[range.end..])
     }
 }
 

@@ -2,13 +2,13 @@
 //! the lanes, steps and flows parsed so far. It only ever succeeds; whatever is wrong with a
 //! file, the one-piece load reads it again to name the problem.
 
+use super::lane_from;
 use super::{Loader, RawDerivedFrom, RawFlow, RawLane, RawScorecard, StepEntry, add_flow};
-use super::{lane_from, present};
-use crate::model::{DerivedFrom, MAX_FLOWS, MAX_STEPS, Map, MapBuilder};
-use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use crate::model::{DerivedFrom, Map, MapBuilder};
 use serde_json::value::RawValue;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, channel};
+
+mod scan;
 
 /// Elements sent to the builder at a time: large enough that sending costs nothing, small
 /// enough that the builder starts early.
@@ -43,14 +43,11 @@ pub(super) fn load(loader: &Loader<'_>) -> Option<Map> {
         let builder = std::thread::Builder::new()
             .spawn_scoped(s, move || build(received))
             .ok()?;
-        let mut de = serde_json::Deserializer::from_str(text);
-        let header = de
-            .deserialize_map(FileVisitor { parts: &parts })
-            .and_then(|h| de.end().map(|()| h));
+        let header = scan::file(text, &parts);
         // The builder finishes once the sender is gone.
         drop(parts);
         let built = builder.join().ok().flatten();
-        Some((header.ok()?, built?))
+        Some((header?, built?))
     })?;
     let version = loader
         .check_header(Some(header.format), Some(header.version))
@@ -71,168 +68,6 @@ pub(super) fn load(loader: &Loader<'_>) -> Option<Map> {
     map.name = header.name.unwrap_or_default();
     map.description = header.description.unwrap_or_default();
     Some(map)
-}
-
-/// Reads the top-level object as `TypedFile` does (the same fields, each at most once, no
-/// others, `format` and `version` required), sending the sections to the builder.
-struct FileVisitor<'s, 'a> {
-    parts: &'s Sender<Part<'a>>,
-}
-
-const KEYS: [&str; 9] = [
-    "format",
-    "version",
-    "name",
-    "description",
-    "lanes",
-    "steps",
-    "flows",
-    "scorecard",
-    "derived_from",
-];
-
-impl<'a> Visitor<'a> for FileVisitor<'_, 'a> {
-    type Value = Header<'a>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a map file")
-    }
-
-    fn visit_map<M: MapAccess<'a>>(self, mut m: M) -> Result<Header<'a>, M::Error> {
-        let mut seen = [false; KEYS.len()];
-        let (mut format, mut version, mut name, mut description) = (None, None, None, None);
-        let (mut scorecard, mut derived_from) = (None, None);
-        let send = |part: Part<'a>| {
-            self.parts
-                .send(part)
-                .map_err(|_| M::Error::custom("the builder stopped"))
-        };
-        while let Some(key) = m.next_key::<String>()? {
-            let Some(k) = KEYS.iter().position(|&known| known == key) else {
-                return Err(M::Error::unknown_field(&key, &KEYS));
-            };
-            if std::mem::replace(&mut seen[k], true) {
-                return Err(M::Error::duplicate_field(KEYS[k]));
-            }
-            match k {
-                0 => format = Some(m.next_value()?),
-                1 => version = Some(m.next_value()?),
-                2 => name = m.next_value()?,
-                3 => description = m.next_value()?,
-                4 => {
-                    let lanes = m.next_value_seed(Section::<_, MAX_STEPS>::new(
-                        usize::MAX,
-                        self.parts,
-                        Part::Lanes,
-                    ))?;
-                    send(Part::Lanes(lanes))?;
-                }
-                5 => {
-                    let rest = m.next_value_seed(Section::<_, MAX_STEPS>::new(
-                        CHUNK,
-                        self.parts,
-                        Part::Steps,
-                    ))?;
-                    send(Part::Steps(rest))?;
-                    send(Part::StepsDone)?;
-                }
-                6 => {
-                    let rest = m.next_value_seed(Section::<_, MAX_FLOWS>::new(
-                        CHUNK,
-                        self.parts,
-                        Part::Flows,
-                    ))?;
-                    send(Part::Flows(rest))?;
-                }
-                7 => scorecard = m.next_value_seed(Present::default())?,
-                _ => derived_from = m.next_value_seed(Present::default())?,
-            }
-        }
-        Ok(Header {
-            format: format.ok_or_else(|| M::Error::missing_field("format"))?,
-            version: version.ok_or_else(|| M::Error::missing_field("version"))?,
-            name,
-            description,
-            scorecard,
-            derived_from,
-        })
-    }
-}
-
-/// A field read as `present` reads it (`null` is `Some(None)`).
-struct Present<T>(std::marker::PhantomData<T>);
-
-impl<T> Default for Present<T> {
-    fn default() -> Self {
-        Self(std::marker::PhantomData)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Present<T> {
-    type Value = Option<Option<T>>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        present(d)
-    }
-}
-
-/// One section (`null` or an array of at most `LIMIT` elements, as `Bounded` reads it), sent
-/// on in chunks of `chunk` elements; the value is the last, partial chunk.
-struct Section<'s, 'a, T, const LIMIT: usize> {
-    chunk: usize,
-    parts: &'s Sender<Part<'a>>,
-    wrap: fn(Vec<T>) -> Part<'a>,
-}
-
-impl<'s, 'a, T, const LIMIT: usize> Section<'s, 'a, T, LIMIT> {
-    fn new(chunk: usize, parts: &'s Sender<Part<'a>>, wrap: fn(Vec<T>) -> Part<'a>) -> Self {
-        Self { chunk, parts, wrap }
-    }
-}
-
-impl<'a, T: Deserialize<'a>, const LIMIT: usize> DeserializeSeed<'a> for Section<'_, 'a, T, LIMIT> {
-    type Value = Vec<T>;
-    fn deserialize<D: Deserializer<'a>>(self, d: D) -> Result<Vec<T>, D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'a, T: Deserialize<'a>, const LIMIT: usize> Visitor<'a> for Section<'_, 'a, T, LIMIT> {
-    type Value = Vec<T>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "a list of at most {LIMIT} elements")
-    }
-
-    fn visit_none<E: serde::de::Error>(self) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_some<D: Deserializer<'a>>(self, d: D) -> Result<Vec<T>, D::Error> {
-        d.deserialize_seq(self)
-    }
-
-    fn visit_seq<S: SeqAccess<'a>>(self, mut seq: S) -> Result<Vec<T>, S::Error> {
-        let mut count = 0usize;
-        let mut elements = Vec::with_capacity(self.chunk.min(CHUNK));
-        while let Some(element) = seq.next_element()? {
-            if count == LIMIT {
-                return Err(S::Error::custom("too many elements"));
-            }
-            count += 1;
-            elements.push(element);
-            if elements.len() == self.chunk {
-                let full = std::mem::replace(&mut elements, Vec::with_capacity(self.chunk));
-                self.parts
-                    .send((self.wrap)(full))
-                    .map_err(|_| S::Error::custom("the builder stopped"))?;
-            }
-        }
-        Ok(elements)
-    }
 }
 
 /// The builder's side: lanes first, then steps, then flows, whatever order the file has
