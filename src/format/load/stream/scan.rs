@@ -7,7 +7,7 @@
 //! unknown or a repeated key, a wrong type, a missing required field, a malformed token, too
 //! many elements) it gives up with `None`, and the one-piece load reads the file again to
 //! accept it or to name its problem. A file it accepts, the one-piece load reads the same
-//! way (`format::tests::fuzz` checks that on mutated files).
+//! way (`format::tests::streamed` checks that on valid, mutated and respelled files).
 
 use super::{CHUNK, Header, Part};
 use crate::format::load::{
