@@ -14,6 +14,7 @@ use roxmltree::{Document, Node, ParsingOptions};
 use std::path::Path;
 
 mod index;
+mod split;
 
 /// The BPMN 2.0 model namespace.
 pub const BPMN_NS: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
@@ -132,13 +133,29 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
         });
     }
     let tags = counted_size(source_name, text)?;
-    let options = ParsingOptions {
+    // Most elements are written as a start and an end tag.
+    let elements = usize::try_from(tags / 2).unwrap_or(0);
+    if text.len() >= split::MIN_BYTES
+        && let Some(imported) = split::import(source_name, text, elements)
+    {
+        return Ok(imported);
+    }
+    import_whole(source_name, text, elements)
+}
+
+/// How roxmltree parses a BPMN file.
+fn parsing_options<'i>() -> ParsingOptions<'i> {
+    ParsingOptions {
         allow_dtd: false,
         // Checked by `check_size`; the bound here is the same, should its count ever differ.
         nodes_limit: u32::try_from(MAX_NODES + 2).unwrap_or(u32::MAX),
         ..ParsingOptions::default()
-    };
-    let doc = Document::parse_with_options(text, options).map_err(|e| {
+    }
+}
+
+/// The import from the file parsed as one tree: what decides every error.
+fn import_whole(source_name: &str, text: &str, elements: usize) -> Result<Imported, InteropError> {
+    let doc = Document::parse_with_options(text, parsing_options()).map_err(|e| {
         let pos = e.pos();
         let problem = match e {
             roxmltree::Error::DtdDetected => BpmnProblem::Dtd,
@@ -158,9 +175,11 @@ pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropErro
         };
         error(source_name, Some((pos.row, pos.col)), problem)
     })?;
-    // Most elements are written as a start and an end tag.
-    let elements = usize::try_from(tags / 2).unwrap_or(0);
-    let ix = Index::new(source_name, &doc, elements)?;
+    let trees = index::Trees {
+        main: &doc,
+        diagram: None,
+    };
+    let ix = Index::new(source_name, trees, elements)?;
     import_checked(&ix)
 }
 
@@ -304,15 +323,36 @@ struct PendingFlow {
     index: Option<u64>,
 }
 
+/// A process's sequence flows and boundary events, in file order.
+#[derive(Default)]
+struct ProcessFlows<'a, 'i> {
+    sequence_flows: Vec<Node<'a, 'i>>,
+    boundary_events: Vec<Node<'a, 'i>>,
+}
+
+impl<'a, 'i> ProcessFlows<'a, 'i> {
+    fn of(process: Node<'a, 'i>) -> Self {
+        Self {
+            sequence_flows: bpmn_named(process, "sequenceFlow").collect(),
+            boundary_events: bpmn_named(process, "boundaryEvent").collect(),
+        }
+    }
+}
+
 /// The mapping's state: what it has made so far, over the indexed document.
 struct Importer<'x, 'a, 'i> {
     ix: &'x Index<'a, 'i>,
     notes: Vec<String>,
     steps: Vec<Step>,
     /// The process each step comes from (none for a black-box pool's step).
-    step_process: Vec<Option<roxmltree::NodeId>>,
+    step_process: Vec<Option<index::At>>,
     /// The step each flow node (and each element nested in a sub-process) stands for.
-    owner: IdMap<&'a str, usize>,
+    owner: IdMap<index::At, usize>,
+    /// The element each step was made from (where its errors point).
+    step_at: Vec<index::At>,
+    /// Each process's sequence flows and boundary events, gathered by `add_container`'s
+    /// one walk over the process's children for `add_sequence_flows`.
+    process_flows: IdMap<index::At, ProcessFlows<'a, 'i>>,
     lanes: Vec<LaneSpec>,
     /// The ids in `lanes`, to make new ones unique without a scan.
     lane_ids: IdSet<String>,
@@ -338,6 +378,8 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             steps: Vec::new(),
             step_process: Vec::new(),
             owner: IdMap::default(),
+            step_at: Vec::new(),
+            process_flows: IdMap::default(),
             lanes: Vec::new(),
             lane_ids: IdSet::default(),
             flows: Vec::new(),
@@ -405,35 +447,35 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
     }
 
     fn import(mut self) -> Result<Imported, InteropError> {
-        let root = self.doc.root_element();
-        let containers = self.containers(root);
+        let containers = self.containers();
         let laneless = self.is_laneless(&containers);
         for c in &containers {
             self.add_container(c, laneless)?;
         }
-        for process in bpmn_named(root, "process") {
+        for process in self.ix.top_level("process") {
             self.add_sequence_flows(process)?;
         }
-        for collaboration in bpmn_named(root, "collaboration") {
+        for collaboration in self.ix.top_level("collaboration") {
             self.add_message_flows(collaboration)?;
         }
         self.add_data_flows()?;
         self.add_associations()?;
+        let root = self.root();
         self.build(root, laneless)
     }
 
     /// Pools first (in file order), then processes that no pool shows.
-    fn containers(&self, root: Node<'a, 'i>) -> Vec<Container<'a, 'i>> {
+    fn containers(&self) -> Vec<Container<'a, 'i>> {
         let mut out = Vec::new();
         let mut shown = IdSet::default();
-        for collaboration in bpmn_named(root, "collaboration") {
+        for collaboration in self.ix.top_level("collaboration") {
             for p in bpmn_named(collaboration, "participant") {
                 let process = p
                     .attribute("processRef")
                     .and_then(|r| self.lookup(r))
                     .filter(|n| n.tag_name().name() == "process");
                 if let Some(process) = process {
-                    shown.insert(process.id());
+                    shown.insert(self.at(process));
                 }
                 out.push(Container {
                     participant: Some(p),
@@ -441,8 +483,8 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                 });
             }
         }
-        for process in bpmn_named(root, "process") {
-            if !shown.contains(&process.id()) {
+        for process in self.ix.top_level("process") {
+            if !shown.contains(&self.at(process)) {
                 out.push(Container {
                     participant: None,
                     process: Some(process),
@@ -510,14 +552,37 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             let i = self.steps.len();
             self.steps.push(step);
             self.step_process.push(None);
-            self.owner.insert(p.attribute("id").unwrap_or_default(), i);
+            self.owner.insert(self.at(p), i);
+            self.step_at.push(self.at(p));
             return Ok(());
         };
         // Lanes: the leaves of the lane tree, named "Parent / Child".
         // Flow node id → the lane that lists it, and the leaf lane it goes to.
-        let mut lane_of: IdMap<&'a str, (Node<'a, 'i>, &'a str)> = IdMap::default();
+        let mut lane_of: IdMap<index::At, (Node<'a, 'i>, &'a str)> = IdMap::default();
         let mut leaves = Vec::new();
-        let mut stack: Vec<(Node<'a, 'i>, String)> = lanes_of(process, "laneSet")
+        // The process's children in one walk (a process of thousands of steps has tens of
+        // thousands of children, and each walk over them costs).
+        let (mut lane_sets, mut flow_nodes, mut flows) =
+            (Vec::new(), Vec::new(), ProcessFlows::default());
+        for n in process.children() {
+            if !n.is_element() || n.tag_name().namespace() != Some(BPMN_NS) {
+                continue;
+            }
+            match n.tag_name().name() {
+                "laneSet" => lane_sets.push(n),
+                "sequenceFlow" => flows.sequence_flows.push(n),
+                name if is_flow_node(name) => {
+                    flow_nodes.push(n);
+                    if name == "boundaryEvent" {
+                        flows.boundary_events.push(n);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut stack: Vec<(Node<'a, 'i>, String)> = lane_sets
+            .iter()
+            .flat_map(|s| bpmn_named(*s, "lane"))
             .map(|l| (l, String::new()))
             .collect::<Vec<_>>()
             .into_iter()
@@ -549,19 +614,22 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                     .unwrap_or(id)
             };
             for r in bpmn_named(lane, "flowNodeRef") {
-                if let Some(target) = r.text().and_then(|t| self.lookup(t)) {
-                    let key = target.attribute("id").unwrap_or_default();
+                if let Some(key) = r.text().and_then(|t| self.lookup_at(t)) {
                     // A parent lane lists the nodes of its child lanes too (bpmn-js does);
                     // deeper lanes are visited later and win. Two lanes side by side cannot
                     // both hold a node.
-                    if let Some(&(first, _)) = lane_of.get(key)
+                    if let Some(&(first, _)) = lane_of.get(&key)
                         && first != lane
                         && !lane.ancestors().any(|a| a == first)
                     {
                         return Err(self.fail(
                             r,
                             BpmnProblem::InTwoLanes {
-                                node: key.to_owned(),
+                                node: self
+                                    .node(key)
+                                    .attribute("id")
+                                    .unwrap_or_default()
+                                    .to_owned(),
                                 first: first.attribute("id").unwrap_or_default().to_owned(),
                                 second: id.to_owned(),
                             },
@@ -608,7 +676,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         // gateways (each distinct source and target pair counted once).
         let mut targets: IdMap<&'a str, usize> = IdMap::default();
         let mut pairs: IdSet<(&'a str, &'a str)> = IdSet::default();
-        for f in bpmn_named(process, "sequenceFlow") {
+        for &f in &flows.sequence_flows {
             if let (Some(a), Some(b)) = (f.attribute("sourceRef"), f.attribute("targetRef")) {
                 let (a, b) = (trimmed(a), trimmed(b));
                 if pairs.insert((a, b)) {
@@ -616,14 +684,10 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                 }
             }
         }
-        let flow_nodes = process.children().filter(|n| {
-            n.is_element()
-                && is_flow_node(n.tag_name().name())
-                && n.tag_name().namespace() == Some(BPMN_NS)
-        });
+        self.process_flows.entry(self.at(process)).or_insert(flows);
         for n in flow_nodes {
             let id = n.attribute("id").unwrap_or_default();
-            let lane = match lane_of.get(id).and_then(|&(_, l)| lane_ids.get(l)) {
+            let lane = match lane_of.get(&self.at(n)).and_then(|&(_, l)| lane_ids.get(l)) {
                 Some(l) => Some(l.clone()),
                 None => {
                     if !leaves.is_empty() {
@@ -634,12 +698,11 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             };
             let outgoing = targets.get(id).copied().unwrap_or(0);
             let i = self.add_step(n, lane, outgoing)?;
-            self.step_process.push(Some(process.id()));
+            self.step_process.push(Some(self.at(process)));
             for inner in n.descendants().skip(1) {
-                if let Some(inner_id) = inner.attribute("id")
-                    && inner.tag_name().namespace() == Some(BPMN_NS)
+                if inner.attribute("id").is_some() && inner.tag_name().namespace() == Some(BPMN_NS)
                 {
-                    self.owner.entry(inner_id).or_insert(i);
+                    self.owner.entry(self.at(inner)).or_insert(i);
                 }
             }
         }
@@ -741,7 +804,8 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         self.apply_vf(n, &mut step)?;
         let i = self.steps.len();
         self.steps.push(step);
-        self.owner.insert(bpmn_id, i);
+        self.owner.insert(self.at(n), i);
+        self.step_at.push(self.at(n));
         Ok(i)
     }
 
@@ -946,8 +1010,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
     }
 
     fn step_of(&self, reference: Option<&str>) -> Option<usize> {
-        let node = self.lookup(reference?)?;
-        self.owner.get(node.attribute("id")?).copied()
+        self.owner.get(&self.lookup_at(reference?)?).copied()
     }
 
     fn flow_index(&self, n: Node) -> Result<Option<u64>, InteropError> {
@@ -970,16 +1033,15 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         process: Node<'a, 'i>,
     ) -> Result<usize, InteropError> {
         let target = f.attribute(reference).unwrap_or_default();
-        let node = self.lookup(target);
+        let at = self.lookup_at(target);
+        let node = at.map(|at| self.node(at));
         // As `step_of(Some(target))`, without looking the reference up twice.
-        let step = node
-            .and_then(|n| n.attribute("id"))
-            .and_then(|id| self.owner.get(id).copied());
-        let is_activity = node.is_some_and(|n| {
-            let name = n.tag_name().name();
-            TASKS.contains(&name) || CONTAINERS.contains(&name)
-        });
+        let step = at.and_then(|at| self.owner.get(&at).copied());
         let (expected, ok) = if reference == "attachedToRef" {
+            let is_activity = node.is_some_and(|n| {
+                let name = n.tag_name().name();
+                TASKS.contains(&name) || CONTAINERS.contains(&name)
+            });
             (
                 "an activity (a task, sub-process or call activity) of the same process",
                 is_activity && node.is_some_and(|n| n.attribute("id") != f.attribute("id")),
@@ -988,7 +1050,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             ("a flow node of the same process", true)
         };
         let same_process =
-            step.is_some_and(|k| self.step_process.get(k) == Some(&Some(process.id())));
+            step.is_some_and(|k| self.step_process.get(k) == Some(&Some(self.at(process))));
         match step {
             Some(k) if ok && same_process => Ok(k),
             _ => {
@@ -1000,7 +1062,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                             .get(k)
                             .copied()
                             .flatten()
-                            .and_then(|p| self.doc.get_node(p))
+                            .map(|p| self.node(p))
                             .and_then(|p| p.attribute("id"))
                             .unwrap_or_default();
                         format!("a {} of process \"{other}\"", n.tag_name().name())
@@ -1026,7 +1088,12 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
     }
 
     fn add_sequence_flows(&mut self, process: Node<'a, 'i>) -> Result<(), InteropError> {
-        for f in bpmn_named(process, "sequenceFlow") {
+        // Gathered by `add_container`, which every process goes through first.
+        let flows = self
+            .process_flows
+            .remove(&self.at(process))
+            .unwrap_or_else(|| ProcessFlows::of(process));
+        for &f in &flows.sequence_flows {
             let from = self.flow_end(f, "sourceRef", process)?;
             let to = self.flow_end(f, "targetRef", process)?;
             let label = match self.exact(f, "name", false)?.filter(|n| !n.is_empty()) {
@@ -1060,7 +1127,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             });
         }
         // A boundary event is one more way out of its activity: a work flow from the host.
-        for b in bpmn_named(process, "boundaryEvent") {
+        for &b in &flows.boundary_events {
             let host = self.flow_end(b, "attachedToRef", process)?;
             let Some(event) = self.step_of(b.attribute("id")) else {
                 continue;
@@ -1241,7 +1308,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         let name = exact_name
             .as_deref()
             .or_else(|| {
-                self.doc
+                self.ix
                     .descendants()
                     .filter(|n| {
                         n.tag_name().namespace() == Some(BPMN_NS)
@@ -1274,7 +1341,6 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             }
         }
         map.reserve(self.steps.len());
-        let step_nodes: IdMap<usize, &str> = self.owner.iter().map(|(k, v)| (*v, *k)).collect();
         let steps = std::mem::take(&mut self.steps);
         let ids: Vec<StepId> = steps.iter().map(|s| s.id.clone()).collect();
         let kinds: Vec<StepKind> = steps.iter().map(|s| s.kind).collect();
@@ -1285,22 +1351,14 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                 reviews.push((k, r));
             }
             map.add_step(step).map_err(|e| {
-                let node = step_nodes
-                    .get(&k)
-                    .and_then(|id| self.ids.get(id))
-                    .map(|&n| self.node(n))
-                    .unwrap_or(root);
+                let node = self.step_at.get(k).map_or(root, |&at| self.node(at));
                 self.invalid(node, e)
             })?;
         }
         for (k, r) in reviews {
             map.set_step_field(&ids[k], StepField::Review(Some(r)))
                 .map_err(|e| {
-                    let node = step_nodes
-                        .get(&k)
-                        .and_then(|id| self.ids.get(id))
-                        .map(|&n| self.node(n))
-                        .unwrap_or(root);
+                    let node = self.step_at.get(k).map_or(root, |&at| self.node(at));
                     self.invalid(node, e)
                 })?;
         }

@@ -1,22 +1,84 @@
 //! The parsed BPMN document indexed for the mapping: its root checked, every id of the
 //! model and diagram collected in one pass (bounded in depth), and every reference checked
 //! to name an element. Read-only once built: the mapping and the reference check share it.
+//!
+//! The document is one parsed tree, or two (`split.rs`: a large file's model and diagram
+//! parsed side by side); elements are named by `At`, which says which tree they are in.
 
 use super::{BPMN_NS, BPMNDI_NS, MAX_DEPTH, bpmn_named, error, trimmed};
 use crate::interop::{BpmnProblem, InteropError};
 use crate::model::IdMap;
 use roxmltree::{Document, Node, NodeId};
 
+/// An element of the indexed trees: its `NodeId`'s number, with the top bit set for the
+/// diagram tree of a split parse (a tree has at most `MAX_NODES` + 2 nodes, far below
+/// 2^31). As small as a `NodeId`, so that the indexes stay in cache.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(super) struct At(u32);
+
+const DIAGRAM_BIT: u32 = 1 << 31;
+
+/// The parsed file: one tree, or the two halves of a split parse.
+pub(super) struct Trees<'a, 'i> {
+    /// The whole file; in a split parse, the file up to its diagram, closed by the root's
+    /// end tag (so its offsets are the file's).
+    pub(super) main: &'a Document<'i>,
+    /// In a split parse, the diagram half: a copy of the root's start tag, then the file
+    /// from its diagram on.
+    pub(super) diagram: Option<Half<'a, 'i>>,
+}
+
+/// The second tree of a split parse, and where its text sits in the file.
+#[derive(Clone, Copy)]
+pub(super) struct Half<'a, 'i> {
+    pub(super) doc: &'a Document<'i>,
+    /// The file's text, for positions in this half.
+    pub(super) file: &'a str,
+    /// Where the root's start tag is in the file, and its length (the half's first bytes).
+    pub(super) root_tag: (usize, usize),
+    /// Where the half's rest starts in the file.
+    pub(super) split: usize,
+}
+
+impl Half<'_, '_> {
+    /// The file offset of an offset in this half's text.
+    fn file_offset(&self, offset: usize) -> usize {
+        let (start, len) = self.root_tag;
+        if offset < len {
+            start + offset
+        } else {
+            offset - len + self.split
+        }
+    }
+}
+
+/// What one tree holds for the index, collected on its own (side by side in a split parse).
+struct Part<'a, 'i> {
+    ids: IdMap<&'a str, At>,
+    elements: Vec<Node<'a, 'i>>,
+    shapes: IdMap<&'a str, At>,
+    data_associations: Vec<Node<'a, 'i>>,
+    associations: Vec<Node<'a, 'i>>,
+    /// The first problem in the tree's file order: an element too deep, or an id twice.
+    problem: Option<(Node<'a, 'i>, Problem)>,
+}
+
+enum Problem {
+    TooDeep,
+    /// The id, and where it was first.
+    Duplicate(At),
+}
+
 pub(super) struct Index<'a, 'i> {
     pub(super) file: &'a str,
-    pub(super) doc: &'a Document<'i>,
-    /// Each id's element (by its `NodeId`: a small entry keeps the index in cache).
-    pub(super) ids: IdMap<&'a str, NodeId>,
+    pub(super) trees: Trees<'a, 'i>,
+    /// Each id's element.
+    pub(super) ids: IdMap<&'a str, At>,
     /// Every element of the BPMN and BPMN DI namespaces outside `extensionElements`, in
     /// file order: the checks and the flow passes walk this instead of the whole tree.
     pub(super) elements: Vec<Node<'a, 'i>>,
     /// First DI shape of each model element (by its id).
-    pub(super) shapes: IdMap<&'a str, NodeId>,
+    pub(super) shapes: IdMap<&'a str, At>,
     /// The model's data associations (`dataInputAssociation`, `dataOutputAssociation`) and
     /// associations, in file order, for the data and association flows.
     pub(super) data_associations: Vec<Node<'a, 'i>>,
@@ -24,137 +86,167 @@ pub(super) struct Index<'a, 'i> {
 }
 
 impl<'a, 'i> Index<'a, 'i> {
-    /// The index of a parsed document of about `elements` elements (to size it by).
+    /// The index of the parsed file, of about `elements` elements (to size it by).
     pub(super) fn new(
         file: &'a str,
-        doc: &'a Document<'i>,
+        trees: Trees<'a, 'i>,
         elements: usize,
     ) -> Result<Self, InteropError> {
+        let main_root = trees.main.root_element();
+        let tag = main_root.tag_name();
+        if tag.name() != "definitions" || tag.namespace() != Some(BPMN_NS) {
+            let problem = if tag.name() == "definitions" {
+                BpmnProblem::MissingNamespace
+            } else {
+                BpmnProblem::NotBpmn {
+                    found: tag.name().to_owned(),
+                }
+            };
+            return Err(error(file, Some(pos_in(&trees, main_root)), problem));
+        }
+        let (main, diagram) = match trees.diagram {
+            None => (collect(trees.main, 0, elements), None),
+            Some(half) => {
+                // Sized by each half's share of the file.
+                let share = |doc: &Document| {
+                    let total = trees.main.input_text().len() + half.doc.input_text().len();
+                    elements * doc.input_text().len() / total.max(1)
+                };
+                let (main_share, diagram_share) = (share(trees.main), share(half.doc));
+                std::thread::scope(|s| {
+                    let other = std::thread::Builder::new()
+                        .spawn_scoped(s, || collect(half.doc, DIAGRAM_BIT, diagram_share))
+                        .ok();
+                    let main = collect(trees.main, 0, main_share);
+                    let diagram = match other {
+                        Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                        None => collect(half.doc, DIAGRAM_BIT, diagram_share),
+                    };
+                    (main, Some(diagram))
+                })
+            }
+        };
         let mut me = Self {
             file,
-            doc,
-            // Sized for every element: about a third have an id, but a rehash costs more
-            // than the room.
-            ids: IdMap::with_capacity_and_hasher(elements, Default::default()),
-            elements: Vec::with_capacity(elements),
-            shapes: IdMap::default(),
-            data_associations: Vec::new(),
-            associations: Vec::new(),
+            trees,
+            ids: main.ids,
+            elements: main.elements,
+            shapes: main.shapes,
+            data_associations: main.data_associations,
+            associations: main.associations,
         };
-        me.check_root()?;
-        me.collect_ids()?;
+        if let Some((n, problem)) = main.problem {
+            return Err(me.problem(n, problem));
+        }
+        let Some(diagram) = diagram else {
+            return Ok(me);
+        };
+        // The diagram's ids after the model's, in file order: the first repeat is the one
+        // the whole file's pass would find, unless the diagram has an earlier problem.
+        me.ids.reserve(diagram.ids.len());
+        let mut repeat = None;
+        for n in &diagram.elements {
+            let Some(id) = n.attribute("id") else {
+                continue;
+            };
+            if let Some(&first) = me.ids.get(id) {
+                repeat = Some((*n, Problem::Duplicate(first)));
+                break;
+            }
+            me.ids.insert(id, me.at(*n));
+        }
+        let earlier = |a: &Node, b: &Node| a.range().start < b.range().start;
+        match (repeat, diagram.problem) {
+            (Some((n, p)), Some((m, _))) if earlier(&n, &m) => return Err(me.problem(n, p)),
+            (_, Some((m, p))) | (Some((m, p)), None) => return Err(me.problem(m, p)),
+            (None, None) => {}
+        }
+        me.elements.extend(diagram.elements);
+        for (k, v) in diagram.shapes {
+            me.shapes.entry(k).or_insert(v);
+        }
+        me.data_associations.extend(diagram.data_associations);
+        me.associations.extend(diagram.associations);
         Ok(me)
     }
 
-    /// The element of a `NodeId` taken from this document.
-    pub(super) fn node(&self, id: NodeId) -> Node<'a, 'i> {
-        // Every id in the indexes is one of this document's nodes.
-        self.doc.get_node(id).unwrap_or_else(|| self.doc.root())
+    fn problem(&self, n: Node, problem: Problem) -> InteropError {
+        match problem {
+            Problem::TooDeep => self.fail(n, BpmnProblem::TooDeep(MAX_DEPTH)),
+            Problem::Duplicate(first) => {
+                let first_line = self.pos(self.node(first)).map_or(0, |p| p.0);
+                self.fail(
+                    n,
+                    BpmnProblem::DuplicateId {
+                        id: n.attribute("id").unwrap_or_default().to_owned(),
+                        first_line,
+                    },
+                )
+            }
+        }
+    }
+
+    /// The element an `At` names.
+    pub(super) fn node(&self, at: At) -> Node<'a, 'i> {
+        let (doc, id) = match self.trees.diagram {
+            Some(half) if at.0 & DIAGRAM_BIT != 0 => (half.doc, at.0 & !DIAGRAM_BIT),
+            _ => (self.trees.main, at.0),
+        };
+        // Every `At` in the indexes is one of these trees' nodes.
+        doc.get_node(NodeId::new(id)).unwrap_or_else(|| doc.root())
+    }
+
+    /// The `At` of an element of these trees.
+    pub(super) fn at(&self, n: Node) -> At {
+        at_of(&self.trees, n)
+    }
+
+    /// The file's root element (in a split parse, the model half's: it carries the
+    /// root's attributes as the file does).
+    pub(super) fn root(&self) -> Node<'a, 'i> {
+        self.trees.main.root_element()
+    }
+
+    /// The root's BPMN children of one local name, in file order, whichever tree holds
+    /// them.
+    pub(super) fn top_level(&self, name: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {
+        let diagram_root = self.trees.diagram.map(|h| h.doc.root_element());
+        bpmn_named(self.root(), name).chain(
+            diagram_root
+                .into_iter()
+                .flat_map(move |r| bpmn_named(r, name)),
+        )
+    }
+
+    /// Every node of the file in file order (the diagram tree's copy of the root left out).
+    pub(super) fn descendants(&self) -> impl Iterator<Item = Node<'a, 'i>> {
+        let diagram = self.trees.diagram.map(|h| h.doc.root_element());
+        self.trees
+            .main
+            .descendants()
+            .chain(diagram.into_iter().flat_map(|r| r.descendants().skip(1)))
     }
 
     pub(super) fn pos(&self, n: Node) -> Option<(u32, u32)> {
-        let p = self.doc.text_pos_at(n.range().start);
-        Some((p.row, p.col))
+        Some(pos_in(&self.trees, n))
     }
 
     pub(super) fn fail(&self, n: Node, problem: BpmnProblem) -> InteropError {
         error(self.file, self.pos(n), problem)
     }
 
-    fn check_root(&self) -> Result<(), InteropError> {
-        let root = self.doc.root_element();
-        let tag = root.tag_name();
-        if tag.name() == "definitions" && tag.namespace() == Some(BPMN_NS) {
-            return Ok(());
-        }
-        let problem = if tag.name() == "definitions" {
-            BpmnProblem::MissingNamespace
-        } else {
-            BpmnProblem::NotBpmn {
-                found: tag.name().to_owned(),
-            }
-        };
-        Err(self.fail(root, problem))
-    }
-
-    /// One pass over the tree in file order: bounds the depth and records every id of the
-    /// model and diagram (vendor content inside `extensionElements` is skipped: it may reuse
-    /// BPMN names; it is still bounded in depth).
-    fn collect_ids(&mut self) -> Result<(), InteropError> {
-        // Each node's depth (by its `NodeId`), shifted left by one, with the low bit set
-        // inside `extensionElements`. A parent comes before its children in file order, so
-        // a node's entry is its parent's, one deeper; the document root is depth 0.
-        let mut depth_of: Vec<u32> = Vec::new();
-        for n in self.doc.descendants() {
-            let inherited = n.parent().map_or(0, |p| depth_of[p.id().get_usize()]);
-            let slot = n.id().get_usize();
-            if depth_of.len() <= slot {
-                depth_of.resize(slot + 1, 0);
-            }
-            if !n.is_element() {
-                depth_of[slot] = inherited;
-                continue;
-            }
-            let (depth, skipped) = ((inherited >> 1) + 1, inherited & 1 == 1);
-            if depth as usize > MAX_DEPTH {
-                return Err(self.fail(n, BpmnProblem::TooDeep(MAX_DEPTH)));
-            }
-            let skip_children = skipped || n.tag_name().name() == "extensionElements";
-            depth_of[slot] = depth << 1 | u32::from(skip_children);
-            if skipped {
-                continue;
-            }
-            let ns = n.tag_name().namespace();
-            let ours = ns == Some(BPMN_NS) || ns == Some(BPMNDI_NS);
-            if !ours {
-                continue;
-            }
-            self.elements.push(n);
-            let name = n.tag_name().name();
-            if matches!(name, "dataOutputAssociation" | "dataInputAssociation")
-                && ns == Some(BPMN_NS)
-            {
-                self.data_associations.push(n);
-            } else if name == "association" && ns == Some(BPMN_NS) {
-                self.associations.push(n);
-            }
-            if let Some(id) = n.attribute("id") {
-                match self.ids.entry(id) {
-                    std::collections::hash_map::Entry::Occupied(first) => {
-                        let first = *first.get();
-                        let first = self.doc.get_node(first).unwrap_or(n);
-                        let first_line = self.doc.text_pos_at(first.range().start).row;
-                        return Err(self.fail(
-                            n,
-                            BpmnProblem::DuplicateId {
-                                id: id.to_owned(),
-                                first_line,
-                            },
-                        ));
-                    }
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(n.id());
-                    }
-                }
-            }
-            if ns == Some(BPMNDI_NS)
-                && n.tag_name().name() == "BPMNShape"
-                && let Some(e) = n.attribute("bpmnElement")
-            {
-                self.shapes.entry(e).or_insert(n.id());
-            }
-        }
-        Ok(())
-    }
-
     /// Looks an id up; references may carry a namespace prefix (`tns:Task_1`).
     pub(super) fn lookup(&self, reference: &str) -> Option<Node<'a, 'i>> {
+        self.lookup_at(reference).map(|at| self.node(at))
+    }
+
+    /// `lookup`, naming the element by its `At`.
+    pub(super) fn lookup_at(&self, reference: &str) -> Option<At> {
         let r = trimmed(reference);
-        let id = self.ids.get(r).copied().or_else(|| {
+        self.ids.get(r).copied().or_else(|| {
             r.split_once(':')
                 .and_then(|(_, local)| self.ids.get(local).copied())
-        });
-        id.map(|id| self.node(id))
+        })
     }
 
     /// Every reference that the mapping or a BPMN viewer follows must name an element. The
@@ -262,4 +354,116 @@ impl<'a, 'i> Index<'a, 'i> {
             },
         )
     }
+}
+
+fn at_of(trees: &Trees, n: Node) -> At {
+    let in_diagram = trees
+        .diagram
+        .is_some_and(|h| std::ptr::eq(n.document(), h.doc));
+    At(n.id().get() | if in_diagram { DIAGRAM_BIT } else { 0 })
+}
+
+/// Where a node starts in the file, as (line, column).
+fn pos_in(trees: &Trees, n: Node) -> (u32, u32) {
+    match trees.diagram {
+        Some(half) if std::ptr::eq(n.document(), half.doc) => {
+            text_pos(half.file, half.file_offset(n.range().start))
+        }
+        _ => {
+            let p = trees.main.text_pos_at(n.range().start);
+            (p.row, p.col)
+        }
+    }
+}
+
+/// (line, column) of a byte offset, both from 1, the column in characters: as roxmltree
+/// counts them.
+pub(super) fn text_pos(text: &str, offset: usize) -> (u32, u32) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text.as_bytes()[..offset];
+    let line = memchr::memchr_iter(b'\n', before).count() as u32 + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |k| k + 1);
+    let col = text[line_start..offset].chars().count() as u32 + 1;
+    (line, col)
+}
+
+/// One pass over a tree in file order: bounds the depth and records every id of the model
+/// and diagram (vendor content inside `extensionElements` is skipped: it may reuse BPMN
+/// names; it is still bounded in depth). Elements are named with `tag` set in their `At`.
+/// The diagram half's copy of the root is left out (the model half has the root).
+fn collect<'a, 'i>(doc: &'a Document<'i>, tag: u32, elements: usize) -> Part<'a, 'i> {
+    let mut part = Part {
+        // Sized for every element: about a third have an id, but a rehash costs more
+        // than the room.
+        ids: IdMap::with_capacity_and_hasher(elements, Default::default()),
+        elements: Vec::with_capacity(elements),
+        shapes: IdMap::default(),
+        data_associations: Vec::new(),
+        associations: Vec::new(),
+        problem: None,
+    };
+    let copied_root = (tag != 0).then(|| doc.root_element());
+    // Each node's depth (by its `NodeId`), shifted left by one, with the low bit set
+    // inside `extensionElements`. A parent comes before its children in file order, so a
+    // node's entry is its parent's, one deeper; the document root is depth 0.
+    let mut depth_of: Vec<u32> = Vec::new();
+    for n in doc.descendants() {
+        let inherited = n.parent().map_or(0, |p| depth_of[p.id().get_usize()]);
+        let slot = n.id().get_usize();
+        if depth_of.len() <= slot {
+            depth_of.resize(slot + 1, 0);
+        }
+        if !n.is_element() {
+            depth_of[slot] = inherited;
+            continue;
+        }
+        let (depth, skipped) = ((inherited >> 1) + 1, inherited & 1 == 1);
+        if depth as usize > MAX_DEPTH {
+            part.problem = Some((n, Problem::TooDeep));
+            return part;
+        }
+        let skip_children = skipped || n.tag_name().name() == "extensionElements";
+        depth_of[slot] = depth << 1 | u32::from(skip_children);
+        if skipped || Some(n) == copied_root {
+            continue;
+        }
+        let ns = n.tag_name().namespace();
+        let ours = ns == Some(BPMN_NS) || ns == Some(BPMNDI_NS);
+        if !ours {
+            continue;
+        }
+        part.elements.push(n);
+        let name = n.tag_name().name();
+        if matches!(name, "dataOutputAssociation" | "dataInputAssociation") && ns == Some(BPMN_NS) {
+            part.data_associations.push(n);
+        } else if name == "association" && ns == Some(BPMN_NS) {
+            part.associations.push(n);
+        }
+        let at = At(n.id().get() | tag);
+        // The diagram half's ids go in after the model's (`Index::new`).
+        if tag == 0
+            && let Some(id) = n.attribute("id")
+        {
+            match part.ids.entry(id) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    let first = *first.get();
+                    part.problem = Some((n, Problem::Duplicate(first)));
+                    return part;
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(at);
+                }
+            }
+        }
+        if ns == Some(BPMNDI_NS)
+            && name == "BPMNShape"
+            && let Some(e) = n.attribute("bpmnElement")
+        {
+            part.shapes.entry(e).or_insert(at);
+        }
+    }
+    part
 }
