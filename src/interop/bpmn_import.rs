@@ -125,6 +125,20 @@ fn error(file: &str, position: Option<(u32, u32)>, problem: BpmnProblem) -> Inte
     }
 }
 
+/// (line, column) of a byte offset, both from 1, the column in characters: as roxmltree
+/// counts them.
+fn text_pos(text: &str, offset: usize) -> (u32, u32) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text.as_bytes()[..offset];
+    let line = memchr::memchr_iter(b'\n', before).count() as u32 + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |k| k + 1);
+    let col = text[line_start..offset].chars().count() as u32 + 1;
+    (line, col)
+}
+
 /// Reads a BPMN document from text.
 pub fn import_str(source_name: &str, text: &str) -> Result<Imported, InteropError> {
     if text.trim().is_empty() {
@@ -265,14 +279,7 @@ fn counted_size(source_name: &str, text: &str) -> Result<u64, InteropError> {
         else {
             continue;
         };
-        let before = &bytes[..at];
-        let line = memchr::memchr_iter(b'\n', before).count() as u32 + 1;
-        let line_start = memchr::memrchr(b'\n', before).map_or(0, |k| k + 1);
-        let col = text
-            .get(line_start..at)
-            .map_or(0, |t| t.chars().count() as u32)
-            + 1;
-        return Err(error(source_name, Some((line, col)), problem));
+        return Err(error(source_name, Some(text_pos(text, at)), problem));
     }
     Ok(nodes.min(MAX_NODES))
 }

@@ -5,7 +5,7 @@
 //! The document is one parsed tree, or two (`split.rs`: a large file's model and diagram
 //! parsed side by side); elements are named by `At`, which says which tree they are in.
 
-use super::{BPMN_NS, BPMNDI_NS, MAX_DEPTH, bpmn_named, error, trimmed};
+use super::{BPMN_NS, BPMNDI_NS, MAX_DEPTH, bpmn_named, error, text_pos, trimmed};
 use crate::interop::{BpmnProblem, InteropError};
 use crate::model::IdMap;
 use roxmltree::{Document, Node, NodeId};
@@ -54,6 +54,7 @@ impl Half<'_, '_> {
 
 /// What one tree holds for the index, collected on its own (side by side in a split parse).
 struct Part<'a, 'i> {
+    /// The model tree's ids (the diagram tree's go in after them: `Index::new`).
     ids: IdMap<&'a str, At>,
     elements: Vec<Node<'a, 'i>>,
     shapes: IdMap<&'a str, At>,
@@ -105,9 +106,10 @@ impl<'a, 'i> Index<'a, 'i> {
             return Err(error(file, Some(pos_in(&trees, main_root)), problem));
         }
         let (main, diagram) = match trees.diagram {
-            None => (collect(trees.main, 0, elements), None),
+            None => (collect(trees.main, 0, elements, elements), None),
             Some(half) => {
-                // Sized by each half's share of the file.
+                // The element lists sized by each half's share of the file; the ids by the
+                // whole file's elements, as the model's map takes the diagram's ids too.
                 let share = |doc: &Document| {
                     let total = trees.main.input_text().len() + half.doc.input_text().len();
                     elements * doc.input_text().len() / total.max(1)
@@ -115,12 +117,12 @@ impl<'a, 'i> Index<'a, 'i> {
                 let (main_share, diagram_share) = (share(trees.main), share(half.doc));
                 std::thread::scope(|s| {
                     let other = std::thread::Builder::new()
-                        .spawn_scoped(s, || collect(half.doc, DIAGRAM_BIT, diagram_share))
+                        .spawn_scoped(s, || collect(half.doc, DIAGRAM_BIT, diagram_share, 0))
                         .ok();
-                    let main = collect(trees.main, 0, main_share);
+                    let main = collect(trees.main, 0, main_share, elements);
                     let diagram = match other {
                         Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                        None => collect(half.doc, DIAGRAM_BIT, diagram_share),
+                        None => collect(half.doc, DIAGRAM_BIT, diagram_share, 0),
                     };
                     (main, Some(diagram))
                 })
@@ -143,7 +145,6 @@ impl<'a, 'i> Index<'a, 'i> {
         };
         // The diagram's ids after the model's, in file order: the first repeat is the one
         // the whole file's pass would find, unless the diagram has an earlier problem.
-        me.ids.reserve(diagram.ids.len());
         let mut repeat = None;
         for n in &diagram.elements {
             let Some(id) = n.attribute("id") else {
@@ -198,7 +199,11 @@ impl<'a, 'i> Index<'a, 'i> {
 
     /// The `At` of an element of these trees.
     pub(super) fn at(&self, n: Node) -> At {
-        at_of(&self.trees, n)
+        let in_diagram = self
+            .trees
+            .diagram
+            .is_some_and(|h| std::ptr::eq(n.document(), h.doc));
+        At(n.id().get() | if in_diagram { DIAGRAM_BIT } else { 0 })
     }
 
     /// The file's root element (in a split parse, the model half's: it carries the
@@ -356,13 +361,6 @@ impl<'a, 'i> Index<'a, 'i> {
     }
 }
 
-fn at_of(trees: &Trees, n: Node) -> At {
-    let in_diagram = trees
-        .diagram
-        .is_some_and(|h| std::ptr::eq(n.document(), h.doc));
-    At(n.id().get() | if in_diagram { DIAGRAM_BIT } else { 0 })
-}
-
 /// Where a node starts in the file, as (line, column).
 fn pos_in(trees: &Trees, n: Node) -> (u32, u32) {
     match trees.diagram {
@@ -376,29 +374,16 @@ fn pos_in(trees: &Trees, n: Node) -> (u32, u32) {
     }
 }
 
-/// (line, column) of a byte offset, both from 1, the column in characters: as roxmltree
-/// counts them.
-pub(super) fn text_pos(text: &str, offset: usize) -> (u32, u32) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text.as_bytes()[..offset];
-    let line = memchr::memchr_iter(b'\n', before).count() as u32 + 1;
-    let line_start = memchr::memrchr(b'\n', before).map_or(0, |k| k + 1);
-    let col = text[line_start..offset].chars().count() as u32 + 1;
-    (line, col)
-}
-
 /// One pass over a tree in file order: bounds the depth and records every id of the model
 /// and diagram (vendor content inside `extensionElements` is skipped: it may reuse BPMN
 /// names; it is still bounded in depth). Elements are named with `tag` set in their `At`.
-/// The diagram half's copy of the root is left out (the model half has the root).
-fn collect<'a, 'i>(doc: &'a Document<'i>, tag: u32, elements: usize) -> Part<'a, 'i> {
+/// The diagram half's copy of the root is left out (the model half has the root), and its
+/// ids are not collected here. `elements` and `ids` size the element list and the id map.
+fn collect<'a, 'i>(doc: &'a Document<'i>, tag: u32, elements: usize, ids: usize) -> Part<'a, 'i> {
     let mut part = Part {
         // Sized for every element: about a third have an id, but a rehash costs more
         // than the room.
-        ids: IdMap::with_capacity_and_hasher(elements, Default::default()),
+        ids: IdMap::with_capacity_and_hasher(ids, Default::default()),
         elements: Vec::with_capacity(elements),
         shapes: IdMap::default(),
         data_associations: Vec::new(),

@@ -25,14 +25,7 @@ pub(super) const MIN_BYTES: usize = 1 << 20;
 /// The file imported from two trees, or `None` where the one-tree import must decide.
 pub(super) fn import(source_name: &str, text: &str, elements: usize) -> Option<Imported> {
     let cut = Cut::find(text)?;
-    let mut model_text = String::with_capacity(cut.split + cut.name.len() + 3);
-    model_text.push_str(&text[..cut.split]);
-    model_text.push_str("</");
-    model_text.push_str(cut.name);
-    model_text.push('>');
-    let mut diagram_text = String::with_capacity(cut.root_tag.len() + text.len() - cut.split);
-    diagram_text.push_str(&text[cut.root_tag.clone()]);
-    diagram_text.push_str(&text[cut.split..]);
+    let (model_text, diagram_text) = cut.halves(text);
     let (model, diagram) = std::thread::scope(|s| {
         let other = std::thread::Builder::new()
             .spawn_scoped(s, || {
@@ -151,6 +144,20 @@ impl<'t> Cut<'t> {
             split,
         })
     }
+
+    /// The texts of the two halves of the file this cut was found in: the model (closed by
+    /// the root's end tag) and the diagram (behind a copy of the root's start tag).
+    pub(super) fn halves(&self, text: &str) -> (String, String) {
+        let mut model = String::with_capacity(self.split + self.name.len() + 3);
+        model.push_str(&text[..self.split]);
+        model.push_str("</");
+        model.push_str(self.name);
+        model.push('>');
+        let mut diagram = String::with_capacity(self.root_tag.len() + text.len() - self.split);
+        diagram.push_str(&text[self.root_tag.clone()]);
+        diagram.push_str(&text[self.split..]);
+        (model, diagram)
+    }
 }
 
 #[cfg(test)]
@@ -222,8 +229,7 @@ mod tests {
                 continue;
             };
             let whole = Document::parse_with_options(&text, parsing_options()).unwrap();
-            let model_text = format!("{}</{}>", &text[..cut.split], cut.name);
-            let diagram_text = format!("{}{}", &text[cut.root_tag.clone()], &text[cut.split..]);
+            let (model_text, diagram_text) = cut.halves(&text);
             let model = Document::parse_with_options(&model_text, parsing_options()).unwrap();
             let diagram = Document::parse_with_options(&diagram_text, parsing_options()).unwrap();
             let one = Trees {
