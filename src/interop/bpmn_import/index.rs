@@ -108,18 +108,15 @@ impl<'a, 'i> Index<'a, 'i> {
         let (main, diagram) = match trees.diagram {
             None => (collect(trees.main, 0, elements, elements), None),
             Some(half) => {
-                // The element lists sized by each half's share of the file; the ids by the
-                // whole file's elements, as the model's map takes the diagram's ids too.
-                let share = |doc: &Document| {
-                    let total = trees.main.input_text().len() + half.doc.input_text().len();
-                    elements * doc.input_text().len() / total.max(1)
-                };
-                let (main_share, diagram_share) = (share(trees.main), share(half.doc));
+                // The diagram's element list sized by its share of the file; the model's
+                // list and ids by the whole file's elements, as they take the diagram's in.
+                let total = trees.main.input_text().len() + half.doc.input_text().len();
+                let diagram_share = elements * half.doc.input_text().len() / total.max(1);
                 std::thread::scope(|s| {
                     let other = std::thread::Builder::new()
                         .spawn_scoped(s, || collect(half.doc, DIAGRAM_BIT, diagram_share, 0))
                         .ok();
-                    let main = collect(trees.main, 0, main_share, elements);
+                    let main = collect(trees.main, 0, elements, elements);
                     let diagram = match other {
                         Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
                         None => collect(half.doc, DIAGRAM_BIT, diagram_share, 0),
@@ -163,8 +160,15 @@ impl<'a, 'i> Index<'a, 'i> {
             (None, None) => {}
         }
         me.elements.extend(diagram.elements);
-        for (k, v) in diagram.shapes {
-            me.shapes.entry(k).or_insert(v);
+        // The first shape of an element wins: the model's (usually none) before the
+        // diagram's. The smaller map goes into the larger.
+        if me.shapes.len() <= diagram.shapes.len() {
+            let model = std::mem::replace(&mut me.shapes, diagram.shapes);
+            me.shapes.extend(model);
+        } else {
+            for (k, v) in diagram.shapes {
+                me.shapes.entry(k).or_insert(v);
+            }
         }
         me.data_associations.extend(diagram.data_associations);
         me.associations.extend(diagram.associations);

@@ -25,7 +25,17 @@ pub(super) const MIN_BYTES: usize = 1 << 20;
 /// The file imported from two trees, or `None` where the one-tree import must decide.
 pub(super) fn import(source_name: &str, text: &str, elements: usize) -> Option<Imported> {
     let cut = Cut::find(text)?;
-    let (model_text, diagram_text) = cut.halves(text);
+    // Each half is copied, as it is parsed, on its own thread.
+    let (model_text, diagram_text) = std::thread::scope(|s| {
+        let other = std::thread::Builder::new()
+            .spawn_scoped(s, || cut.diagram_half(text))
+            .ok()?;
+        let model = cut.model_half(text);
+        let diagram = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Some((model, diagram))
+    })?;
     let (model, diagram) = std::thread::scope(|s| {
         let other = std::thread::Builder::new()
             .spawn_scoped(s, || {
@@ -145,18 +155,24 @@ impl<'t> Cut<'t> {
         })
     }
 
-    /// The texts of the two halves of the file this cut was found in: the model (closed by
-    /// the root's end tag) and the diagram (behind a copy of the root's start tag).
-    pub(super) fn halves(&self, text: &str) -> (String, String) {
+    /// The model half of the file this cut was found in: the file up to the cut, closed by
+    /// the root's end tag.
+    pub(super) fn model_half(&self, text: &str) -> String {
         let mut model = String::with_capacity(self.split + self.name.len() + 3);
         model.push_str(&text[..self.split]);
         model.push_str("</");
         model.push_str(self.name);
         model.push('>');
+        model
+    }
+
+    /// The diagram half of the file this cut was found in: a copy of the root's start tag,
+    /// then the file from the cut on.
+    pub(super) fn diagram_half(&self, text: &str) -> String {
         let mut diagram = String::with_capacity(self.root_tag.len() + text.len() - self.split);
         diagram.push_str(&text[self.root_tag.clone()]);
         diagram.push_str(&text[self.split..]);
-        (model, diagram)
+        diagram
     }
 }
 
@@ -229,7 +245,7 @@ mod tests {
                 continue;
             };
             let whole = Document::parse_with_options(&text, parsing_options()).unwrap();
-            let (model_text, diagram_text) = cut.halves(&text);
+            let (model_text, diagram_text) = (cut.model_half(&text), cut.diagram_half(&text));
             let model = Document::parse_with_options(&model_text, parsing_options()).unwrap();
             let diagram = Document::parse_with_options(&diagram_text, parsing_options()).unwrap();
             let one = Trees {
