@@ -201,9 +201,13 @@ fn import_whole(source_name: &str, text: &str, elements: usize) -> Result<Import
 /// stores (each flow a copy of the item's name): as much as the largest file read.
 pub const MAX_DATA_LABEL_BYTES: u64 = super::MAX_BPMN_INPUT_BYTES;
 
-/// From this many elements on, the references are checked on a second thread while the
-/// mapping runs (on a small file a thread costs more than the check).
+/// From this many elements on, a second thread helps: it makes half the steps of each large
+/// process, then checks the references while the mapping goes on (on a small file a thread
+/// costs more than it saves).
 pub(super) const PARALLEL_MIN_ELEMENTS: usize = 5_000;
+
+/// From this many flow nodes in a process on, the helper thread makes half of its steps.
+pub(super) const PARALLEL_MIN_STEPS: usize = 1_000;
 
 /// The mapping of an indexed document, its references checked first: the check's error
 /// wins over whatever the mapping found, and the check's notes come first. On a large file
@@ -211,21 +215,50 @@ pub(super) const PARALLEL_MIN_ELEMENTS: usize = 5_000;
 /// reference that names nothing apart where it needs to, so it may run before the check
 /// is done; its result counts only if the check passes).
 fn import_checked(ix: &Index<'_, '_>) -> Result<Imported, InteropError> {
+    import_checked_with(ix, PARALLEL_MIN_ELEMENTS, PARALLEL_MIN_STEPS)
+}
+
+/// `import_checked` with its thresholds for the helper thread given (the tests lower them).
+fn import_checked_with(
+    ix: &Index<'_, '_>,
+    min_elements: usize,
+    min_steps: usize,
+) -> Result<Imported, InteropError> {
+    use std::sync::mpsc;
     std::thread::scope(|s| {
-        let check = (ix.elements.len() >= PARALLEL_MIN_ELEMENTS)
+        let (jobs, queue) = mpsc::channel::<Vec<StepJob>>();
+        let (answers, made) = mpsc::channel();
+        let helper = (ix.elements.len() >= min_elements)
             .then(|| {
                 std::thread::Builder::new()
-                    .spawn_scoped(s, || ix.check_references())
+                    .spawn_scoped(s, move || {
+                        // The steps the mapping hands over first (it waits for them), then,
+                        // once it has no more to hand over (it drops its end), the check.
+                        for job in queue {
+                            let steps = job.iter().map(|&(n, out)| ix.make_step(n, out));
+                            if answers.send(steps.collect()).is_err() {
+                                break;
+                            }
+                        }
+                        ix.check_references()
+                    })
                     .ok()
             })
             .flatten();
         // (A thread that cannot start leaves the check to this one, first.)
-        let Some(check) = check else {
+        let Some(helper) = helper else {
             let notes = ix.check_references()?;
             return with_notes_first(notes, Importer::new(ix).import());
         };
-        let imported = Importer::new(ix).import();
-        let notes = check
+        let mut importer = Importer::new(ix);
+        importer.helper = Some(Helper {
+            jobs,
+            made,
+            min_steps,
+        });
+        // (The importer, and with it its end of the helper's queue, is gone once this returns.)
+        let imported = importer.import();
+        let notes = helper
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         with_notes_first(notes, imported)
@@ -330,6 +363,28 @@ struct PendingFlow {
     index: Option<u64>,
 }
 
+/// A flow node to make a step of, with the number of distinct targets of its sequence flows.
+type StepJob<'a, 'i> = (Node<'a, 'i>, usize);
+
+/// A step made from a flow node (`Index::make_step`), not yet in the importer.
+struct MadeStep {
+    step: Step,
+    /// The notes its making gave, not yet escaped.
+    notes: Vec<String>,
+    /// The elements nested in the flow node that carry an id (they belong to the step).
+    inner: Vec<index::At>,
+}
+
+/// The importer's end of the helper thread of a large file, which makes the steps of the
+/// second half of each large process and then, once the importer drops this, checks the
+/// references.
+struct Helper<'a, 'i> {
+    jobs: std::sync::mpsc::Sender<Vec<StepJob<'a, 'i>>>,
+    made: std::sync::mpsc::Receiver<Result<Vec<MadeStep>, InteropError>>,
+    /// From this many flow nodes in a process on, half of them go to the helper.
+    min_steps: usize,
+}
+
 /// A process's sequence flows and boundary events, in file order.
 #[derive(Default)]
 struct ProcessFlows<'a, 'i> {
@@ -367,6 +422,266 @@ struct Importer<'x, 'a, 'i> {
     flow_at: IdMap<(usize, usize, FlowKind), usize>,
     /// Pools and processes without a name so far ("Pool 1", "Pool 2", …).
     unnamed_pools: usize,
+    /// The helper thread, while the steps are being made (on a large file).
+    helper: Option<Helper<'a, 'i>>,
+}
+
+/// Reading one element of the indexed document: what the importer and its helper thread
+/// share (`make_step`), and the error helpers of both.
+impl<'a, 'i> Index<'a, 'i> {
+    fn bad_attribute(&self, n: Node, attribute: &str, expected: &str, found: &str) -> InteropError {
+        self.fail(
+            n,
+            BpmnProblem::BadAttribute {
+                element: n.tag_name().name().to_owned(),
+                id: n.attribute("id").unwrap_or_default().to_owned(),
+                attribute: attribute.to_owned(),
+                expected: expected.to_owned(),
+                found: found.to_owned(),
+            },
+        )
+    }
+
+    fn invalid(&self, n: Node, e: MapError) -> InteropError {
+        self.fail(
+            n,
+            BpmnProblem::Invalid {
+                element: n.tag_name().name().to_owned(),
+                id: n.attribute("id").unwrap_or_default().to_owned(),
+                error: e,
+            },
+        )
+    }
+
+    /// `[x, y, width, height]` of a shape's `dc:Bounds`.
+    fn bounds(&self, shape: Node) -> Result<Option<[f64; 4]>, InteropError> {
+        let Some(b) = shape
+            .children()
+            .find(|c| c.tag_name().namespace() == Some(DC_NS) && c.tag_name().name() == "Bounds")
+        else {
+            return Ok(None);
+        };
+        let mut out = [0.0; 4];
+        for (k, attr) in ["x", "y", "width", "height"].into_iter().enumerate() {
+            let text = b.attribute(attr).unwrap_or("0");
+            out[k] = match text.trim().parse::<f64>() {
+                Ok(v) if v.is_finite() => v,
+                _ => return Err(self.bad_attribute(b, attr, "a finite number", text)),
+            };
+        }
+        Ok(Some(out))
+    }
+
+    /// A text attribute (`name`, or `vf:<name>` when `vf` is true), exactly as valueflow
+    /// wrote it: `vf:<name>Escaped` (see `xml::encode_exact`), where present, holds the text
+    /// with the characters XML cannot carry.
+    fn exact(&self, n: Node, name: &str, vf: bool) -> Result<Option<String>, InteropError> {
+        // Every text attribute valueflow writes may have an exact form beside it.
+        let escaped = n.attributes().find(|a| {
+            a.name()
+                .strip_prefix(name)
+                .is_some_and(|rest| rest == "Escaped")
+                && a.namespace() == Some(VF_NS)
+        });
+        if let Some(escaped) = escaped.map(|a| a.value()) {
+            return xml::decode_exact(escaped).map(Some).ok_or_else(|| {
+                self.bad_attribute(
+                    n,
+                    &format!("vf:{name}Escaped"),
+                    "text with \\\\ and \\u{hex} escapes only",
+                    escaped,
+                )
+            });
+        }
+        let plain = if vf {
+            vf_attr(n, name)
+        } else {
+            n.attribute(name)
+        };
+        Ok(plain.map(str::to_owned))
+    }
+
+    /// valueflow's own attributes, where the file has them, override the mapping's defaults.
+    fn apply_vf(&self, n: Node, step: &mut Step) -> Result<(), InteropError> {
+        let attr = |name: &str| vf_attr(n, name);
+        if let Some(id) = self.exact(n, "id", true)? {
+            step.id = StepId::new(id);
+        }
+        if let Some(v) = attr("kind") {
+            step.kind = StepKind::parse(v)
+                .ok_or_else(|| self.bad_attribute(n, "vf:kind", &StepKind::expected(), v))?;
+        }
+        if let Some(v) = attr("touchpoint") {
+            step.touchpoint = Touchpoint::parse(v).ok_or_else(|| {
+                self.bad_attribute(n, "vf:touchpoint", &Touchpoint::expected(), v)
+            })?;
+        }
+        if let Some(v) = attr("value") {
+            step.value = Value::parse(v)
+                .ok_or_else(|| self.bad_attribute(n, "vf:value", &Value::expected(), v))?;
+        }
+        for (name, field) in [
+            ("workMins", &mut step.work_mins),
+            ("waitMins", &mut step.wait_mins),
+        ] {
+            if let Some(v) = attr(name) {
+                *field = v
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|m| m.is_finite() && *m >= 0.0)
+                    .ok_or_else(|| {
+                        self.bad_attribute(n, &format!("vf:{name}"), "a number of minutes >= 0", v)
+                    })?;
+            }
+        }
+        for (name, field) in [
+            ("benefit", &mut step.benefit),
+            ("system", &mut step.system),
+            ("notes", &mut step.notes),
+        ] {
+            if let Some(v) = self.exact(n, name, true)? {
+                *field = v;
+            }
+        }
+        step.review = self.review(n)?.map(Box::new);
+        Ok(())
+    }
+
+    /// A step's review from valueflow's attributes (format v2), if it has any.
+    fn review(&self, n: Node) -> Result<Option<Review>, InteropError> {
+        let mut review = Review::default();
+        for (k, (name, _)) in super::bpmn_export::REVIEW_ATTRS.iter().enumerate() {
+            if let Some(v) = self.exact(n, name.strip_prefix("vf:").unwrap_or(name), true)? {
+                review.answers[k] = v;
+            }
+        }
+        if let Some(v) = self.exact(n, "rationale", true)? {
+            review.rationale = v;
+        }
+        let minutes = |name: &str| -> Result<Option<f64>, InteropError> {
+            vf_attr(n, name)
+                .map(|v| {
+                    v.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|m| m.is_finite() && *m >= 0.0)
+                        .ok_or_else(|| {
+                            self.bad_attribute(
+                                n,
+                                &format!("vf:{name}"),
+                                "a number of minutes >= 0",
+                                v,
+                            )
+                        })
+                })
+                .transpose()
+        };
+        let targets = TargetTimes {
+            work_mins: minutes("targetWorkMins")?,
+            wait_mins: minutes("targetWaitMins")?,
+        };
+        if let Some(v) = vf_attr(n, "disposition") {
+            let kind = DispositionKind::parse(v).ok_or_else(|| {
+                self.bad_attribute(n, "vf:disposition", &DispositionKind::expected(), v)
+            })?;
+            review.disposition = match kind {
+                DispositionKind::Undecided => Disposition::Undecided,
+                DispositionKind::Keep => Disposition::Keep,
+                DispositionKind::Eliminate => Disposition::Eliminate,
+                DispositionKind::Merge => Disposition::Merge {
+                    into: StepId::new(self.exact(n, "mergeInto", true)?.ok_or_else(|| {
+                        self.bad_attribute(
+                            n,
+                            "vf:mergeInto",
+                            "the id of the step it merges into",
+                            "",
+                        )
+                    })?),
+                },
+                DispositionKind::Backstage => Disposition::Backstage,
+                DispositionKind::Automate => Disposition::Automate(targets),
+                DispositionKind::Simplify => Disposition::Simplify(targets),
+            };
+        }
+        Ok((!review.is_empty()).then_some(review))
+    }
+
+    /// The step a flow node stands for (its lane is the importer's to set), with the notes it
+    /// gives (not yet escaped) and the elements nested in it that carry an id, which belong to
+    /// the step. It reads only the index, so that the helper thread can make steps too.
+    fn make_step(&self, n: Node<'a, 'i>, outgoing: usize) -> Result<MadeStep, InteropError> {
+        let element = n.tag_name().name();
+        let Some(bpmn_id) = n.attribute("id").filter(|id| !id.is_empty()) else {
+            return Err(self.fail(
+                n,
+                BpmnProblem::MissingId {
+                    element: element.to_owned(),
+                },
+            ));
+        };
+        let name = match self.exact(n, "name", false)? {
+            Some(name) => name,
+            None => humanize(element),
+        };
+        let mut notes = Vec::new();
+        let mut step = Step::new(bpmn_id, name, StepKind::Activity);
+        step.kind = match element {
+            "startEvent" => StepKind::Start,
+            "endEvent" => StepKind::End,
+            "parallelGateway" => StepKind::Activity,
+            g if GATEWAYS.contains(&g) && outgoing > 1 => StepKind::Decision,
+            "intermediateCatchEvent" => match timer_duration(n) {
+                Some(text) => {
+                    step.wait_mins = match parse_iso_duration(&text) {
+                        Some(mins) => mins,
+                        None => {
+                            notes.push(format!(
+                                "timer \"{bpmn_id}\": \"{}\" is not an ISO-8601 duration; its wait was set to 0",
+                                text.trim()
+                            ));
+                            0.0
+                        }
+                    };
+                    StepKind::Wait
+                }
+                None if has_timer(n) => {
+                    notes.push(format!(
+                        "timer \"{bpmn_id}\" waits for a date or cycle, not a duration; its wait was set to 0"
+                    ));
+                    StepKind::Wait
+                }
+                None => StepKind::Activity,
+            },
+            _ => StepKind::Activity,
+        };
+        if CONTAINERS[..3].contains(&element) {
+            let inner = n
+                .descendants()
+                .filter(|d| {
+                    d.tag_name().namespace() == Some(BPMN_NS) && is_flow_node(d.tag_name().name())
+                })
+                .count()
+                .saturating_sub(1);
+            if inner > 0 {
+                step.notes = format!("BPMN {element} holding {inner} element(s), kept as one step");
+            }
+        }
+        if let Some(shape) = self.shapes.get(bpmn_id).map(|&s| self.node(s))
+            && vf_attr(shape, "autoPlaced") != Some("true")
+            && let Some([x, y, w, h]) = self.bounds(shape)?
+        {
+            step.pos = Some([(x + w / 2.0) as f32, (y + h / 2.0) as f32]);
+        }
+        self.apply_vf(n, &mut step)?;
+        let inner = n
+            .descendants()
+            .skip(1)
+            .filter(|d| d.attribute("id").is_some() && d.tag_name().namespace() == Some(BPMN_NS))
+            .map(|d| self.at(d))
+            .collect();
+        Ok(MadeStep { step, notes, inner })
+    }
 }
 
 /// The index's lookups and error helpers are the importer's too.
@@ -392,6 +707,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             flows: Vec::new(),
             flow_at: IdMap::default(),
             unnamed_pools: 0,
+            helper: None,
         }
     }
 
@@ -402,30 +718,6 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             .push(crate::text::escape_control(&text).into_owned());
     }
 
-    fn bad_attribute(&self, n: Node, attribute: &str, expected: &str, found: &str) -> InteropError {
-        self.fail(
-            n,
-            BpmnProblem::BadAttribute {
-                element: n.tag_name().name().to_owned(),
-                id: n.attribute("id").unwrap_or_default().to_owned(),
-                attribute: attribute.to_owned(),
-                expected: expected.to_owned(),
-                found: found.to_owned(),
-            },
-        )
-    }
-
-    fn invalid(&self, n: Node, e: MapError) -> InteropError {
-        self.fail(
-            n,
-            BpmnProblem::Invalid {
-                element: n.tag_name().name().to_owned(),
-                id: n.attribute("id").unwrap_or_default().to_owned(),
-                error: e,
-            },
-        )
-    }
-
     /// The DI y of an element's shape, for ordering lanes.
     fn shape_y(&self, id: Option<&str>) -> Result<Option<f64>, InteropError> {
         match id.and_then(|id| self.shapes.get(id)) {
@@ -434,31 +726,14 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         }
     }
 
-    /// `[x, y, width, height]` of a shape's `dc:Bounds`.
-    fn bounds(&self, shape: Node) -> Result<Option<[f64; 4]>, InteropError> {
-        let Some(b) = shape
-            .children()
-            .find(|c| c.tag_name().namespace() == Some(DC_NS) && c.tag_name().name() == "Bounds")
-        else {
-            return Ok(None);
-        };
-        let mut out = [0.0; 4];
-        for (k, attr) in ["x", "y", "width", "height"].into_iter().enumerate() {
-            let text = b.attribute(attr).unwrap_or("0");
-            out[k] = match text.trim().parse::<f64>() {
-                Ok(v) if v.is_finite() => v,
-                _ => return Err(self.bad_attribute(b, attr, "a finite number", text)),
-            };
-        }
-        Ok(Some(out))
-    }
-
     fn import(mut self) -> Result<Imported, InteropError> {
         let containers = self.containers();
         let laneless = self.is_laneless(&containers);
         for c in &containers {
             self.add_container(c, laneless)?;
         }
+        // Every step is made: the helper thread goes on to the reference check.
+        self.helper = None;
         for process in self.ix.top_level("process") {
             self.add_sequence_flows(process)?;
         }
@@ -692,8 +967,16 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             }
         }
         self.process_flows.entry(self.at(process)).or_insert(flows);
-        for n in flow_nodes {
-            let id = n.attribute("id").unwrap_or_default();
+        let jobs: Vec<StepJob<'a, 'i>> = flow_nodes
+            .iter()
+            .map(|&n| {
+                let id = n.attribute("id").unwrap_or_default();
+                (n, targets.get(id).copied().unwrap_or(0))
+            })
+            .collect();
+        let made = self.make_steps(&jobs)?;
+        self.steps.reserve(made.len());
+        for (n, made) in flow_nodes.into_iter().zip(made) {
             let lane = match lane_of.get(&self.at(n)).and_then(|&(_, l)| lane_ids.get(l)) {
                 Some(l) => Some(l.clone()),
                 None => {
@@ -703,14 +986,22 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                     default_lane.clone()
                 }
             };
-            let outgoing = targets.get(id).copied().unwrap_or(0);
-            let i = self.add_step(n, lane, outgoing)?;
+            let MadeStep {
+                mut step,
+                notes,
+                inner,
+            } = made;
+            step.lane = lane.map(LaneId::new);
+            for note in notes {
+                self.note(note);
+            }
+            let i = self.steps.len();
+            self.steps.push(step);
+            self.owner.insert(self.at(n), i);
+            self.step_at.push(self.at(n));
             self.step_process.push(Some(self.at(process)));
-            for inner in n.descendants().skip(1) {
-                if inner.attribute("id").is_some() && inner.tag_name().namespace() == Some(BPMN_NS)
-                {
-                    self.owner.entry(self.at(inner)).or_insert(i);
-                }
+            for at in inner {
+                self.owner.entry(at).or_insert(i);
             }
         }
         if unplaced > 0 {
@@ -720,6 +1011,30 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             ));
         }
         Ok(())
+    }
+
+    /// The steps of a process's flow nodes, in their order. In a large process the helper
+    /// thread makes the second half while this one makes the first; the first error in
+    /// their order wins, as if one thread had made them all.
+    fn make_steps(&self, jobs: &[StepJob<'a, 'i>]) -> Result<Vec<MadeStep>, InteropError> {
+        let ix = self.ix;
+        let make = |jobs: &[StepJob<'a, 'i>]| -> Result<Vec<MadeStep>, InteropError> {
+            jobs.iter().map(|&(n, out)| ix.make_step(n, out)).collect()
+        };
+        let half = jobs.len() / 2;
+        let Some(helper) = self.helper.as_ref().filter(|h| jobs.len() >= h.min_steps) else {
+            return make(jobs);
+        };
+        if helper.jobs.send(jobs[half..].to_vec()).is_err() {
+            return make(jobs);
+        }
+        let mine = make(&jobs[..half]);
+        // Always taken, so that no answer is left for a later process. (A helper that is
+        // gone has panicked, and its join resumes the panic: the half is made here.)
+        let theirs = helper.made.recv().unwrap_or_else(|_| make(&jobs[half..]));
+        let mut made = mine?;
+        made.extend(theirs?);
+        Ok(made)
     }
 
     /// Adds a lane (unique id) and returns its id.
@@ -738,111 +1053,6 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             customer: false,
         });
         unique
-    }
-
-    fn add_step(
-        &mut self,
-        n: Node<'a, 'i>,
-        lane: Option<String>,
-        outgoing: usize,
-    ) -> Result<usize, InteropError> {
-        let element = n.tag_name().name();
-        let Some(bpmn_id) = n.attribute("id").filter(|id| !id.is_empty()) else {
-            return Err(self.fail(
-                n,
-                BpmnProblem::MissingId {
-                    element: element.to_owned(),
-                },
-            ));
-        };
-        let name = match self.exact(n, "name", false)? {
-            Some(name) => name,
-            None => humanize(element),
-        };
-        let mut step = Step::new(bpmn_id, name, StepKind::Activity);
-        step.lane = lane.map(LaneId::new);
-        step.kind = match element {
-            "startEvent" => StepKind::Start,
-            "endEvent" => StepKind::End,
-            "parallelGateway" => StepKind::Activity,
-            g if GATEWAYS.contains(&g) && outgoing > 1 => StepKind::Decision,
-            "intermediateCatchEvent" => match timer_duration(n) {
-                Some(text) => {
-                    step.wait_mins = match parse_iso_duration(&text) {
-                        Some(mins) => mins,
-                        None => {
-                            self.note(format!(
-                                "timer \"{bpmn_id}\": \"{}\" is not an ISO-8601 duration; its wait was set to 0",
-                                text.trim()
-                            ));
-                            0.0
-                        }
-                    };
-                    StepKind::Wait
-                }
-                None if has_timer(n) => {
-                    self.note(format!(
-                        "timer \"{bpmn_id}\" waits for a date or cycle, not a duration; its wait was set to 0"
-                    ));
-                    StepKind::Wait
-                }
-                None => StepKind::Activity,
-            },
-            _ => StepKind::Activity,
-        };
-        if CONTAINERS[..3].contains(&element) {
-            let inner = n
-                .descendants()
-                .filter(|d| {
-                    d.tag_name().namespace() == Some(BPMN_NS) && is_flow_node(d.tag_name().name())
-                })
-                .count()
-                .saturating_sub(1);
-            if inner > 0 {
-                step.notes = format!("BPMN {element} holding {inner} element(s), kept as one step");
-            }
-        }
-        if let Some(shape) = self.shapes.get(bpmn_id).map(|&s| self.node(s))
-            && vf_attr(shape, "autoPlaced") != Some("true")
-            && let Some([x, y, w, h]) = self.bounds(shape)?
-        {
-            step.pos = Some([(x + w / 2.0) as f32, (y + h / 2.0) as f32]);
-        }
-        self.apply_vf(n, &mut step)?;
-        let i = self.steps.len();
-        self.steps.push(step);
-        self.owner.insert(self.at(n), i);
-        self.step_at.push(self.at(n));
-        Ok(i)
-    }
-
-    /// A text attribute (`name`, or `vf:<name>` when `vf` is true), exactly as valueflow
-    /// wrote it: `vf:<name>Escaped` (see `xml::encode_exact`), where present, holds the text
-    /// with the characters XML cannot carry.
-    fn exact(&self, n: Node, name: &str, vf: bool) -> Result<Option<String>, InteropError> {
-        // Every text attribute valueflow writes may have an exact form beside it.
-        let escaped = n.attributes().find(|a| {
-            a.name()
-                .strip_prefix(name)
-                .is_some_and(|rest| rest == "Escaped")
-                && a.namespace() == Some(VF_NS)
-        });
-        if let Some(escaped) = escaped.map(|a| a.value()) {
-            return xml::decode_exact(escaped).map(Some).ok_or_else(|| {
-                self.bad_attribute(
-                    n,
-                    &format!("vf:{name}Escaped"),
-                    "text with \\\\ and \\u{hex} escapes only",
-                    escaped,
-                )
-            });
-        }
-        let plain = if vf {
-            vf_attr(n, name)
-        } else {
-            n.attribute(name)
-        };
-        Ok(plain.map(str::to_owned))
     }
 
     /// The map's format v2 fields from the definitions' `vf:` attributes.
@@ -884,112 +1094,6 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             return Ok(fallback.to_owned());
         }
         Ok(self.exact(n, "name", false)?.unwrap_or_default())
-    }
-
-    /// valueflow's own attributes, where the file has them, override the mapping's defaults.
-    fn apply_vf(&self, n: Node, step: &mut Step) -> Result<(), InteropError> {
-        let attr = |name: &str| vf_attr(n, name);
-        if let Some(id) = self.exact(n, "id", true)? {
-            step.id = StepId::new(id);
-        }
-        if let Some(v) = attr("kind") {
-            step.kind = StepKind::parse(v)
-                .ok_or_else(|| self.bad_attribute(n, "vf:kind", &StepKind::expected(), v))?;
-        }
-        if let Some(v) = attr("touchpoint") {
-            step.touchpoint = Touchpoint::parse(v).ok_or_else(|| {
-                self.bad_attribute(n, "vf:touchpoint", &Touchpoint::expected(), v)
-            })?;
-        }
-        if let Some(v) = attr("value") {
-            step.value = Value::parse(v)
-                .ok_or_else(|| self.bad_attribute(n, "vf:value", &Value::expected(), v))?;
-        }
-        for (name, field) in [
-            ("workMins", &mut step.work_mins),
-            ("waitMins", &mut step.wait_mins),
-        ] {
-            if let Some(v) = attr(name) {
-                *field = v
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|m| m.is_finite() && *m >= 0.0)
-                    .ok_or_else(|| {
-                        self.bad_attribute(n, &format!("vf:{name}"), "a number of minutes >= 0", v)
-                    })?;
-            }
-        }
-        for (name, field) in [
-            ("benefit", &mut step.benefit),
-            ("system", &mut step.system),
-            ("notes", &mut step.notes),
-        ] {
-            if let Some(v) = self.exact(n, name, true)? {
-                *field = v;
-            }
-        }
-        step.review = self.review(n)?.map(Box::new);
-        Ok(())
-    }
-
-    /// A step's review from valueflow's attributes (format v2), if it has any.
-    fn review(&self, n: Node) -> Result<Option<Review>, InteropError> {
-        let mut review = Review::default();
-        for (k, (name, _)) in super::bpmn_export::REVIEW_ATTRS.iter().enumerate() {
-            if let Some(v) = self.exact(n, name.strip_prefix("vf:").unwrap_or(name), true)? {
-                review.answers[k] = v;
-            }
-        }
-        if let Some(v) = self.exact(n, "rationale", true)? {
-            review.rationale = v;
-        }
-        let minutes = |name: &str| -> Result<Option<f64>, InteropError> {
-            vf_attr(n, name)
-                .map(|v| {
-                    v.trim()
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|m| m.is_finite() && *m >= 0.0)
-                        .ok_or_else(|| {
-                            self.bad_attribute(
-                                n,
-                                &format!("vf:{name}"),
-                                "a number of minutes >= 0",
-                                v,
-                            )
-                        })
-                })
-                .transpose()
-        };
-        let targets = TargetTimes {
-            work_mins: minutes("targetWorkMins")?,
-            wait_mins: minutes("targetWaitMins")?,
-        };
-        if let Some(v) = vf_attr(n, "disposition") {
-            let kind = DispositionKind::parse(v).ok_or_else(|| {
-                self.bad_attribute(n, "vf:disposition", &DispositionKind::expected(), v)
-            })?;
-            review.disposition = match kind {
-                DispositionKind::Undecided => Disposition::Undecided,
-                DispositionKind::Keep => Disposition::Keep,
-                DispositionKind::Eliminate => Disposition::Eliminate,
-                DispositionKind::Merge => Disposition::Merge {
-                    into: StepId::new(self.exact(n, "mergeInto", true)?.ok_or_else(|| {
-                        self.bad_attribute(
-                            n,
-                            "vf:mergeInto",
-                            "the id of the step it merges into",
-                            "",
-                        )
-                    })?),
-                },
-                DispositionKind::Backstage => Disposition::Backstage,
-                DispositionKind::Automate => Disposition::Automate(targets),
-                DispositionKind::Simplify => Disposition::Simplify(targets),
-            };
-        }
-        Ok((!review.is_empty()).then_some(review))
     }
 
     /// Adds (or merges into) the flow (from, to, kind).

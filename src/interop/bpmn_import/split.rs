@@ -178,7 +178,7 @@ impl<'t> Cut<'t> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Index, import_whole, index::Trees, parsing_options};
+    use super::super::{Index, import_checked_with, import_whole, index::Trees, parsing_options};
     use super::*;
     use crate::interop::bpmn_export::to_bpmn_string;
     use proptest::prelude::*;
@@ -194,6 +194,38 @@ mod tests {
             Err(e) => panic!("the two-tree import read a file the one-tree import refuses: {e}"),
         }
         Some(split)
+    }
+
+    /// The import with half of every process's steps made on the helper thread reads what
+    /// the import that makes them all on one thread reads, error for error.
+    fn same_with_helper(text: &str) {
+        let Ok(doc) = Document::parse_with_options(text, parsing_options()) else {
+            return;
+        };
+        let trees = Trees {
+            main: &doc,
+            diagram: None,
+        };
+        let Ok(ix) = Index::new("t.bpmn", trees, 0) else {
+            return;
+        };
+        let alone = import_checked_with(&ix, usize::MAX, usize::MAX);
+        let helped = import_checked_with(&ix, 0, 2);
+        match (alone, helped) {
+            (Ok(alone), Ok(helped)) => {
+                assert_eq!(alone.map, helped.map);
+                assert_eq!(alone.notes, helped.notes);
+            }
+            (Err(alone), Err(helped)) => assert_eq!(alone.to_string(), helped.to_string()),
+            (alone, helped) => panic!("alone: {alone:?}\nhelped: {helped:?}"),
+        }
+    }
+
+    #[test]
+    fn steps_made_on_the_helper_thread_read_as_made_on_one() {
+        for (_, text) in fixtures() {
+            same_with_helper(&text);
+        }
     }
 
     fn fixtures() -> Vec<(String, String)> {
@@ -400,6 +432,11 @@ mod tests {
         #[test]
         fn mutated_files_read_in_two_halves_as_in_one(text in mutated()) {
             same_as_whole(&text);
+        }
+
+        #[test]
+        fn mutated_files_read_with_the_helper_thread_as_without(text in mutated()) {
+            same_with_helper(&text);
         }
     }
 }
