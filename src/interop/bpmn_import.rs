@@ -206,8 +206,17 @@ pub const MAX_DATA_LABEL_BYTES: u64 = super::MAX_BPMN_INPUT_BYTES;
 /// costs more than it saves).
 pub(super) const PARALLEL_MIN_ELEMENTS: usize = 5_000;
 
-/// From this many flow nodes in a process on, the helper thread makes half of its steps.
+/// The helper thread checks this many elements' references between two looks at its queue
+/// (a fraction of a millisecond: the importer waits no longer for its steps to be taken up).
+const CHECK_PART: usize = 2_048;
+
+/// From this many flow nodes in a process on, the helper thread makes part of its steps.
 pub(super) const PARALLEL_MIN_STEPS: usize = 1_000;
+
+/// The importer makes this share (numerator, denominator) of a large process's steps and
+/// the helper the rest: the importer reads the process's lanes first, in about the time
+/// the helper takes for its larger share.
+const IMPORTER_SHARE: (usize, usize) = (2, 5);
 
 /// The mapping of an indexed document, its references checked first: the check's error
 /// wins over whatever the mapping found, and the check's notes come first. On a large file
@@ -215,14 +224,16 @@ pub(super) const PARALLEL_MIN_STEPS: usize = 1_000;
 /// reference that names nothing apart where it needs to, so it may run before the check
 /// is done; its result counts only if the check passes).
 fn import_checked(ix: &Index<'_, '_>) -> Result<Imported, InteropError> {
-    import_checked_with(ix, PARALLEL_MIN_ELEMENTS, PARALLEL_MIN_STEPS)
+    import_checked_with(ix, PARALLEL_MIN_ELEMENTS, PARALLEL_MIN_STEPS, CHECK_PART)
 }
 
-/// `import_checked` with its thresholds for the helper thread given (the tests lower them).
+/// `import_checked` with its thresholds for the helper thread and the size of its check's
+/// parts given (the tests lower them).
 fn import_checked_with(
     ix: &Index<'_, '_>,
     min_elements: usize,
     min_steps: usize,
+    check_part: usize,
 ) -> Result<Imported, InteropError> {
     use std::sync::mpsc;
     std::thread::scope(|s| {
@@ -232,15 +243,29 @@ fn import_checked_with(
             .then(|| {
                 std::thread::Builder::new()
                     .spawn_scoped(s, move || {
-                        // The steps the mapping hands over first (it waits for them), then,
-                        // once it has no more to hand over (it drops its end), the check.
-                        for job in queue {
-                            let steps = job.iter().map(|&(n, out)| ix.make_step(n, out));
-                            if answers.send(steps.collect()).is_err() {
+                        // The check, a part at a time; the steps the mapping hands over
+                        // (it waits for them) come before the next part. Once the mapping
+                        // has no more to hand over (it drops its end), the rest of the check.
+                        let mut check = index::ReferenceCheck::default();
+                        loop {
+                            let job = if check.done(ix) {
+                                queue.recv().ok()
+                            } else {
+                                match queue.try_recv() {
+                                    Ok(job) => Some(job),
+                                    Err(mpsc::TryRecvError::Empty) => {
+                                        check.step(ix, check_part);
+                                        continue;
+                                    }
+                                    Err(mpsc::TryRecvError::Disconnected) => None,
+                                }
+                            };
+                            let Some(job) = job else { break };
+                            if answers.send(ix.make_steps(&job)).is_err() {
                                 break;
                             }
                         }
-                        ix.check_references()
+                        check.finish(ix)
                     })
                     .ok()
             })
@@ -375,13 +400,12 @@ struct MadeStep {
     inner: Vec<index::At>,
 }
 
-/// The importer's end of the helper thread of a large file, which makes the steps of the
-/// second half of each large process and then, once the importer drops this, checks the
-/// references.
+/// The importer's end of the helper thread of a large file, which checks the references
+/// and, between two parts of the check, makes the tail of each large process's steps.
 struct Helper<'a, 'i> {
     jobs: std::sync::mpsc::Sender<Vec<StepJob<'a, 'i>>>,
     made: std::sync::mpsc::Receiver<Result<Vec<MadeStep>, InteropError>>,
-    /// From this many flow nodes in a process on, half of them go to the helper.
+    /// From this many flow nodes in a process on, part of them go to the helper.
     min_steps: usize,
 }
 
@@ -605,6 +629,16 @@ impl<'a, 'i> Index<'a, 'i> {
             };
         }
         Ok((!review.is_empty()).then_some(review))
+    }
+
+    /// The steps of flow nodes, in their order, or the first node's error.
+    fn make_steps(&self, jobs: &[StepJob<'a, 'i>]) -> Result<Vec<MadeStep>, InteropError> {
+        // Sized up front: a `Result` collect would regrow a vector of large steps.
+        let mut made = Vec::with_capacity(jobs.len());
+        for &(n, outgoing) in jobs {
+            made.push(self.make_step(n, outgoing)?);
+        }
+        Ok(made)
     }
 
     /// The step a flow node stands for (its lane is the importer's to set), with the notes it
@@ -831,21 +865,14 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                 step.pos = Some([(x + w / 2.0) as f32, (y + h / 2.0) as f32]);
             }
             self.apply_vf(p, &mut step)?;
-            let i = self.steps.len();
-            self.steps.push(step);
-            self.step_process.push(None);
-            self.owner.insert(self.at(p), i);
-            self.step_at.push(self.at(p));
+            self.push_step(step, self.at(p), None);
             return Ok(());
         };
-        // Lanes: the leaves of the lane tree, named "Parent / Child".
-        // Flow node id → the lane that lists it, and the leaf lane it goes to.
-        let mut lane_of: IdMap<index::At, (Node<'a, 'i>, &'a str)> = IdMap::default();
-        let mut leaves = Vec::new();
         // The process's children in one walk (a process of thousands of steps has tens of
         // thousands of children, and each walk over them costs).
         let (mut lane_sets, mut flow_nodes, mut flows) =
             (Vec::new(), Vec::new(), ProcessFlows::default());
+        let mut gateways: IdSet<&'a str> = IdSet::default();
         for n in process.children() {
             if !n.is_element() || n.tag_name().namespace() != Some(BPMN_NS) {
                 continue;
@@ -857,11 +884,43 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                     flow_nodes.push(n);
                     if name == "boundaryEvent" {
                         flows.boundary_events.push(n);
+                    } else if GATEWAYS.contains(&name) {
+                        gateways.insert(n.attribute("id").unwrap_or_default());
                     }
                 }
                 _ => {}
             }
         }
+        // Steps: the process's flow nodes; a sub-process is one step and what is inside it
+        // belongs to that step. A gateway with more than one distinct target splits the
+        // flow: each gateway's distinct (source, target) pairs are counted (only a
+        // gateway's count is read).
+        let mut targets: IdMap<&'a str, usize> = IdMap::default();
+        if !gateways.is_empty() {
+            let mut pairs: IdSet<(&'a str, &'a str)> = IdSet::default();
+            for &f in &flows.sequence_flows {
+                if let (Some(a), Some(b)) = (f.attribute("sourceRef"), f.attribute("targetRef")) {
+                    let (a, b) = (trimmed(a), trimmed(b));
+                    if gateways.contains(a) && pairs.insert((a, b)) {
+                        *targets.entry(a).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
+        self.process_flows.entry(self.at(process)).or_insert(flows);
+        let jobs: Vec<StepJob<'a, 'i>> = flow_nodes
+            .iter()
+            .map(|&n| {
+                let id = n.attribute("id").unwrap_or_default();
+                (n, targets.get(id).copied().unwrap_or(0))
+            })
+            .collect();
+        // The helper thread's share goes out first: the lanes are read while it works.
+        let handed = self.hand_over(&jobs);
+        // Lanes: the leaves of the lane tree, named "Parent / Child".
+        // Flow node id → the lane that lists it, and the leaf lane it goes to.
+        let mut lane_of: IdMap<index::At, (Node<'a, 'i>, &'a str)> = IdMap::default();
+        let mut leaves = Vec::new();
         let mut stack: Vec<(Node<'a, 'i>, String)> = lane_sets
             .iter()
             .flat_map(|s| bpmn_named(*s, "lane"))
@@ -951,30 +1010,8 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                 lane_ids.insert(id, added);
             }
         }
-        // Steps: the process's flow nodes; a sub-process is one step and what is inside it
-        // belongs to that step.
         let mut unplaced = 0usize;
-        // How many distinct targets each node's sequence flows have, to tell splitting
-        // gateways (each distinct source and target pair counted once).
-        let mut targets: IdMap<&'a str, usize> = IdMap::default();
-        let mut pairs: IdSet<(&'a str, &'a str)> = IdSet::default();
-        for &f in &flows.sequence_flows {
-            if let (Some(a), Some(b)) = (f.attribute("sourceRef"), f.attribute("targetRef")) {
-                let (a, b) = (trimmed(a), trimmed(b));
-                if pairs.insert((a, b)) {
-                    *targets.entry(a).or_insert(0) += 1;
-                }
-            }
-        }
-        self.process_flows.entry(self.at(process)).or_insert(flows);
-        let jobs: Vec<StepJob<'a, 'i>> = flow_nodes
-            .iter()
-            .map(|&n| {
-                let id = n.attribute("id").unwrap_or_default();
-                (n, targets.get(id).copied().unwrap_or(0))
-            })
-            .collect();
-        let made = self.make_steps(&jobs)?;
+        let made = self.made_steps(&jobs, handed)?;
         self.steps.reserve(made.len());
         for (n, made) in flow_nodes.into_iter().zip(made) {
             let lane = match lane_of.get(&self.at(n)).and_then(|&(_, l)| lane_ids.get(l)) {
@@ -995,11 +1032,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             for note in notes {
                 self.note(note);
             }
-            let i = self.steps.len();
-            self.steps.push(step);
-            self.owner.insert(self.at(n), i);
-            self.step_at.push(self.at(n));
-            self.step_process.push(Some(self.at(process)));
+            let i = self.push_step(step, self.at(n), Some(self.at(process)));
             for at in inner {
                 self.owner.entry(at).or_insert(i);
             }
@@ -1013,28 +1046,49 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         Ok(())
     }
 
-    /// The steps of a process's flow nodes, in their order. In a large process the helper
-    /// thread makes the second half while this one makes the first; the first error in
-    /// their order wins, as if one thread had made them all.
-    fn make_steps(&self, jobs: &[StepJob<'a, 'i>]) -> Result<Vec<MadeStep>, InteropError> {
+    /// Hands the tail of a large process's step jobs to the helper thread, and returns
+    /// where that tail starts; `None` when this thread makes them all.
+    fn hand_over(&self, jobs: &[StepJob<'a, 'i>]) -> Option<usize> {
+        let helper = (self.helper.as_ref()).filter(|h| jobs.len() >= h.min_steps.max(2))?;
+        // This thread reads the lanes before it makes its share, so it makes the smaller.
+        let split = (jobs.len() * IMPORTER_SHARE.0 / IMPORTER_SHARE.1).clamp(1, jobs.len() - 1);
+        helper.jobs.send(jobs[split..].to_vec()).ok()?;
+        Some(split)
+    }
+
+    /// The steps of a process's flow nodes, in their order: this thread's share (all of
+    /// them unless `handed` says where the helper's tail starts) and the helper's answer.
+    /// The first error in their order wins, as if one thread had made them all.
+    fn made_steps(
+        &self,
+        jobs: &[StepJob<'a, 'i>],
+        handed: Option<usize>,
+    ) -> Result<Vec<MadeStep>, InteropError> {
         let ix = self.ix;
-        let make = |jobs: &[StepJob<'a, 'i>]| -> Result<Vec<MadeStep>, InteropError> {
-            jobs.iter().map(|&(n, out)| ix.make_step(n, out)).collect()
+        let (Some(split), Some(helper)) = (handed, self.helper.as_ref()) else {
+            return ix.make_steps(jobs);
         };
-        let half = jobs.len() / 2;
-        let Some(helper) = self.helper.as_ref().filter(|h| jobs.len() >= h.min_steps) else {
-            return make(jobs);
-        };
-        if helper.jobs.send(jobs[half..].to_vec()).is_err() {
-            return make(jobs);
-        }
-        let mine = make(&jobs[..half]);
+        let mine = ix.make_steps(&jobs[..split]);
         // Always taken, so that no answer is left for a later process. (A helper that is
-        // gone has panicked, and its join resumes the panic: the half is made here.)
-        let theirs = helper.made.recv().unwrap_or_else(|_| make(&jobs[half..]));
+        // gone has panicked, and its join resumes the panic: the tail is made here.)
+        let theirs = helper
+            .made
+            .recv()
+            .unwrap_or_else(|_| ix.make_steps(&jobs[split..]));
         let mut made = mine?;
         made.extend(theirs?);
         Ok(made)
+    }
+
+    /// Adds the step made from the element at `at` (of `process`, unless it is a black-box
+    /// pool's), which owns it, and returns its index.
+    fn push_step(&mut self, step: Step, at: index::At, process: Option<index::At>) -> usize {
+        let i = self.steps.len();
+        self.steps.push(step);
+        self.owner.insert(at, i);
+        self.step_at.push(at);
+        self.step_process.push(process);
+        i
     }
 
     /// Adds a lane (unique id) and returns its id.

@@ -261,6 +261,15 @@ impl<'a, 'i> Index<'a, 'i> {
     /// Every reference that the mapping or a BPMN viewer follows must name an element. The
     /// notes (on references that are only noted) are returned, for the importer to record.
     pub(super) fn check_references(&self) -> Result<Vec<String>, InteropError> {
+        ReferenceCheck::default().finish(self)
+    }
+
+    /// `check_references` over `elements[range]`, its notes added to `notes`.
+    fn check_references_in(
+        &self,
+        range: std::ops::Range<usize>,
+        notes: &mut Vec<String>,
+    ) -> Result<(), InteropError> {
         const FLOW_NODE: Option<&str> = Some("a flow node of the same process");
         const NODE_OR_POOL: Option<&str> = Some("a flow node or a pool");
         // The references each element holds in attributes: (attribute, what it must name
@@ -295,9 +304,8 @@ impl<'a, 'i> Index<'a, 'i> {
         // (Bizagi) write them to ids they never put in the file. A dangling one is noted,
         // and the reference stands for itself.
         let only_noted = |name: &str| matches!(name, "dataObjectReference" | "dataStoreReference");
-        let mut notes = Vec::new();
         // Every element, with an id or without one, in file order: the first problem wins.
-        for &n in &self.elements {
+        for &n in &self.elements[range] {
             let name = n.tag_name().name();
             let (attributes, child) = (references(name), child_references(name));
             if attributes.is_empty() && child.is_none() {
@@ -342,7 +350,7 @@ impl<'a, 'i> Index<'a, 'i> {
                 }
             }
         }
-        Ok(notes)
+        Ok(())
     }
 
     fn dangling(&self, at: Node, element: &str, reference: &str, target: &str) -> InteropError {
@@ -362,6 +370,44 @@ impl<'a, 'i> Index<'a, 'i> {
                 target: target.trim().to_owned(),
             },
         )
+    }
+}
+
+/// The reference check (`Index::check_references`) run a part at a time, in file order:
+/// the same notes and the same first error as in one go.
+#[derive(Default)]
+pub(super) struct ReferenceCheck {
+    /// How many of the index's elements are checked.
+    checked: usize,
+    notes: Vec<String>,
+    failed: Option<InteropError>,
+}
+
+impl ReferenceCheck {
+    /// Whether nothing is left to check (every element checked, or an error found).
+    pub(super) fn done(&self, ix: &Index) -> bool {
+        self.failed.is_some() || self.checked >= ix.elements.len()
+    }
+
+    /// Checks up to `count` more elements.
+    pub(super) fn step(&mut self, ix: &Index, count: usize) {
+        if self.done(ix) {
+            return;
+        }
+        let end = self.checked.saturating_add(count).min(ix.elements.len());
+        if let Err(e) = ix.check_references_in(self.checked..end, &mut self.notes) {
+            self.failed = Some(e);
+        }
+        self.checked = end;
+    }
+
+    /// Checks the rest: the notes, or the first error.
+    pub(super) fn finish(mut self, ix: &Index) -> Result<Vec<String>, InteropError> {
+        self.step(ix, usize::MAX);
+        match self.failed {
+            Some(e) => Err(e),
+            None => Ok(self.notes),
+        }
     }
 }
 

@@ -178,7 +178,8 @@ impl<'t> Cut<'t> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Index, import_checked_with, import_whole, index::Trees, parsing_options};
+    use super::super::index::{ReferenceCheck, Trees};
+    use super::super::{Index, import_checked_with, import_whole, parsing_options};
     use super::*;
     use crate::interop::bpmn_export::to_bpmn_string;
     use proptest::prelude::*;
@@ -209,8 +210,20 @@ mod tests {
         let Ok(ix) = Index::new("t.bpmn", trees, 0) else {
             return;
         };
-        let alone = import_checked_with(&ix, usize::MAX, usize::MAX);
-        let helped = import_checked_with(&ix, 0, 2);
+        // The check a part at a time reads as the check in one go.
+        let mut check = ReferenceCheck::default();
+        while !check.done(&ix) {
+            check.step(&ix, 1);
+        }
+        match (ix.check_references(), check.finish(&ix)) {
+            (Ok(whole), Ok(parts)) => assert_eq!(whole, parts),
+            (Err(whole), Err(parts)) => assert_eq!(whole.to_string(), parts.to_string()),
+            (whole, parts) => panic!("in one go: {whole:?}\na part at a time: {parts:?}"),
+        }
+        let alone = import_checked_with(&ix, usize::MAX, usize::MAX, usize::MAX);
+        // The helper on every process of two steps or more, its check one element at a
+        // time between two looks at its queue.
+        let helped = import_checked_with(&ix, 0, 2, 1);
         match (alone, helped) {
             (Ok(alone), Ok(helped)) => {
                 assert_eq!(alone.map, helped.map);
