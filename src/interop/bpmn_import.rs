@@ -409,6 +409,23 @@ struct Helper<'a, 'i> {
     min_steps: usize,
 }
 
+/// A data object or store, with the steps that write and read it (`data_items`).
+struct DataItem<'a, 'i> {
+    /// The element that first named it (where a refusal points).
+    at: Node<'a, 'i>,
+    label: String,
+    writers: Vec<(usize, Option<u64>)>,
+    readers: Vec<usize>,
+}
+
+/// The information flows of a file, each kind read up to its first error (`info_flows`).
+struct InfoFlows<'a, 'i> {
+    /// Message flows between steps, and the notes on those left out.
+    messages: Result<(Vec<PendingFlow>, Vec<String>), InteropError>,
+    data: Result<Vec<DataItem<'a, 'i>>, InteropError>,
+    associations: Result<Vec<PendingFlow>, InteropError>,
+}
+
 /// A process's sequence flows and boundary events, in file order.
 #[derive(Default)]
 struct ProcessFlows<'a, 'i> {
@@ -766,16 +783,31 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         for c in &containers {
             self.add_container(c, laneless)?;
         }
-        // Every step is made: the helper thread goes on to the reference check.
+        // Every step is made: the helper thread goes on to the reference check. (Reading
+        // the information flows on a third thread beside the work flows was tried: the
+        // helper is still checking then, and on two cores the three threads were slower.)
         self.helper = None;
-        for process in self.ix.top_level("process") {
-            self.add_sequence_flows(process)?;
+        let placed = Placed {
+            ix: self.ix,
+            owner: &self.owner,
+            step_process: &self.step_process,
+        };
+        let work = placed.work_flows(std::mem::take(&mut self.process_flows))?;
+        let info = placed.info_flows();
+        for f in work {
+            self.push_flow(f);
         }
-        for collaboration in self.ix.top_level("collaboration") {
-            self.add_message_flows(collaboration)?;
+        let (messages, notes) = info.messages?;
+        for note in notes {
+            self.note(note);
         }
-        self.add_data_flows()?;
-        self.add_associations()?;
+        for f in messages {
+            self.push_flow(f);
+        }
+        self.add_data_flows(info.data?)?;
+        for f in info.associations? {
+            self.push_flow(f);
+        }
         let root = self.root();
         self.build(root, laneless)
     }
@@ -1173,7 +1205,24 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             }
         }
     }
+}
 
+/// The steps made, as the flow passes read them: they read only the index and the steps,
+/// and return the flows for the importer to put in, in file order.
+struct Placed<'x, 'a, 'i> {
+    ix: &'x Index<'a, 'i>,
+    owner: &'x IdMap<index::At, usize>,
+    step_process: &'x [Option<index::At>],
+}
+
+impl<'a, 'i> std::ops::Deref for Placed<'_, 'a, 'i> {
+    type Target = Index<'a, 'i>;
+    fn deref(&self) -> &Index<'a, 'i> {
+        self.ix
+    }
+}
+
+impl<'a, 'i> Placed<'_, 'a, 'i> {
     fn step_of(&self, reference: Option<&str>) -> Option<usize> {
         self.owner.get(&self.lookup_at(reference?)?).copied()
     }
@@ -1252,12 +1301,14 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         }
     }
 
-    fn add_sequence_flows(&mut self, process: Node<'a, 'i>) -> Result<(), InteropError> {
-        // Gathered by `add_container`, which every process goes through first.
-        let flows = self
-            .process_flows
-            .remove(&self.at(process))
-            .unwrap_or_else(|| ProcessFlows::of(process));
+    /// The sequence flows of a process (`flows`: its sequence flows and boundary events),
+    /// in file order, then a flow from each boundary event's host.
+    fn sequence_flows(
+        &self,
+        process: Node<'a, 'i>,
+        flows: &ProcessFlows<'a, 'i>,
+        out: &mut Vec<PendingFlow>,
+    ) -> Result<(), InteropError> {
         for &f in &flows.sequence_flows {
             let from = self.flow_end(f, "sourceRef", process)?;
             let to = self.flow_end(f, "targetRef", process)?;
@@ -1282,7 +1333,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                 ),
             };
             let index = self.flow_index(f)?;
-            self.push_flow(PendingFlow {
+            out.push(PendingFlow {
                 from,
                 to,
                 kind: FlowKind::Work,
@@ -1298,7 +1349,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                 continue;
             };
             let interrupting = b.attribute("cancelActivity") != Some("false");
-            self.push_flow(PendingFlow {
+            out.push(PendingFlow {
                 from: host,
                 to: event,
                 kind: FlowKind::Work,
@@ -1314,46 +1365,69 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         Ok(())
     }
 
-    fn add_message_flows(&mut self, collaboration: Node<'a, 'i>) -> Result<(), InteropError> {
-        for f in bpmn_named(collaboration, "messageFlow") {
-            let (from, to) = (
-                self.step_of(f.attribute("sourceRef")),
-                self.step_of(f.attribute("targetRef")),
-            );
-            let (Some(from), Some(to)) = (from, to) else {
-                self.note(format!(
-                    "message flow \"{}\" ends on a pool that has a process, not on a step; it was left out",
-                    f.attribute("id").unwrap_or_default()
-                ));
-                continue;
-            };
-            if from == to {
-                continue;
-            }
-            let index = self.flow_index(f)?;
-            self.push_flow(PendingFlow {
-                from,
-                to,
-                kind: FlowKind::Information,
-                label: f.attribute("name").unwrap_or_default().to_owned(),
-                probability: None,
-                index,
-            });
+    /// Every process's work flows, in file order (`process_flows`: what `add_container`
+    /// gathered of each).
+    fn work_flows(
+        &self,
+        mut process_flows: IdMap<index::At, ProcessFlows<'a, 'i>>,
+    ) -> Result<Vec<PendingFlow>, InteropError> {
+        let mut out = Vec::new();
+        for process in self.ix.top_level("process") {
+            let flows = process_flows
+                .remove(&self.at(process))
+                .unwrap_or_else(|| ProcessFlows::of(process));
+            self.sequence_flows(process, &flows, &mut out)?;
         }
-        Ok(())
+        Ok(out)
     }
 
-    /// Data objects and stores: every step that writes one passes information to every step
-    /// that reads it. References to the same data object or store count as one.
-    fn add_data_flows(&mut self) -> Result<(), InteropError> {
-        struct Data<'a, 'i> {
-            /// The element that first named it (where a refusal points).
-            at: Node<'a, 'i>,
-            label: String,
-            writers: Vec<(usize, Option<u64>)>,
-            readers: Vec<usize>,
+    /// The information flows read from the file, each kind up to its first error.
+    fn info_flows(&self) -> InfoFlows<'a, 'i> {
+        InfoFlows {
+            messages: self.message_flows(),
+            data: self.data_items(),
+            associations: self.association_flows(),
         }
-        let mut data: Vec<Data> = Vec::new();
+    }
+
+    /// Every collaboration's message flows between two steps, with the notes on those left
+    /// out (not yet escaped).
+    fn message_flows(&self) -> Result<(Vec<PendingFlow>, Vec<String>), InteropError> {
+        let (mut out, mut notes) = (Vec::new(), Vec::new());
+        for collaboration in self.ix.top_level("collaboration") {
+            for f in bpmn_named(collaboration, "messageFlow") {
+                let (from, to) = (
+                    self.step_of(f.attribute("sourceRef")),
+                    self.step_of(f.attribute("targetRef")),
+                );
+                let (Some(from), Some(to)) = (from, to) else {
+                    notes.push(format!(
+                        "message flow \"{}\" ends on a pool that has a process, not on a step; it was left out",
+                        f.attribute("id").unwrap_or_default()
+                    ));
+                    continue;
+                };
+                if from == to {
+                    continue;
+                }
+                let index = self.flow_index(f)?;
+                out.push(PendingFlow {
+                    from,
+                    to,
+                    kind: FlowKind::Information,
+                    label: f.attribute("name").unwrap_or_default().to_owned(),
+                    probability: None,
+                    index,
+                });
+            }
+        }
+        Ok((out, notes))
+    }
+
+    /// Data objects and stores, with the steps that write and read each. References to the
+    /// same data object or store count as one.
+    fn data_items(&self) -> Result<Vec<DataItem<'a, 'i>>, InteropError> {
+        let mut data: Vec<DataItem> = Vec::new();
         let mut data_at: IdMap<&str, usize> = IdMap::default();
         let associations = self.ix.data_associations.iter().copied();
         for a in associations {
@@ -1366,37 +1440,49 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                 let Some(target) = r.text().and_then(|t| self.lookup(t)) else {
                     continue;
                 };
-                let (key, label) = match target.tag_name().name() {
+                let (key, inner) = match target.tag_name().name() {
                     "dataObjectReference" | "dataStoreReference" => {
                         let inner = target
                             .attribute("dataObjectRef")
                             .or_else(|| target.attribute("dataStoreRef"))
                             .and_then(|r| self.lookup(r));
                         let key = inner.unwrap_or(target).attribute("id").unwrap_or_default();
-                        let label = match self.exact(target, "name", false)? {
-                            Some(name) => name,
-                            None => inner
-                                .and_then(|i| i.attribute("name"))
-                                .unwrap_or_default()
-                                .to_owned(),
-                        };
-                        (key, label)
+                        (key, Some(inner))
                     }
-                    "dataObject" | "dataStore" => (
-                        target.attribute("id").unwrap_or_default(),
-                        target.attribute("name").unwrap_or_default().to_owned(),
-                    ),
+                    "dataObject" | "dataStore" => {
+                        (target.attribute("id").unwrap_or_default(), None)
+                    }
                     _ => continue,
                 };
-                let k = *data_at.entry(key).or_insert_with(|| {
-                    data.push(Data {
-                        at: target,
-                        label,
-                        writers: Vec::new(),
-                        readers: Vec::new(),
-                    });
-                    data.len() - 1
-                });
+                let k = match data_at.get(key) {
+                    // Its label is read once (a reference to it read again says no more).
+                    Some(&k) if data[k].at == target => k,
+                    known => {
+                        let label = match inner {
+                            Some(inner) => match self.exact(target, "name", false)? {
+                                Some(name) => name,
+                                None => inner
+                                    .and_then(|i| i.attribute("name"))
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                            },
+                            None => target.attribute("name").unwrap_or_default().to_owned(),
+                        };
+                        match known {
+                            Some(&k) => k,
+                            None => {
+                                data_at.insert(key, data.len());
+                                data.push(DataItem {
+                                    at: target,
+                                    label,
+                                    writers: Vec::new(),
+                                    readers: Vec::new(),
+                                });
+                                data.len() - 1
+                            }
+                        }
+                    }
+                };
                 if writes {
                     let index = vf_attr(a, "flowIndex").and_then(|v| v.trim().parse().ok());
                     data[k].writers.push((step, index));
@@ -1405,9 +1491,38 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                 }
             }
         }
-        // Every writer of an item gets a flow to every reader: counted before any is made,
-        // so that a file of a few thousand associations cannot ask for billions of flows or
-        // gigabytes of copied labels.
+        Ok(data)
+    }
+
+    /// An association between two steps (not to a text annotation) is an information flow.
+    fn association_flows(&self) -> Result<Vec<PendingFlow>, InteropError> {
+        let mut out = Vec::new();
+        for &a in &self.ix.associations {
+            let (Some(from), Some(to)) = (
+                self.step_of(a.attribute("sourceRef")),
+                self.step_of(a.attribute("targetRef")),
+            ) else {
+                continue;
+            };
+            let index = self.flow_index(a)?;
+            out.push(PendingFlow {
+                from,
+                to,
+                kind: FlowKind::Information,
+                label: self.exact(a, "label", true)?.unwrap_or_default(),
+                probability: None,
+                index,
+            });
+        }
+        Ok(out)
+    }
+}
+
+impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
+    /// Every writer of a data item passes information to every reader of it.
+    fn add_data_flows(&mut self, data: Vec<DataItem<'a, 'i>>) -> Result<(), InteropError> {
+        // Counted before any is made, so that a file of a few thousand associations cannot
+        // ask for billions of flows or gigabytes of copied labels.
         let (mut flows, mut label_bytes) = (self.flows.len() as u64, 0u64);
         for d in &data {
             let made = (d.writers.len() as u64).saturating_mul(d.readers.len() as u64);
@@ -1441,29 +1556,6 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                     }
                 }
             }
-        }
-        Ok(())
-    }
-
-    /// An association between two steps (not to a text annotation) is an information flow.
-    fn add_associations(&mut self) -> Result<(), InteropError> {
-        let all = self.ix.associations.iter().copied();
-        for a in all {
-            let (Some(from), Some(to)) = (
-                self.step_of(a.attribute("sourceRef")),
-                self.step_of(a.attribute("targetRef")),
-            ) else {
-                continue;
-            };
-            let index = self.flow_index(a)?;
-            self.push_flow(PendingFlow {
-                from,
-                to,
-                kind: FlowKind::Information,
-                label: self.exact(a, "label", true)?.unwrap_or_default(),
-                probability: None,
-                index,
-            });
         }
         Ok(())
     }

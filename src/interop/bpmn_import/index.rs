@@ -18,6 +18,43 @@ pub(super) struct At(u32);
 
 const DIAGRAM_BIT: u32 = 1 << 31;
 
+/// The ids of a tree, each with its element. (Keeping short ids inline in the table, so
+/// that a lookup does not read the id in the file's text, was tried: the larger table made
+/// the import slower.)
+#[derive(Default)]
+pub(super) struct Ids<'a>(IdMap<&'a str, At>);
+
+impl<'a> Ids<'a> {
+    fn with_capacity(n: usize) -> Self {
+        Self(IdMap::with_capacity_and_hasher(n, Default::default()))
+    }
+
+    pub(super) fn get(&self, id: &str) -> Option<At> {
+        self.0.get(id).copied()
+    }
+
+    /// Records the element of a new id, or returns the element the id was first seen on.
+    fn insert_new(&mut self, id: &'a str, at: At) -> Result<(), At> {
+        use std::collections::hash_map::Entry;
+        match self.0.entry(id) {
+            Entry::Occupied(first) => Err(*first.get()),
+            Entry::Vacant(slot) => {
+                slot.insert(at);
+                Ok(())
+            }
+        }
+    }
+
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// The parsed file: one tree, or the two halves of a split parse.
 pub(super) struct Trees<'a, 'i> {
     /// The whole file; in a split parse, the file up to its diagram, closed by the root's
@@ -54,8 +91,8 @@ impl Half<'_, '_> {
 
 /// What one tree holds for the index, collected on its own (side by side in a split parse).
 struct Part<'a, 'i> {
-    /// The model tree's ids (the diagram tree's go in after them: `Index::new`).
-    ids: IdMap<&'a str, At>,
+    /// The tree's ids.
+    ids: Ids<'a>,
     elements: Vec<Node<'a, 'i>>,
     shapes: IdMap<&'a str, At>,
     data_associations: Vec<Node<'a, 'i>>,
@@ -73,8 +110,10 @@ enum Problem {
 pub(super) struct Index<'a, 'i> {
     pub(super) file: &'a str,
     pub(super) trees: Trees<'a, 'i>,
-    /// Each id's element.
-    pub(super) ids: IdMap<&'a str, At>,
+    /// Each id's element: in a split parse, the model tree's.
+    pub(super) ids: Ids<'a>,
+    /// In a split parse, the diagram tree's ids (none is in `ids` where the import answers).
+    pub(super) diagram_ids: Ids<'a>,
     /// Every element of the BPMN and BPMN DI namespaces outside `extensionElements`, in
     /// file order: the checks and the flow passes walk this instead of the whole tree.
     pub(super) elements: Vec<Node<'a, 'i>>,
@@ -114,12 +153,14 @@ impl<'a, 'i> Index<'a, 'i> {
                 let diagram_share = elements * half.doc.input_text().len() / total.max(1);
                 std::thread::scope(|s| {
                     let other = std::thread::Builder::new()
-                        .spawn_scoped(s, || collect(half.doc, DIAGRAM_BIT, diagram_share, 0))
+                        .spawn_scoped(s, || {
+                            collect(half.doc, DIAGRAM_BIT, diagram_share, diagram_share)
+                        })
                         .ok();
-                    let main = collect(trees.main, 0, elements, elements);
+                    let main = collect(trees.main, 0, elements, elements - diagram_share);
                     let diagram = match other {
                         Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                        None => collect(half.doc, DIAGRAM_BIT, diagram_share, 0),
+                        None => collect(half.doc, DIAGRAM_BIT, diagram_share, diagram_share),
                     };
                     (main, Some(diagram))
                 })
@@ -129,6 +170,7 @@ impl<'a, 'i> Index<'a, 'i> {
             file,
             trees,
             ids: main.ids,
+            diagram_ids: Ids::default(),
             elements: main.elements,
             shapes: main.shapes,
             data_associations: main.data_associations,
@@ -140,25 +182,14 @@ impl<'a, 'i> Index<'a, 'i> {
         let Some(diagram) = diagram else {
             return Ok(me);
         };
-        // The diagram's ids after the model's, in file order: the first repeat is the one
-        // the whole file's pass would find, unless the diagram has an earlier problem.
-        let mut repeat = None;
-        for n in &diagram.elements {
-            let Some(id) = n.attribute("id") else {
-                continue;
-            };
-            if let Some(&first) = me.ids.get(id) {
-                repeat = Some((*n, Problem::Duplicate(first)));
-                break;
-            }
-            me.ids.insert(id, me.at(*n));
+        // The diagram's ids stay in their own map, built on its thread (`lookup_at` reads
+        // the model's first). An id in both trees is found by the reference check
+        // (`check_references_in`), which every import runs: a split parse that meets it
+        // gives way to the one-tree import, which names the repeat.
+        if let Some((m, p)) = diagram.problem {
+            return Err(me.problem(m, p));
         }
-        let earlier = |a: &Node, b: &Node| a.range().start < b.range().start;
-        match (repeat, diagram.problem) {
-            (Some((n, p)), Some((m, _))) if earlier(&n, &m) => return Err(me.problem(n, p)),
-            (_, Some((m, p))) | (Some((m, p)), None) => return Err(me.problem(m, p)),
-            (None, None) => {}
-        }
+        me.diagram_ids = diagram.ids;
         me.elements.extend(diagram.elements);
         // The first shape of an element wins: the model's (usually none) before the
         // diagram's. The smaller map goes into the larger.
@@ -252,10 +283,15 @@ impl<'a, 'i> Index<'a, 'i> {
     /// `lookup`, naming the element by its `At`.
     pub(super) fn lookup_at(&self, reference: &str) -> Option<At> {
         let r = trimmed(reference);
-        self.ids.get(r).copied().or_else(|| {
-            r.split_once(':')
-                .and_then(|(_, local)| self.ids.get(local).copied())
-        })
+        let get = |id: &str| {
+            let found = self.ids.get(id);
+            if self.diagram_ids.is_empty() {
+                found
+            } else {
+                found.or_else(|| self.diagram_ids.get(id))
+            }
+        };
+        get(r).or_else(|| r.split_once(':').and_then(|(_, local)| get(local)))
     }
 
     /// Every reference that the mapping or a BPMN viewer follows must name an element. The
@@ -305,7 +341,15 @@ impl<'a, 'i> Index<'a, 'i> {
         // and the reference stands for itself.
         let only_noted = |name: &str| matches!(name, "dataObjectReference" | "dataStoreReference");
         // Every element, with an id or without one, in file order: the first problem wins.
+        let diagram = self.trees.diagram.map(|h| h.doc);
         for &n in &self.elements[range] {
+            // An id of the diagram tree that the model tree has too.
+            if let Some(doc) = diagram
+                && std::ptr::eq(n.document(), doc)
+                && let Some(first) = n.attribute("id").and_then(|id| self.ids.get(id))
+            {
+                return Err(self.problem(n, Problem::Duplicate(first)));
+            }
             let name = n.tag_name().name();
             let (attributes, child) = (references(name), child_references(name));
             if attributes.is_empty() && child.is_none() {
@@ -427,13 +471,13 @@ fn pos_in(trees: &Trees, n: Node) -> (u32, u32) {
 /// One pass over a tree in file order: bounds the depth and records every id of the model
 /// and diagram (vendor content inside `extensionElements` is skipped: it may reuse BPMN
 /// names; it is still bounded in depth). Elements are named with `tag` set in their `At`.
-/// The diagram half's copy of the root is left out (the model half has the root), and its
-/// ids are not collected here. `elements` and `ids` size the element list and the id map.
+/// The diagram half's copy of the root is left out (the model half has the root).
+/// `elements` and `ids` size the element list and the id map.
 fn collect<'a, 'i>(doc: &'a Document<'i>, tag: u32, elements: usize, ids: usize) -> Part<'a, 'i> {
     let mut part = Part {
         // Sized for every element: about a third have an id, but a rehash costs more
         // than the room.
-        ids: IdMap::with_capacity_and_hasher(ids, Default::default()),
+        ids: Ids::with_capacity(ids),
         elements: Vec::with_capacity(elements),
         shapes: IdMap::default(),
         data_associations: Vec::new(),
@@ -478,20 +522,11 @@ fn collect<'a, 'i>(doc: &'a Document<'i>, tag: u32, elements: usize, ids: usize)
             part.associations.push(n);
         }
         let at = At(n.id().get() | tag);
-        // The diagram half's ids go in after the model's (`Index::new`).
-        if tag == 0
-            && let Some(id) = n.attribute("id")
+        if let Some(id) = n.attribute("id")
+            && let Err(first) = part.ids.insert_new(id, at)
         {
-            match part.ids.entry(id) {
-                std::collections::hash_map::Entry::Occupied(first) => {
-                    let first = *first.get();
-                    part.problem = Some((n, Problem::Duplicate(first)));
-                    return part;
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(at);
-                }
-            }
+            part.problem = Some((n, Problem::Duplicate(first)));
+            return part;
         }
         if ns == Some(BPMNDI_NS)
             && name == "BPMNShape"

@@ -310,7 +310,12 @@ mod tests {
                 continue;
             };
             assert_eq!(one.elements.len(), two.elements.len(), "{name}");
-            assert_eq!(one.ids.len(), two.ids.len(), "{name}");
+            assert_eq!(
+                one.ids.len(),
+                two.ids.len() + two.diagram_ids.len(),
+                "{name}"
+            );
+            assert!(one.diagram_ids.is_empty(), "{name}");
             assert_eq!(one.shapes.len(), two.shapes.len(), "{name}");
             for (a, b) in one.elements.iter().zip(&two.elements) {
                 assert_eq!(a.tag_name(), b.tag_name(), "{name}");
@@ -343,6 +348,22 @@ mod tests {
         ] {
             assert_eq!(Cut::find(text), None, "{text}");
         }
+    }
+
+    /// An id that a diagram element repeats from the model is in neither tree twice: the
+    /// reference check finds it, and the one-tree import names the repeat.
+    #[test]
+    fn an_id_in_both_halves_is_refused_as_in_one() {
+        let base = to_bpmn_string(&crate::samples::synthetic(30));
+        let shape = base.find("<bpmndi:BPMNShape id=\"").unwrap() + "<bpmndi:BPMNShape id=\"".len();
+        let end = shape + base[shape..].find('"').unwrap();
+        let model_id = &base[base.find("<bpmn:task id=\"").unwrap() + "<bpmn:task id=\"".len()..];
+        let model_id = &model_id[..model_id.find('"').unwrap()];
+        let text = format!("{}{model_id}{}", &base[..shape], &base[end..]);
+        assert!(Cut::find(&text).is_some());
+        assert!(import("t.bpmn", &text, 0).is_none(), "read in two halves");
+        let e = import_whole("t.bpmn", &text, 0).unwrap_err().to_string();
+        assert!(e.contains(model_id) && e.contains("line"), "{e}");
     }
 
     /// A diagram before the processes (as some tools write it): the processes are in the
