@@ -237,8 +237,9 @@ fn import_checked_with(
 ) -> Result<Imported, InteropError> {
     use std::sync::mpsc;
     std::thread::scope(|s| {
-        let (jobs, queue) = mpsc::channel::<Vec<StepJob>>();
+        let (jobs, queue) = mpsc::channel::<Job>();
         let (answers, made) = mpsc::channel();
+        let (resolved, ends) = mpsc::channel();
         let helper = (ix.elements.len() >= min_elements)
             .then(|| {
                 std::thread::Builder::new()
@@ -260,8 +261,14 @@ fn import_checked_with(
                                     Err(mpsc::TryRecvError::Disconnected) => None,
                                 }
                             };
-                            let Some(job) = job else { break };
-                            if answers.send(ix.make_steps(&job)).is_err() {
+                            let sent = match job {
+                                None => break,
+                                Some(Job::Steps(job)) => answers.send(ix.make_steps(&job)).is_ok(),
+                                Some(Job::Ends(process, flows)) => {
+                                    resolved.send((process, ix.flow_ends(&flows))).is_ok()
+                                }
+                            };
+                            if !sent {
                                 break;
                             }
                         }
@@ -279,6 +286,8 @@ fn import_checked_with(
         importer.helper = Some(Helper {
             jobs,
             made,
+            ends,
+            ends_asked: 0,
             min_steps,
         });
         // (The importer, and with it its end of the helper's queue, is gone once this returns.)
@@ -391,6 +400,16 @@ struct PendingFlow {
 /// A flow node to make a step of, with the number of distinct targets of its sequence flows.
 type StepJob<'a, 'i> = (Node<'a, 'i>, usize);
 
+/// What the importer hands the helper thread: the tail of a large process's step jobs, or
+/// the sequence flows of a large process (of its `At`) whose ends to look up.
+enum Job<'a, 'i> {
+    Steps(Vec<StepJob<'a, 'i>>),
+    Ends(index::At, Vec<Node<'a, 'i>>),
+}
+
+/// The elements a sequence flow's `sourceRef` and `targetRef` name (`Index::lookup_at`).
+type FlowEnds = (Option<index::At>, Option<index::At>);
+
 /// A step made from a flow node (`Index::make_step`), not yet in the importer.
 struct MadeStep {
     step: Step,
@@ -403,8 +422,12 @@ struct MadeStep {
 /// The importer's end of the helper thread of a large file, which checks the references
 /// and, between two parts of the check, makes the tail of each large process's steps.
 struct Helper<'a, 'i> {
-    jobs: std::sync::mpsc::Sender<Vec<StepJob<'a, 'i>>>,
+    jobs: std::sync::mpsc::Sender<Job<'a, 'i>>,
     made: std::sync::mpsc::Receiver<Result<Vec<MadeStep>, InteropError>>,
+    /// The ends of each large process's sequence flows, looked up in the helper's slack
+    /// (the mapping reads them once every step is made), and how many were asked for.
+    ends: std::sync::mpsc::Receiver<(index::At, Vec<FlowEnds>)>,
+    ends_asked: usize,
     /// From this many flow nodes in a process on, part of them go to the helper.
     min_steps: usize,
 }
@@ -431,6 +454,8 @@ struct InfoFlows<'a, 'i> {
 struct ProcessFlows<'a, 'i> {
     sequence_flows: Vec<Node<'a, 'i>>,
     boundary_events: Vec<Node<'a, 'i>>,
+    /// The ends of `sequence_flows`, where the helper thread looked them up.
+    ends: Option<Vec<FlowEnds>>,
 }
 
 impl<'a, 'i> ProcessFlows<'a, 'i> {
@@ -438,6 +463,7 @@ impl<'a, 'i> ProcessFlows<'a, 'i> {
         Self {
             sequence_flows: bpmn_named(process, "sequenceFlow").collect(),
             boundary_events: bpmn_named(process, "boundaryEvent").collect(),
+            ends: None,
         }
     }
 }
@@ -648,6 +674,15 @@ impl<'a, 'i> Index<'a, 'i> {
         Ok((!review.is_empty()).then_some(review))
     }
 
+    /// The elements each sequence flow's ends name, as `Importer::flow_end` looks them up.
+    fn flow_ends(&self, flows: &[Node]) -> Vec<FlowEnds> {
+        let end = |f: &Node, reference| self.lookup_at(f.attribute(reference).unwrap_or_default());
+        flows
+            .iter()
+            .map(|f| (end(f, "sourceRef"), end(f, "targetRef")))
+            .collect()
+    }
+
     /// The steps of flow nodes, in their order, or the first node's error.
     fn make_steps(&self, jobs: &[StepJob<'a, 'i>]) -> Result<Vec<MadeStep>, InteropError> {
         // Sized up front: a `Result` collect would regrow a vector of large steps.
@@ -786,13 +821,22 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         // Every step is made: the helper thread goes on to the reference check. (Reading
         // the information flows on a third thread beside the work flows was tried: the
         // helper is still checking then, and on two cores the three threads were slower.)
-        self.helper = None;
+        let mut process_flows = std::mem::take(&mut self.process_flows);
+        if let Some(helper) = self.helper.take() {
+            // (A helper that is gone has panicked: its join resumes the panic, and the
+            // ends not received are looked up here.)
+            for (process, ends) in helper.ends.iter().take(helper.ends_asked) {
+                if let Some(flows) = process_flows.get_mut(&process) {
+                    flows.ends = Some(ends);
+                }
+            }
+        }
         let placed = Placed {
             ix: self.ix,
             owner: &self.owner,
             step_process: &self.step_process,
         };
-        let work = placed.work_flows(std::mem::take(&mut self.process_flows))?;
+        let work = placed.work_flows(process_flows)?;
         let info = placed.info_flows();
         for f in work {
             self.push_flow(f);
@@ -939,7 +983,6 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
                 }
             }
         }
-        self.process_flows.entry(self.at(process)).or_insert(flows);
         let jobs: Vec<StepJob<'a, 'i>> = flow_nodes
             .iter()
             .map(|&n| {
@@ -949,6 +992,19 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             .collect();
         // The helper thread's share goes out first: the lanes are read while it works.
         let handed = self.hand_over(&jobs);
+        // Then, for a large process, its sequence flows' ends to look up.
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            self.process_flows.entry(self.ix.at(process))
+        {
+            if let Some(helper) = self.helper.as_mut().filter(|_| handed.is_some())
+                && (helper.jobs)
+                    .send(Job::Ends(self.ix.at(process), flows.sequence_flows.clone()))
+                    .is_ok()
+            {
+                helper.ends_asked += 1;
+            }
+            slot.insert(flows);
+        }
         // Lanes: the leaves of the lane tree, named "Parent / Child".
         // Flow node id → the lane that lists it, and the leaf lane it goes to.
         let mut lane_of: IdMap<index::At, (Node<'a, 'i>, &'a str)> = IdMap::default();
@@ -1084,7 +1140,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         let helper = (self.helper.as_ref()).filter(|h| jobs.len() >= h.min_steps.max(2))?;
         // This thread reads the lanes before it makes its share, so it makes the smaller.
         let split = (jobs.len() * IMPORTER_SHARE.0 / IMPORTER_SHARE.1).clamp(1, jobs.len() - 1);
-        helper.jobs.send(jobs[split..].to_vec()).ok()?;
+        helper.jobs.send(Job::Steps(jobs[split..].to_vec())).ok()?;
         Some(split)
     }
 
@@ -1245,9 +1301,10 @@ impl<'a, 'i> Placed<'_, 'a, 'i> {
         f: Node<'a, 'i>,
         reference: &'static str,
         process: Node<'a, 'i>,
+        looked_up: Option<Option<index::At>>,
     ) -> Result<usize, InteropError> {
         let target = f.attribute(reference).unwrap_or_default();
-        let at = self.lookup_at(target);
+        let at = looked_up.unwrap_or_else(|| self.lookup_at(target));
         let node = at.map(|at| self.node(at));
         // As `step_of(Some(target))`, without looking the reference up twice.
         let step = at.and_then(|at| self.owner.get(&at).copied());
@@ -1309,9 +1366,10 @@ impl<'a, 'i> Placed<'_, 'a, 'i> {
         flows: &ProcessFlows<'a, 'i>,
         out: &mut Vec<PendingFlow>,
     ) -> Result<(), InteropError> {
-        for &f in &flows.sequence_flows {
-            let from = self.flow_end(f, "sourceRef", process)?;
-            let to = self.flow_end(f, "targetRef", process)?;
+        for (k, &f) in flows.sequence_flows.iter().enumerate() {
+            let ends = flows.ends.as_ref().and_then(|e| e.get(k));
+            let from = self.flow_end(f, "sourceRef", process, ends.map(|e| e.0))?;
+            let to = self.flow_end(f, "targetRef", process, ends.map(|e| e.1))?;
             let label = match self.exact(f, "name", false)?.filter(|n| !n.is_empty()) {
                 Some(name) => name,
                 None => bpmn_named(f, "conditionExpression")
@@ -1344,7 +1402,7 @@ impl<'a, 'i> Placed<'_, 'a, 'i> {
         }
         // A boundary event is one more way out of its activity: a work flow from the host.
         for &b in &flows.boundary_events {
-            let host = self.flow_end(b, "attachedToRef", process)?;
+            let host = self.flow_end(b, "attachedToRef", process, None)?;
             let Some(event) = self.step_of(b.attribute("id")) else {
                 continue;
             };
