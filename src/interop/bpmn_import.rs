@@ -397,6 +397,20 @@ struct PendingFlow {
     index: Option<u64>,
 }
 
+impl PendingFlow {
+    /// An information flow (a message flow, a data item's, an association's).
+    fn information(from: usize, to: usize, label: String, index: Option<u64>) -> Self {
+        Self {
+            from,
+            to,
+            kind: FlowKind::Information,
+            label,
+            probability: None,
+            index,
+        }
+    }
+}
+
 /// A flow node to make a step of, with the number of distinct targets of its sequence flows.
 type StepJob<'a, 'i> = (Node<'a, 'i>, usize);
 
@@ -420,7 +434,8 @@ struct MadeStep {
 }
 
 /// The importer's end of the helper thread of a large file, which checks the references
-/// and, between two parts of the check, makes the tail of each large process's steps.
+/// and, between two parts of the check, makes the tail of each large process's steps and
+/// looks up the ends of its sequence flows.
 struct Helper<'a, 'i> {
     jobs: std::sync::mpsc::Sender<Job<'a, 'i>>,
     made: std::sync::mpsc::Receiver<Result<Vec<MadeStep>, InteropError>>,
@@ -439,14 +454,6 @@ struct DataItem<'a, 'i> {
     label: String,
     writers: Vec<(usize, Option<u64>)>,
     readers: Vec<usize>,
-}
-
-/// The information flows of a file, each kind read up to its first error (`info_flows`).
-struct InfoFlows<'a, 'i> {
-    /// Message flows between steps, and the notes on those left out.
-    messages: Result<(Vec<PendingFlow>, Vec<String>), InteropError>,
-    data: Result<Vec<DataItem<'a, 'i>>, InteropError>,
-    associations: Result<Vec<PendingFlow>, InteropError>,
 }
 
 /// A process's sequence flows and boundary events, in file order.
@@ -836,20 +843,24 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             owner: &self.owner,
             step_process: &self.step_process,
         };
+        // Each kind goes in in file order; the first error wins as if each were put in as
+        // it is read (the data flows' bound counts the flows before them, so it comes
+        // before an association's error).
         let work = placed.work_flows(process_flows)?;
-        let info = placed.info_flows();
+        let (messages, notes) = placed.message_flows()?;
+        let data = placed.data_items()?;
+        let associations = placed.association_flows();
         for f in work {
             self.push_flow(f);
         }
-        let (messages, notes) = info.messages?;
         for note in notes {
             self.note(note);
         }
         for f in messages {
             self.push_flow(f);
         }
-        self.add_data_flows(info.data?)?;
-        for f in info.associations? {
+        self.add_data_flows(data)?;
+        for f in associations? {
             self.push_flow(f);
         }
         let root = self.root();
@@ -993,12 +1004,11 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
         // The helper thread's share goes out first: the lanes are read while it works.
         let handed = self.hand_over(&jobs);
         // Then, for a large process, its sequence flows' ends to look up.
-        if let std::collections::hash_map::Entry::Vacant(slot) =
-            self.process_flows.entry(self.ix.at(process))
-        {
+        let at = self.ix.at(process);
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.process_flows.entry(at) {
             if let Some(helper) = self.helper.as_mut().filter(|_| handed.is_some())
                 && (helper.jobs)
-                    .send(Job::Ends(self.ix.at(process), flows.sequence_flows.clone()))
+                    .send(Job::Ends(at, flows.sequence_flows.clone()))
                     .is_ok()
             {
                 helper.ends_asked += 1;
@@ -1439,15 +1449,6 @@ impl<'a, 'i> Placed<'_, 'a, 'i> {
         Ok(out)
     }
 
-    /// The information flows read from the file, each kind up to its first error.
-    fn info_flows(&self) -> InfoFlows<'a, 'i> {
-        InfoFlows {
-            messages: self.message_flows(),
-            data: self.data_items(),
-            associations: self.association_flows(),
-        }
-    }
-
     /// Every collaboration's message flows between two steps, with the notes on those left
     /// out (not yet escaped).
     fn message_flows(&self) -> Result<(Vec<PendingFlow>, Vec<String>), InteropError> {
@@ -1469,14 +1470,8 @@ impl<'a, 'i> Placed<'_, 'a, 'i> {
                     continue;
                 }
                 let index = self.flow_index(f)?;
-                out.push(PendingFlow {
-                    from,
-                    to,
-                    kind: FlowKind::Information,
-                    label: f.attribute("name").unwrap_or_default().to_owned(),
-                    probability: None,
-                    index,
-                });
+                let label = f.attribute("name").unwrap_or_default().to_owned();
+                out.push(PendingFlow::information(from, to, label, index));
             }
         }
         Ok((out, notes))
@@ -1512,35 +1507,31 @@ impl<'a, 'i> Placed<'_, 'a, 'i> {
                     }
                     _ => continue,
                 };
-                let k = match data_at.get(key) {
-                    // Its label is read once (a reference to it read again says no more).
-                    Some(&k) if data[k].at == target => k,
-                    known => {
-                        let label = match inner {
-                            Some(inner) => match self.exact(target, "name", false)? {
-                                Some(name) => name,
-                                None => inner
-                                    .and_then(|i| i.attribute("name"))
-                                    .unwrap_or_default()
-                                    .to_owned(),
-                            },
-                            None => target.attribute("name").unwrap_or_default().to_owned(),
-                        };
-                        match known {
-                            Some(&k) => k,
-                            None => {
-                                data_at.insert(key, data.len());
-                                data.push(DataItem {
-                                    at: target,
-                                    label,
-                                    writers: Vec::new(),
-                                    readers: Vec::new(),
-                                });
-                                data.len() - 1
-                            }
-                        }
+                let known = data_at.get(key).copied();
+                // The label of the item's first reference names it; every other reference
+                // element is read too, for its errors (one read again says no more).
+                if known.is_none_or(|k| data[k].at != target) {
+                    let label = match inner {
+                        Some(inner) => match self.exact(target, "name", false)? {
+                            Some(name) => name,
+                            None => inner
+                                .and_then(|i| i.attribute("name"))
+                                .unwrap_or_default()
+                                .to_owned(),
+                        },
+                        None => target.attribute("name").unwrap_or_default().to_owned(),
+                    };
+                    if known.is_none() {
+                        data_at.insert(key, data.len());
+                        data.push(DataItem {
+                            at: target,
+                            label,
+                            writers: Vec::new(),
+                            readers: Vec::new(),
+                        });
                     }
-                };
+                }
+                let k = known.unwrap_or(data.len() - 1);
                 if writes {
                     let index = vf_attr(a, "flowIndex").and_then(|v| v.trim().parse().ok());
                     data[k].writers.push((step, index));
@@ -1563,14 +1554,8 @@ impl<'a, 'i> Placed<'_, 'a, 'i> {
                 continue;
             };
             let index = self.flow_index(a)?;
-            out.push(PendingFlow {
-                from,
-                to,
-                kind: FlowKind::Information,
-                label: self.exact(a, "label", true)?.unwrap_or_default(),
-                probability: None,
-                index,
-            });
+            let label = self.exact(a, "label", true)?.unwrap_or_default();
+            out.push(PendingFlow::information(from, to, label, index));
         }
         Ok(out)
     }
@@ -1603,14 +1588,7 @@ impl<'x, 'a, 'i> Importer<'x, 'a, 'i> {
             for &(from, index) in &d.writers {
                 for &to in &d.readers {
                     if from != to {
-                        self.push_flow(PendingFlow {
-                            from,
-                            to,
-                            kind: FlowKind::Information,
-                            label: d.label.clone(),
-                            probability: None,
-                            index,
-                        });
+                        self.push_flow(PendingFlow::information(from, to, d.label.clone(), index));
                     }
                 }
             }

@@ -18,43 +18,6 @@ pub(super) struct At(u32);
 
 const DIAGRAM_BIT: u32 = 1 << 31;
 
-/// The ids of a tree, each with its element. (Keeping short ids inline in the table, so
-/// that a lookup does not read the id in the file's text, was tried: the larger table made
-/// the import slower.)
-#[derive(Default)]
-pub(super) struct Ids<'a>(IdMap<&'a str, At>);
-
-impl<'a> Ids<'a> {
-    fn with_capacity(n: usize) -> Self {
-        Self(IdMap::with_capacity_and_hasher(n, Default::default()))
-    }
-
-    pub(super) fn get(&self, id: &str) -> Option<At> {
-        self.0.get(id).copied()
-    }
-
-    /// Records the element of a new id, or returns the element the id was first seen on.
-    fn insert_new(&mut self, id: &'a str, at: At) -> Result<(), At> {
-        use std::collections::hash_map::Entry;
-        match self.0.entry(id) {
-            Entry::Occupied(first) => Err(*first.get()),
-            Entry::Vacant(slot) => {
-                slot.insert(at);
-                Ok(())
-            }
-        }
-    }
-
-    #[cfg(test)]
-    pub(super) fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub(super) fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
 /// The parsed file: one tree, or the two halves of a split parse.
 pub(super) struct Trees<'a, 'i> {
     /// The whole file; in a split parse, the file up to its diagram, closed by the root's
@@ -92,7 +55,7 @@ impl Half<'_, '_> {
 /// What one tree holds for the index, collected on its own (side by side in a split parse).
 struct Part<'a, 'i> {
     /// The tree's ids.
-    ids: Ids<'a>,
+    ids: IdMap<&'a str, At>,
     elements: Vec<Node<'a, 'i>>,
     shapes: IdMap<&'a str, At>,
     data_associations: Vec<Node<'a, 'i>>,
@@ -111,9 +74,9 @@ pub(super) struct Index<'a, 'i> {
     pub(super) file: &'a str,
     pub(super) trees: Trees<'a, 'i>,
     /// Each id's element: in a split parse, the model tree's.
-    pub(super) ids: Ids<'a>,
+    pub(super) ids: IdMap<&'a str, At>,
     /// In a split parse, the diagram tree's ids (none is in `ids` where the import answers).
-    pub(super) diagram_ids: Ids<'a>,
+    pub(super) diagram_ids: IdMap<&'a str, At>,
     /// Every element of the BPMN and BPMN DI namespaces outside `extensionElements`, in
     /// file order: the checks and the flow passes walk this instead of the whole tree.
     pub(super) elements: Vec<Node<'a, 'i>>,
@@ -170,7 +133,7 @@ impl<'a, 'i> Index<'a, 'i> {
             file,
             trees,
             ids: main.ids,
-            diagram_ids: Ids::default(),
+            diagram_ids: IdMap::default(),
             elements: main.elements,
             shapes: main.shapes,
             data_associations: main.data_associations,
@@ -283,13 +246,12 @@ impl<'a, 'i> Index<'a, 'i> {
     /// `lookup`, naming the element by its `At`.
     pub(super) fn lookup_at(&self, reference: &str) -> Option<At> {
         let r = trimmed(reference);
+        // (A lookup in an empty map returns before it hashes.)
         let get = |id: &str| {
-            let found = self.ids.get(id);
-            if self.diagram_ids.is_empty() {
-                found
-            } else {
-                found.or_else(|| self.diagram_ids.get(id))
-            }
+            self.ids
+                .get(id)
+                .or_else(|| self.diagram_ids.get(id))
+                .copied()
         };
         get(r).or_else(|| r.split_once(':').and_then(|(_, local)| get(local)))
     }
@@ -346,7 +308,7 @@ impl<'a, 'i> Index<'a, 'i> {
             // An id of the diagram tree that the model tree has too.
             if let Some(doc) = diagram
                 && std::ptr::eq(n.document(), doc)
-                && let Some(first) = n.attribute("id").and_then(|id| self.ids.get(id))
+                && let Some(&first) = n.attribute("id").and_then(|id| self.ids.get(id))
             {
                 return Err(self.problem(n, Problem::Duplicate(first)));
             }
@@ -477,7 +439,7 @@ fn collect<'a, 'i>(doc: &'a Document<'i>, tag: u32, elements: usize, ids: usize)
     let mut part = Part {
         // Sized for every element: about a third have an id, but a rehash costs more
         // than the room.
-        ids: Ids::with_capacity(ids),
+        ids: IdMap::with_capacity_and_hasher(ids, Default::default()),
         elements: Vec::with_capacity(elements),
         shapes: IdMap::default(),
         data_associations: Vec::new(),
@@ -522,11 +484,17 @@ fn collect<'a, 'i>(doc: &'a Document<'i>, tag: u32, elements: usize, ids: usize)
             part.associations.push(n);
         }
         let at = At(n.id().get() | tag);
-        if let Some(id) = n.attribute("id")
-            && let Err(first) = part.ids.insert_new(id, at)
-        {
-            part.problem = Some((n, Problem::Duplicate(first)));
-            return part;
+        if let Some(id) = n.attribute("id") {
+            match part.ids.entry(id) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    let first = *first.get();
+                    part.problem = Some((n, Problem::Duplicate(first)));
+                    return part;
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(at);
+                }
+            }
         }
         if ns == Some(BPMNDI_NS)
             && name == "BPMNShape"
